@@ -1,0 +1,3 @@
+"""Root test configuration: the fake workspace plugin is loaded for every test."""
+
+pytest_plugins = ["tests.fakes.plugin"]
