@@ -1,0 +1,102 @@
+"""Build the FastAPI app: `create_app(settings)` for tests and tools, `app` for uvicorn."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+
+from server.config import Settings, get_settings
+from server.db.database import Database
+from server.db.runtime import build_database
+from server.errors import install_error_handlers
+from server.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from server.observability import configure_logging
+from server.routers import health, lakebase, model_serving, unity_catalog, user
+from server.services.model_serving_service import ModelServingService
+from server.services.schema_detection_service import SchemaDetectionService
+from server.services.unity_catalog_service import UnityCatalogService
+from server.services.user_service import UserService
+from server.workspace import WorkspaceGateway
+
+logger = logging.getLogger(__name__)
+
+INVOKE_PATH = "/api/model-serving/invoke"
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    """The app for `settings` (default: from the environment).
+
+    `database` lets a caller (the test harness) share an already-migrated database between
+    apps; otherwise the lifespan builds one from the settings, migrates it and disposes it.
+    """
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = database if database is not None else build_database(settings)
+        if db is not None and database is None and settings.run_migrations_on_startup:
+            await db.migrate_or_defer()
+        gateway = WorkspaceGateway(settings)
+        http_client = httpx.AsyncClient(
+            # Per-request timeouts are set by the caller; this is only the ceiling for connects.
+            timeout=httpx.Timeout(settings.databricks_http_timeout_seconds),
+            follow_redirects=False,
+        )
+        schema_detection = SchemaDetectionService(settings, gateway)
+        app.state.settings = settings
+        app.state.database = db
+        app.state.gateway = gateway
+        app.state.http_client = http_client
+        app.state.user_service = UserService(gateway, settings)
+        app.state.unity_catalog = UnityCatalogService(settings, gateway)
+        app.state.schema_detection = schema_detection
+        app.state.model_serving = ModelServingService(
+            settings, gateway, http_client, schema_detection
+        )
+        logger.info(
+            "app started",
+            extra={"database": db.dialect if db else "none", "host": settings.databricks_host},
+        )
+        try:
+            yield
+        finally:
+            await http_client.aclose()
+            if db is not None:
+                await db.dispose()
+
+    app = FastAPI(
+        title="Databricks App backend",
+        version="0.1.0",
+        description="Lakebase preferences, Unity Catalog and Model Serving on behalf of the user.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        default_limit=settings.max_body_bytes,
+        limits={INVOKE_PATH: settings.invoke_max_body_bytes},
+    )
+    # Added last, so it wraps everything: every answer carries the correlation id.
+    app.add_middleware(RequestContextMiddleware)
+    for module in (health, user, lakebase, unity_catalog, model_serving):
+        app.include_router(module.router)
+    return app
+
+
+_default_app: FastAPI | None = None
+
+
+def __getattr__(name: str) -> FastAPI:
+    """`uvicorn server.app:app` gets an app built from the environment on first access, so that
+    importing this module (tests, tools) reads no settings and configures no logging."""
+    global _default_app
+    if name != "app":
+        raise AttributeError(name)
+    if _default_app is None:
+        _default_app = create_app()
+    return _default_app

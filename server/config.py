@@ -1,0 +1,98 @@
+"""Settings read from the environment (the variables Databricks Apps inject, plus our own)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MiB = 1024 * 1024
+
+DatabaseMode = Literal["url", "lakebase", "none"]
+
+
+class Settings(BaseSettings):
+    """Every knob of the app; names are the environment variables, case-insensitive."""
+
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False, frozen=True)
+
+    # Workspace and identity
+    databricks_host: str | None = None
+    databricks_warehouse_id: str | None = None
+    databricks_client_id: str | None = None
+    databricks_client_secret: SecretStr | None = None
+    databricks_workspace_id: str | None = None
+
+    # Storage: DATABASE_URL wins; otherwise the Lakebase variables Databricks Apps inject.
+    database_url: SecretStr | None = None
+    pghost: str | None = None
+    pgport: int = Field(default=5432, ge=1, le=65535)
+    pgdatabase: str | None = None
+    pguser: str | None = None
+    pgsslmode: str = "require"
+    pgappname: str | None = None
+    lakebase_instance_name: str | None = None
+    lakebase_token_refresh_margin_seconds: float = Field(default=300.0, ge=0)
+    db_pool_size: int = Field(default=5, ge=1, le=100)
+    db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
+    db_connect_timeout_seconds: int = Field(default=5, ge=1, le=120)
+    run_migrations_on_startup: bool = True
+
+    # Unity Catalog defaults
+    default_catalog: str = "main"
+    default_schema: str = "default"
+
+    # Control-plane calls through databricks-sdk (not the SDK's 300 s default)
+    databricks_http_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
+    databricks_retry_timeout_seconds: int = Field(default=20, ge=1, le=600)
+
+    # SQL statement execution
+    sql_wait_timeout_seconds: int = Field(default=10, ge=0, le=50)
+    query_timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
+    query_poll_interval_seconds: float = Field(default=0.5, gt=0, le=30)
+
+    # Model serving
+    model_max_input_bytes: int = Field(default=4 * MiB, ge=1)
+    model_retry_attempts: int = Field(default=3, ge=1, le=10)
+    model_retry_max_wait_seconds: float = Field(default=10.0, ge=0)
+    schema_cache_ttl_seconds: float = Field(default=300.0, ge=0)
+
+    # HTTP edge
+    max_body_bytes: int = Field(default=1 * MiB, ge=1)
+    invoke_max_body_bytes: int = Field(default=16 * MiB, ge=1)
+    identity_cache_ttl_seconds: float = Field(default=30.0, ge=0, le=60)
+    identity_cache_size: int = Field(default=1024, ge=1, le=100_000)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    @field_validator("databricks_host")
+    @classmethod
+    def _normalise_host(cls, value: str | None) -> str | None:
+        """Databricks Apps inject the host without a scheme; the SDK and httpx need one."""
+        if value is None or not value.strip():
+            return None
+        host = value.strip().rstrip("/")
+        if "://" not in host:
+            host = f"https://{host}"
+        return host
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @property
+    def database_mode(self) -> DatabaseMode:
+        """Which storage the app uses: an explicit URL, Lakebase from PG* variables, or none."""
+        if self.database_url is not None and self.database_url.get_secret_value():
+            return "url"
+        if self.pghost and self.pgdatabase and self.pguser and self.lakebase_instance_name:
+            return "lakebase"
+        return "none"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Engine factory, Lakebase credentials and migrations."""

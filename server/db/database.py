@@ -1,0 +1,122 @@
+"""The app's handle on its database: sessions, readiness, and mapping outages to 503."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from server.db.engine import is_sqlite_memory
+from server.db.lakebase import LakebaseCredentialProvider
+from server.errors import AppError, ErrorCode
+
+logger = logging.getLogger(__name__)
+
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(exc: BaseException) -> AppError:
+    logger.warning("database unavailable: %s", type(exc).__name__)
+    return AppError(
+        ErrorCode.DATABASE_UNAVAILABLE,
+        "The database is unavailable right now; try again shortly.",
+        retry_after=DATABASE_RETRY_AFTER_SECONDS,
+    )
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Connection-level failures (not constraint or syntax errors) mean the database is away."""
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeoutError | OSError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+class Database:
+    """Owns the engine (or borrows one) and hands out sessions."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        owns_engine: bool = True,
+        credentials: LakebaseCredentialProvider | None = None,
+    ) -> None:
+        self.engine = engine
+        self.owns_engine = owns_engine
+        self.credentials = credentials
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        # An in-memory SQLite database is one shared connection: sessions take turns on it.
+        self._single_connection = asyncio.Lock() if is_sqlite_memory(engine.url) else None
+        self._migration_pending = False
+        self._migration_lock = asyncio.Lock()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    async def _refresh_credentials(self) -> None:
+        # Mint off the event loop, so `do_connect` finds a fresh token and never blocks on HTTP.
+        if self.credentials is not None and self.credentials.needs_refresh():
+            try:
+                await asyncio.to_thread(self.credentials.token)
+            except Exception as exc:  # the SDK raises many kinds; all mean "no database now"
+                raise database_unavailable(exc) from exc
+
+    async def migrate_or_defer(self) -> None:
+        """Apply migrations now; if the database is away, apply them on first use instead."""
+        try:
+            await self._migrate()
+        except (DBAPIError, PoolTimeoutError, OSError, AppError) as exc:
+            if isinstance(exc, AppError) or is_outage(exc):
+                logger.warning("database unavailable at startup; migrations deferred")
+                self._migration_pending = True
+                return
+            raise
+
+    async def _migrate(self) -> None:
+        from server.db.migrate import upgrade
+
+        await self._refresh_credentials()
+        await upgrade(self.engine)
+
+    async def _apply_pending_migration(self) -> None:
+        async with self._migration_lock:
+            if self._migration_pending:
+                await self._migrate()
+                self._migration_pending = False
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session in a transaction, committed on success; outages become 503."""
+        try:
+            await self._refresh_credentials()
+            if self._migration_pending:
+                await self._apply_pending_migration()
+            if self._single_connection is None:
+                async with self._sessions.begin() as session:
+                    yield session
+            else:
+                async with self._single_connection, self._sessions.begin() as session:
+                    yield session
+        except AppError:
+            raise
+        except (DBAPIError, PoolTimeoutError, OSError) as exc:
+            if is_outage(exc):
+                raise database_unavailable(exc) from exc
+            raise
+
+    async def ping(self) -> None:
+        """Raise DATABASE_UNAVAILABLE unless a trivial query succeeds."""
+        async with self.session() as session:
+            await session.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        if self.owns_engine:
+            with suppress(Exception):
+                await self.engine.dispose()

@@ -1,0 +1,86 @@
+"""Build the async engine for whichever storage the settings name."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+from server.config import Settings
+from server.db.lakebase import LakebaseCredentialProvider, service_principal_minter
+
+_ASYNC_DRIVERS = {
+    "postgresql": "postgresql+psycopg",
+    "postgres": "postgresql+psycopg",
+    "postgresql+psycopg2": "postgresql+psycopg",
+    "sqlite": "sqlite+aiosqlite",
+}
+
+
+def normalise_url(raw: str) -> URL:
+    """Accept plain `postgresql://` and `sqlite://` URLs and pick the async driver for them."""
+    url = make_url(raw)
+    driver = _ASYNC_DRIVERS.get(url.drivername)
+    return url.set(drivername=driver) if driver else url
+
+
+def is_sqlite_memory(url: URL) -> bool:
+    database = url.database or ""
+    return url.get_backend_name() == "sqlite" and (
+        database in ("", ":memory:") or "mode=memory" in str(url)
+    )
+
+
+def create_engine_from_url(url: URL, settings: Settings) -> AsyncEngine:
+    """An engine with pre-ping and bounded waits, so a lost database is noticed and recovered."""
+    if url.get_backend_name() == "sqlite":
+        if is_sqlite_memory(url):
+            # One shared connection holds the whole database; Database serialises its sessions.
+            return create_async_engine(url, poolclass=StaticPool)
+        return create_async_engine(
+            url, connect_args={"timeout": settings.db_pool_timeout_seconds}, pool_pre_ping=True
+        )
+    connect_args: dict[str, Any] = {"connect_timeout": settings.db_connect_timeout_seconds}
+    if settings.pgappname:
+        connect_args.setdefault("application_name", settings.pgappname)
+    return create_async_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_pool_size,
+        pool_timeout=settings.db_pool_timeout_seconds,
+        pool_recycle=1800,
+        connect_args=connect_args,
+    )
+
+
+def lakebase_url(settings: Settings) -> URL:
+    return URL.create(
+        "postgresql+psycopg",
+        username=settings.pguser,
+        host=settings.pghost,
+        port=settings.pgport,
+        database=settings.pgdatabase,
+        query={"sslmode": settings.pgsslmode},
+    )
+
+
+def create_lakebase_engine(
+    settings: Settings, provider: LakebaseCredentialProvider | None = None
+) -> tuple[AsyncEngine, LakebaseCredentialProvider]:
+    """Engine whose every new connection authenticates with the current Lakebase token."""
+    provider = provider or LakebaseCredentialProvider(
+        service_principal_minter(settings),
+        refresh_margin=timedelta(seconds=settings.lakebase_token_refresh_margin_seconds),
+    )
+    engine = create_engine_from_url(lakebase_url(settings), settings)
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _inject_token(dialect: Any, conn_rec: Any, cargs: Any, cparams: dict[str, Any]) -> None:
+        cparams["password"] = provider.token()
+
+    return engine, provider

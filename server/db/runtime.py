@@ -1,0 +1,19 @@
+"""Choose and build the database the settings describe (URL, Lakebase, or none)."""
+
+from __future__ import annotations
+
+from server.config import Settings
+from server.db.database import Database
+from server.db.engine import create_engine_from_url, create_lakebase_engine, normalise_url
+
+
+def build_database(settings: Settings) -> Database | None:
+    """DATABASE_URL wins; otherwise Lakebase from the PG* variables; otherwise no database."""
+    if settings.database_mode == "url":
+        assert settings.database_url is not None
+        url = normalise_url(settings.database_url.get_secret_value())
+        return Database(create_engine_from_url(url, settings))
+    if settings.database_mode == "lakebase":
+        engine, provider = create_lakebase_engine(settings)
+        return Database(engine, credentials=provider)
+    return None

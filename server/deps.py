@@ -1,0 +1,81 @@
+"""Request dependencies as `Annotated` aliases; handlers just declare what they need."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from server.config import Settings
+from server.db.database import Database
+from server.errors import AppError, ErrorCode
+from server.observability import set_user_name
+from server.services.user_service import CurrentUser, UserService
+from server.workspace import WorkspaceGateway
+
+TOKEN_HEADER = "X-Forwarded-Access-Token"
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_gateway(request: Request) -> WorkspaceGateway:
+    gateway: WorkspaceGateway = request.app.state.gateway
+    return gateway
+
+
+def get_user_service(request: Request) -> UserService:
+    service: UserService = request.app.state.user_service
+    return service
+
+
+def get_optional_database(request: Request) -> Database | None:
+    database: Database | None = request.app.state.database
+    return database
+
+
+def get_database(database: Annotated[Database | None, Depends(get_optional_database)]) -> Database:
+    if database is None:
+        raise AppError(
+            ErrorCode.LAKEBASE_NOT_CONFIGURED,
+            "No database is configured: set DATABASE_URL or add a Lakebase resource to the app.",
+        )
+    return database
+
+
+def get_access_token(
+    token: Annotated[
+        str | None,
+        Header(
+            alias=TOKEN_HEADER,
+            description="The user's token, added by the Databricks Apps proxy",
+            include_in_schema=False,
+        ),
+    ] = None,
+) -> str | None:
+    return token.strip() if token and token.strip() else None
+
+
+async def get_current_user(
+    token: Annotated[str | None, Depends(get_access_token)],
+    users: Annotated[UserService, Depends(get_user_service)],
+) -> CurrentUser:
+    if token is None:
+        raise AppError(
+            ErrorCode.AUTH_MISSING,
+            f"Sign in through Databricks Apps: the {TOKEN_HEADER} header is missing.",
+        )
+    user = await users.identify(token)
+    set_user_name(user.user_name)
+    return user
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+GatewayDep = Annotated[WorkspaceGateway, Depends(get_gateway)]
+UserServiceDep = Annotated[UserService, Depends(get_user_service)]
+DatabaseDep = Annotated[Database, Depends(get_database)]
+OptionalDatabaseDep = Annotated[Database | None, Depends(get_optional_database)]
+AccessTokenDep = Annotated[str | None, Depends(get_access_token)]
+CurrentUserDep = Annotated[CurrentUser, Depends(get_current_user)]

@@ -1,0 +1,213 @@
+"""The project's one error envelope, the codes it carries, and the handlers that render it."""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from server.observability import get_correlation_id
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_RETRY_AFTER_SECONDS = 5
+
+
+class ErrorCode(StrEnum):
+    """Stable, documented error codes; clients switch on these, never on messages."""
+
+    INVALID_REQUEST = "INVALID_REQUEST"
+    INVALID_PREFERENCE = "INVALID_PREFERENCE"
+    INVALID_QUERY = "INVALID_QUERY"
+    INVALID_INPUT = "INVALID_INPUT"
+    AUTH_MISSING = "AUTH_MISSING"
+    AUTH_INVALID = "AUTH_INVALID"
+    CATALOG_PERMISSION_DENIED = "CATALOG_PERMISSION_DENIED"
+    PERMISSION_DENIED = "PERMISSION_DENIED"
+    NOT_FOUND = "NOT_FOUND"
+    PREFERENCE_NOT_FOUND = "PREFERENCE_NOT_FOUND"
+    CATALOG_NOT_FOUND = "CATALOG_NOT_FOUND"
+    SCHEMA_NOT_FOUND = "SCHEMA_NOT_FOUND"
+    TABLE_NOT_FOUND = "TABLE_NOT_FOUND"
+    ENDPOINT_NOT_FOUND = "ENDPOINT_NOT_FOUND"
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+    ENDPOINT_NOT_READY = "ENDPOINT_NOT_READY"
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    LAKEBASE_NOT_CONFIGURED = "LAKEBASE_NOT_CONFIGURED"
+    DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
+    MODEL_TIMEOUT = "MODEL_TIMEOUT"
+    MODEL_UNAVAILABLE = "MODEL_UNAVAILABLE"
+    MODEL_ERROR = "MODEL_ERROR"
+    DATABRICKS_UNAVAILABLE = "DATABRICKS_UNAVAILABLE"
+    DATABRICKS_ERROR = "DATABRICKS_ERROR"
+    QUERY_TIMEOUT = "QUERY_TIMEOUT"
+    QUERY_FAILED = "QUERY_FAILED"
+    INTERNAL_ERROR = "INTERNAL_ERROR"
+
+
+STATUS_BY_CODE: dict[ErrorCode, int] = {
+    ErrorCode.INVALID_REQUEST: 400,
+    ErrorCode.INVALID_PREFERENCE: 400,
+    ErrorCode.INVALID_QUERY: 400,
+    ErrorCode.INVALID_INPUT: 400,
+    ErrorCode.AUTH_MISSING: 401,
+    ErrorCode.AUTH_INVALID: 401,
+    ErrorCode.CATALOG_PERMISSION_DENIED: 403,
+    ErrorCode.PERMISSION_DENIED: 403,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.PREFERENCE_NOT_FOUND: 404,
+    ErrorCode.CATALOG_NOT_FOUND: 404,
+    ErrorCode.SCHEMA_NOT_FOUND: 404,
+    ErrorCode.TABLE_NOT_FOUND: 404,
+    ErrorCode.ENDPOINT_NOT_FOUND: 404,
+    ErrorCode.METHOD_NOT_ALLOWED: 405,
+    ErrorCode.ENDPOINT_NOT_READY: 409,
+    ErrorCode.PAYLOAD_TOO_LARGE: 413,
+    ErrorCode.LAKEBASE_NOT_CONFIGURED: 503,
+    ErrorCode.DATABASE_UNAVAILABLE: 503,
+    ErrorCode.MODEL_TIMEOUT: 503,
+    ErrorCode.MODEL_UNAVAILABLE: 503,
+    ErrorCode.MODEL_ERROR: 502,
+    ErrorCode.DATABRICKS_UNAVAILABLE: 503,
+    ErrorCode.DATABRICKS_ERROR: 502,
+    ErrorCode.QUERY_TIMEOUT: 503,
+    ErrorCode.QUERY_FAILED: 502,
+    ErrorCode.INTERNAL_ERROR: 500,
+}
+
+
+class AppError(Exception):
+    """An error the client should see, rendered as the error envelope."""
+
+    def __init__(
+        self,
+        code: ErrorCode,
+        message: str,
+        *,
+        details: list[dict[str, Any]] | dict[str, Any] | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details
+        self.status_code = STATUS_BY_CODE[code]
+        if retry_after is None and self.status_code == 503:
+            retry_after = DEFAULT_RETRY_AFTER_SECONDS
+        self.retry_after = retry_after
+
+
+class ErrorBody(BaseModel):
+    """The inside of the envelope."""
+
+    code: str
+    message: str
+    details: list[dict[str, Any]] | dict[str, Any] | None = None
+    correlation_id: str | None = None
+    retry_after: int | None = Field(default=None, description="Seconds to wait before retrying")
+
+
+class ErrorEnvelope(BaseModel):
+    """Every non-2xx answer of the API has this shape."""
+
+    error: ErrorBody
+
+
+def error_response(
+    code: ErrorCode | str,
+    message: str,
+    status_code: int,
+    *,
+    details: list[dict[str, Any]] | dict[str, Any] | None = None,
+    retry_after: int | None = None,
+) -> JSONResponse:
+    """Render the envelope; every 503 carries a Retry-After header."""
+    if status_code == 503 and retry_after is None:
+        retry_after = DEFAULT_RETRY_AFTER_SECONDS
+    correlation_id = get_correlation_id()
+    body = ErrorEnvelope(
+        error=ErrorBody(
+            code=str(code),
+            message=message,
+            details=details,
+            correlation_id=correlation_id,
+            retry_after=retry_after,
+        )
+    )
+    headers: dict[str, str] = {}
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    return JSONResponse(body.model_dump(), status_code=status_code, headers=headers)
+
+
+def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+    details: list[dict[str, Any]] = []
+    for error in exc.errors():
+        location = [str(part) for part in error.get("loc", ())]
+        details.append(
+            {
+                "field": ".".join(location[1:]) if len(location) > 1 else ".".join(location),
+                "location": location[0] if location else "body",
+                "message": str(error.get("msg", "invalid value")),
+                "type": str(error.get("type", "value_error")),
+            }
+        )
+    return details
+
+
+async def _handle_app_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    if exc.status_code >= 500:
+        logger.warning("request failed: %s", exc.message, extra={"error_code": str(exc.code)})
+    return error_response(
+        exc.code,
+        exc.message,
+        exc.status_code,
+        details=exc.details,
+        retry_after=exc.retry_after,
+    )
+
+
+async def _handle_validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return error_response(
+        ErrorCode.INVALID_REQUEST,
+        "The request is not valid; see details for each field.",
+        400,
+        details=_validation_details(exc),
+    )
+
+
+async def _handle_http_exception(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = {
+        404: ErrorCode.NOT_FOUND,
+        405: ErrorCode.METHOD_NOT_ALLOWED,
+        413: ErrorCode.PAYLOAD_TOO_LARGE,
+    }.get(exc.status_code, ErrorCode.INVALID_REQUEST)
+    message = exc.detail if isinstance(exc.detail, str) else "The request could not be served."
+    return error_response(code, message, exc.status_code)
+
+
+async def _handle_unexpected(_: Request, exc: Exception) -> JSONResponse:
+    # Log the stack trace server-side only; the client gets the envelope and the correlation id.
+    logger.error("unhandled error", exc_info=exc)
+    return error_response(
+        ErrorCode.INTERNAL_ERROR,
+        "An unexpected error occurred; quote the correlation id when reporting it.",
+        500,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Route every failure through the envelope."""
+    app.add_exception_handler(AppError, _handle_app_error)
+    app.add_exception_handler(RequestValidationError, _handle_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _handle_http_exception)
+    app.add_exception_handler(Exception, _handle_unexpected)

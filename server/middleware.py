@@ -1,0 +1,158 @@
+"""Pure ASGI middleware: request context (correlation id, access log, last-resort envelope) and
+a streaming request-body limit that refuses oversized bodies without reading them whole."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Mapping
+
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.errors import ErrorCode, error_response
+from server.observability import set_correlation_id, set_user_name
+
+logger = logging.getLogger("server.access")
+
+CORRELATION_HEADERS = (b"x-request-id", b"x-correlation-id")
+_VALID_CORRELATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+
+
+def _incoming_correlation_id(headers: list[tuple[bytes, bytes]]) -> str | None:
+    by_name = dict(headers)
+    for name in CORRELATION_HEADERS:
+        raw = by_name.get(name)
+        if raw is None:
+            continue
+        value = raw.decode("latin-1").strip()
+        if _VALID_CORRELATION_ID.fullmatch(value):
+            return value
+    return None
+
+
+class RequestContextMiddleware:
+    """Gives each request a correlation id, logs one line for it, never lets a stack trace out."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        correlation_id = _incoming_correlation_id(scope["headers"]) or uuid.uuid4().hex
+        set_correlation_id(correlation_id)
+        set_user_name(None)
+        started = time.perf_counter()
+        status_holder = {"status": 500, "started": False}
+
+        async def send_with_header(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                status_holder["started"] = True
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", correlation_id.encode("latin-1")))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_header)
+        except Exception:
+            logger.exception("unhandled error")
+            if not status_holder["started"]:
+                response = error_response(
+                    ErrorCode.INTERNAL_ERROR,
+                    "An unexpected error occurred; quote the correlation id when reporting it.",
+                    500,
+                )
+                await response(scope, receive, send_with_header)
+        finally:
+            duration_ms = round((time.perf_counter() - started) * 1000, 2)
+            logger.info(
+                "request",
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status_holder["status"],
+                    "duration_ms": duration_ms,
+                },
+            )
+            set_user_name(None)
+            set_correlation_id(None)
+
+
+class BodyTooLarge(HTTPException):
+    """Raised from `receive` when the streamed body passes the limit.
+
+    An HTTPException, because FastAPI turns any other error raised while it reads the body into a
+    400; this one reaches the error handlers as a 413 PAYLOAD_TOO_LARGE.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            status_code=413,
+            detail=f"The request body is larger than the limit of {limit} bytes for this route.",
+        )
+        self.limit = limit
+
+
+class BodySizeLimitMiddleware:
+    """Refuse bodies over a limit with 413: at once by Content-Length, else while streaming."""
+
+    def __init__(self, app: ASGIApp, *, default_limit: int, limits: Mapping[str, int]) -> None:
+        self.app = app
+        self.default_limit = default_limit
+        self.limits = dict(limits)
+
+    def _limit_for(self, path: str) -> int:
+        return self.limits.get(path.rstrip("/") or "/", self.default_limit)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self._limit_for(scope["path"])
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(scope, receive, send, limit)
+            return
+
+        received = 0
+        response_started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except BodyTooLarge:
+            if response_started:
+                raise
+            await self._refuse(scope, receive, send, limit)
+
+    @staticmethod
+    async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        response = error_response(
+            ErrorCode.PAYLOAD_TOO_LARGE,
+            f"The request body is larger than the limit of {limit} bytes for this route.",
+            413,
+            details={"limit_bytes": limit},
+        )
+        # Close the connection: the rest of the body is never read.
+        response.headers["Connection"] = "close"
+        await response(scope, receive, send)

@@ -1,0 +1,1 @@
+"""ORM tables and API schemas."""

@@ -1,0 +1,48 @@
+"""User preferences: the table and its API schemas."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.models.base import Base, UTCDateTime
+
+PREFERENCE_KEY_MAX_LENGTH = 128
+PREFERENCE_VALUE_MAX_BYTES = 64 * 1024
+
+
+class UserPreference(Base):
+    """One key/value per user; the value is JSON text, so a damaged row is reported, not fatal."""
+
+    __tablename__ = "user_preferences"
+    __table_args__ = (UniqueConstraint("user_name", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    key: Mapped[str] = mapped_column(String(PREFERENCE_KEY_MAX_LENGTH), nullable=False)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class PreferenceIn(BaseModel):
+    """Body of POST /api/lakebase/preferences; the key is checked by the service."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(description="1-128 Unicode letters, digits and _ . - :")
+    value: Any = Field(description="Any JSON value up to 64 KiB once encoded")
+
+
+class PreferenceOut(BaseModel):
+    key: str
+    value: Any = None
+    created_at: datetime
+    updated_at: datetime
+    corrupted: bool = Field(
+        default=False, description="True when the stored value no longer decodes as JSON"
+    )

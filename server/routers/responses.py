@@ -1,0 +1,28 @@
+"""OpenAPI documentation of the error answers each kind of route can give."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.errors import ErrorEnvelope
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` entries that document the error envelope for these statuses."""
+    descriptions = {
+        400: "Invalid request",
+        401: "Missing or rejected user token",
+        403: "Permission denied",
+        404: "Not found",
+        409: "Conflict",
+        413: "Payload too large",
+        502: "Upstream error",
+        503: "A dependency is unavailable; see Retry-After",
+    }
+    return {
+        status: {"model": ErrorEnvelope, "description": descriptions.get(status, "Error")}
+        for status in statuses
+    }
+
+
+AUTHENTICATED = errors(400, 401, 503)

@@ -1,0 +1,1 @@
+"""Behaviour behind the routers; each service talks to Databricks or the database."""

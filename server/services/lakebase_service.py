@@ -1,0 +1,204 @@
+"""User preferences in Lakebase (or any configured database), always scoped to the caller."""
+
+from __future__ import annotations
+
+import json
+import logging
+import unicodedata
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db.database import Database
+from server.errors import AppError, ErrorCode
+from server.models.base import utc_now
+from server.models.common import Page
+from server.models.user_preference import (
+    PREFERENCE_KEY_MAX_LENGTH,
+    PREFERENCE_VALUE_MAX_BYTES,
+    PreferenceOut,
+    UserPreference,
+)
+
+logger = logging.getLogger(__name__)
+
+_KEY_PUNCTUATION = frozenset("_.-:")
+
+
+def key_problem(key: object) -> str | None:
+    """Why `key` is not a valid preference key, or None when it is."""
+    if not isinstance(key, str):
+        return "The key must be a string."
+    if not key:
+        return "The key must not be empty."
+    if len(key) > PREFERENCE_KEY_MAX_LENGTH:
+        return f"The key is {len(key)} characters long; the limit is {PREFERENCE_KEY_MAX_LENGTH}."
+    for char in key:
+        # Letters and digits of any script (Unicode categories L* and N*), plus _ . - :
+        if char in _KEY_PUNCTUATION or unicodedata.category(char)[0] in ("L", "N"):
+            continue
+        return (
+            f"The key contains {unicodedata.name(char, repr(char))!s} ({char!r}); only letters, "
+            "digits and _ . - : are allowed."
+        )
+    return None
+
+
+def validate_key(key: object) -> str:
+    problem = key_problem(key)
+    if problem is not None:
+        raise AppError(
+            ErrorCode.INVALID_PREFERENCE, problem, details=[{"field": "key", "message": problem}]
+        )
+    assert isinstance(key, str)
+    return key
+
+
+def encode_value(value: Any) -> str:
+    """Canonical JSON text of the value, refused with 413 past the size limit."""
+    try:
+        encoded = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except ValueError as exc:
+        raise AppError(
+            ErrorCode.INVALID_PREFERENCE,
+            "The value must be JSON (NaN and Infinity are not JSON).",
+            details=[{"field": "value", "message": str(exc)}],
+        ) from exc
+    size = len(encoded.encode("utf-8"))
+    if size > PREFERENCE_VALUE_MAX_BYTES:
+        raise AppError(
+            ErrorCode.PAYLOAD_TOO_LARGE,
+            f"The value is {size} bytes once encoded; the limit is {PREFERENCE_VALUE_MAX_BYTES}.",
+            details=[
+                {"field": "value", "size_bytes": size, "limit_bytes": PREFERENCE_VALUE_MAX_BYTES}
+            ],
+        )
+    return encoded
+
+
+def to_out(row: UserPreference) -> PreferenceOut:
+    try:
+        value = json.loads(row.value)
+    except ValueError:
+        logger.warning(
+            "stored preference value does not decode as JSON",
+            extra={"preference_key": row.key, "preference_id": row.id},
+        )
+        return PreferenceOut(
+            key=row.key,
+            value=None,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            corrupted=True,
+        )
+    return PreferenceOut(
+        key=row.key, value=value, created_at=row.created_at, updated_at=row.updated_at
+    )
+
+
+def _upsert_statement(dialect: str, values: dict[str, Any], updates: dict[str, Any]) -> Any:
+    """INSERT ... ON CONFLICT (user_name, key) DO UPDATE ... RETURNING, one atomic statement."""
+    conflict = [UserPreference.user_name, UserPreference.key]
+    if dialect == "postgresql":
+        pg = postgresql.insert(UserPreference).values(**values)
+        return pg.on_conflict_do_update(index_elements=conflict, set_=updates).returning(
+            UserPreference
+        )
+    if dialect == "sqlite":
+        lite = sqlite.insert(UserPreference).values(**values)
+        return lite.on_conflict_do_update(index_elements=conflict, set_=updates).returning(
+            UserPreference
+        )
+    raise RuntimeError(f"unsupported database dialect {dialect}")
+
+
+class LakebaseService:
+    """Reads and writes one user's preferences; every query is filtered by user name."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def list(self, user_name: str, *, limit: int, offset: int) -> Page[PreferenceOut]:
+        async with self.database.session() as session:
+            total = await session.scalar(
+                select(func.count())
+                .select_from(UserPreference)
+                .where(UserPreference.user_name == user_name)
+            )
+            rows = await session.scalars(
+                select(UserPreference)
+                .where(UserPreference.user_name == user_name)
+                .order_by(UserPreference.key, UserPreference.id)
+                .limit(limit)
+                .offset(offset)
+            )
+            items = [to_out(row) for row in rows]
+        return Page(items=items, total=total or 0, limit=limit, offset=offset)
+
+    async def get(self, user_name: str, key: str) -> PreferenceOut:
+        validate_key(key)
+        async with self.database.session() as session:
+            row = await self._find(session, user_name, key)
+            if row is None:
+                raise self._not_found(key)
+            return to_out(row)
+
+    async def upsert(self, user_name: str, key: object, value: Any) -> tuple[PreferenceOut, bool]:
+        """Insert or update in one atomic statement; returns the row and whether it was created."""
+        valid_key = validate_key(key)
+        encoded = encode_value(value)
+        now = utc_now()
+        statement = _upsert_statement(
+            self.database.dialect,
+            {
+                "user_name": user_name,
+                "key": valid_key,
+                "value": encoded,
+                "created_at": now,
+                "updated_at": now,
+            },
+            {"value": encoded, "updated_at": now},
+        )
+        async with self.database.session() as session:
+            row = (await session.scalars(statement)).one()
+        # A freshly inserted row still has the created_at we just sent.
+        created = row.created_at == now
+        return to_out(row), created
+
+    async def delete(self, user_name: str, key: str) -> None:
+        validate_key(key)
+        async with self.database.session() as session:
+            result = await session.execute(
+                delete(UserPreference)
+                .where(UserPreference.user_name == user_name, UserPreference.key == key)
+                .returning(UserPreference.id)
+            )
+            if result.first() is None:
+                raise self._not_found(key)
+
+    async def get_value(self, user_name: str, key: str) -> Any | None:
+        """The decoded value of a preference, or None when absent or undecodable."""
+        async with self.database.session() as session:
+            row = await self._find(session, user_name, key)
+        if row is None:
+            return None
+        item = to_out(row)
+        return None if item.corrupted else item.value
+
+    @staticmethod
+    async def _find(session: AsyncSession, user_name: str, key: str) -> UserPreference | None:
+        return await session.scalar(
+            select(UserPreference).where(
+                UserPreference.user_name == user_name, UserPreference.key == key
+            )
+        )
+
+    @staticmethod
+    def _not_found(key: str) -> AppError:
+        return AppError(
+            ErrorCode.PREFERENCE_NOT_FOUND,
+            "No preference with this key.",
+            details={"key": key},
+        )
