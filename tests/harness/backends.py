@@ -1,0 +1,106 @@
+"""Storage backends for a test run: SQLite in memory, a throwaway PostgreSQL database, or
+Lakebase (local PostgreSQL with credentials minted by the fake, or a live instance)."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Literal
+
+import psycopg
+from psycopg import sql
+from sqlalchemy.engine import URL, make_url
+
+BackendName = Literal["sqlite", "postgres", "lakebase"]
+BACKENDS: tuple[BackendName, ...] = ("sqlite", "postgres", "lakebase")
+
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+SQLITE_MEMORY_URL = "sqlite+aiosqlite://"
+TEST_DATABASE_PREFIX = "dbx_app_test_"
+
+
+class BackendUnavailable(Exception):
+    """The selected backend cannot be reached; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class BackendChoice:
+    name: BackendName
+    # Where to create per-run databases (PostgreSQL server URL), or the database to use as is.
+    url: str
+    # True when the URL came from TEST_DATABASE_URL: used as is, never created or dropped.
+    given: bool = False
+
+
+def choose_backend(option: str | None) -> BackendChoice:
+    """`--db` picks the backend; TEST_DATABASE_URL (if set) names the database outright."""
+    given = os.environ.get("TEST_DATABASE_URL")
+    if given:
+        backend = make_url(given).get_backend_name()
+        name: BackendName = "sqlite" if backend == "sqlite" else "postgres"
+        if option and option != name:
+            raise BackendUnavailable(f"--db {option} contradicts TEST_DATABASE_URL ({backend}).")
+        return BackendChoice(name, given, given=True)
+    name = (option or os.environ.get("TEST_DB") or "sqlite").lower()  # type: ignore[assignment]
+    if name not in BACKENDS:
+        raise BackendUnavailable(f"--db must be one of {', '.join(BACKENDS)}, not {name!r}.")
+    if name == "sqlite":
+        return BackendChoice("sqlite", SQLITE_MEMORY_URL)
+    return BackendChoice(name, os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL))
+
+
+def _libpq_url(url: str) -> str:
+    """psycopg wants plain `postgresql://`; accept SQLAlchemy driver names too."""
+    parsed = make_url(url).set(drivername="postgresql")
+    return parsed.render_as_string(hide_password=False)
+
+
+def redacted(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def check_postgres(server_url: str, timeout_seconds: int = 3) -> None:
+    """Fail fast, naming the URL tried and how to point the run elsewhere."""
+    try:
+        with psycopg.connect(_libpq_url(server_url), connect_timeout=timeout_seconds) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error as exc:
+        raise BackendUnavailable(
+            f"PostgreSQL is not reachable at {redacted(server_url)} ({type(exc).__name__}: "
+            f"{str(exc).strip().splitlines()[0] if str(exc).strip() else 'no details'}).\n"
+            "Start it (e.g. `pg_ctlcluster 15 main start`) or point the run at a server with "
+            "TEST_POSTGRES_URL=postgresql://USER[:PASSWORD]@HOST:PORT/DB "
+            "(or use --db sqlite)."
+        ) from exc
+
+
+def unique_database_name(worker: str) -> str:
+    """One database per run and per xdist worker, so parallel runs never collide."""
+    safe_worker = re.sub(r"[^a-z0-9]", "", worker.lower())[:10] or "main"
+    return f"{TEST_DATABASE_PREFIX}{uuid.uuid4().hex[:12]}_{safe_worker}"
+
+
+def create_database(server_url: str, name: str) -> URL:
+    with psycopg.connect(_libpq_url(server_url), autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return make_url(server_url).set(drivername="postgresql+psycopg", database=name)
+
+
+def drop_database(server_url: str, name: str) -> None:
+    with psycopg.connect(_libpq_url(server_url), autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+def terminate_connections(server_url: str, database: str) -> int:
+    """Kill every session on `database` (a real fault: what a failover or restart does)."""
+    with psycopg.connect(_libpq_url(server_url), autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            (database,),
+        ).fetchall()
+    return len(rows)

@@ -1,0 +1,246 @@
+"""Preferences: a user's own key/value settings, stored in the app's database."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import quote
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from server.db.database import Database
+from server.models.user_preference import UserPreference
+from tests.fakes.reference.identities import ALICE, BOB
+from tests.harness import auth
+from tests.integration.helpers import assert_error, assert_utc_timestamps
+
+PREFS = "/api/lakebase/preferences"
+
+
+def pref_url(key: str) -> str:
+    return f"{PREFS}/{quote(key, safe='')}"
+
+
+async def save(client: httpx.AsyncClient, token: str, key: str, value: object) -> httpx.Response:
+    return await client.post(PREFS, json={"key": key, "value": value}, headers=auth(token))
+
+
+async def count_rows(database: Database, user_name: str) -> int:
+    async with database.session() as session:
+        total = await session.scalar(
+            select(func.count())
+            .select_from(UserPreference)
+            .where(UserPreference.user_name == user_name)
+        )
+    return int(total or 0)
+
+
+async def test_new_user_has_an_empty_page(client: httpx.AsyncClient) -> None:
+    response = await client.get(PREFS, headers=auth(ALICE.token))
+    assert response.status_code == 200
+    assert response.json() == {"items": [], "total": 0, "limit": 100, "offset": 0}
+
+
+@pytest.mark.fake_only
+async def test_other_users_never_see_or_touch_my_preferences(client: httpx.AsyncClient) -> None:
+    await save(client, ALICE.token, "theme", "dark")
+
+    listing = await client.get(PREFS, headers=auth(BOB.token))
+    by_key = await client.get(pref_url("theme"), headers=auth(BOB.token))
+    deletion = await client.delete(pref_url("theme"), headers=auth(BOB.token))
+
+    assert listing.json()["items"] == []
+    assert_error(by_key, 404, "PREFERENCE_NOT_FOUND")
+    assert_error(deletion, 404, "PREFERENCE_NOT_FOUND")
+    mine = await client.get(pref_url("theme"), headers=auth(ALICE.token))
+    assert mine.json()["value"] == "dark"
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        pytest.param("theme", "dark", id="string"),
+        pytest.param("dashboard.layout", {"cols": [1, 2, {"w": 3.5}], "ok": True}, id="nested"),
+        pytest.param("langue:préférée", "français – ünïcødé ✓", id="unicode"),
+        pytest.param("limit-2", 42, id="number"),
+        pytest.param("nothing_here", None, id="null"),
+        pytest.param("数据_表", ["列", "行"], id="cjk-key"),
+    ],
+)
+async def test_saved_preference_reads_back_identical(
+    client: httpx.AsyncClient, database: Database, key: str, value: object
+) -> None:
+    created = await save(client, ALICE.token, key, value)
+
+    assert created.status_code == 201, created.text
+    assert created.json()["key"] == key
+    assert created.json()["value"] == value
+    fetched = await client.get(pref_url(key), headers=auth(ALICE.token))
+    assert fetched.status_code == 200
+    assert fetched.json() == created.json()
+    assert_utc_timestamps(fetched.json())
+    assert await count_rows(database, ALICE.user_name) == 1
+
+
+async def test_saving_a_key_again_updates_the_one_row(
+    client: httpx.AsyncClient, database: Database
+) -> None:
+    first = (await save(client, ALICE.token, "theme", "dark")).json()
+
+    second = await save(client, ALICE.token, "theme", {"mode": "light"})
+
+    assert second.status_code == 200
+    body = second.json()
+    assert body["value"] == {"mode": "light"}
+    assert body["created_at"] == first["created_at"]
+    assert datetime.fromisoformat(body["updated_at"]) > datetime.fromisoformat(first["updated_at"])
+    assert await count_rows(database, ALICE.user_name) == 1
+
+
+async def test_deleted_preference_is_gone(client: httpx.AsyncClient) -> None:
+    await save(client, ALICE.token, "theme", "dark")
+
+    deletion = await client.delete(pref_url("theme"), headers=auth(ALICE.token))
+
+    assert deletion.status_code == 204
+    assert deletion.content == b""
+    listing = await client.get(PREFS, headers=auth(ALICE.token))
+    assert listing.json()["total"] == 0
+    assert_error(
+        await client.get(pref_url("theme"), headers=auth(ALICE.token)), 404, "PREFERENCE_NOT_FOUND"
+    )
+
+
+async def test_deleting_a_missing_preference_is_404(client: httpx.AsyncClient) -> None:
+    response = await client.delete(pref_url("never-saved"), headers=auth(ALICE.token))
+    error = assert_error(response, 404, "PREFERENCE_NOT_FOUND")
+    assert error["details"] == {"key": "never-saved"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", PREFS, None),
+        ("GET", f"{PREFS}/theme", None),
+        ("POST", PREFS, {"key": "theme", "value": "dark"}),
+        ("DELETE", f"{PREFS}/theme", None),
+    ],
+)
+async def test_without_a_database_preferences_answer_503_not_configured(
+    client_factory, method: str, path: str, body: object
+) -> None:
+    client = await client_factory(database=False)
+
+    response = await client.request(method, path, json=body, headers=auth(ALICE.token))
+
+    error = assert_error(response, 503, "LAKEBASE_NOT_CONFIGURED")
+    assert "DATABASE_URL" in error["message"]
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        pytest.param("", id="empty"),
+        pytest.param("k" * 129, id="too-long"),
+        pytest.param("has space", id="space"),
+        pytest.param("a/b", id="slash"),
+        pytest.param("bell\x07", id="control-char"),
+        pytest.param("tab\tkey", id="tab"),
+        pytest.param("emoji😀", id="emoji-symbol"),
+    ],
+)
+async def test_invalid_keys_are_refused_naming_the_field(
+    client: httpx.AsyncClient, database: Database, key: str
+) -> None:
+    response = await save(client, ALICE.token, key, "x")
+
+    error = assert_error(response, 400, "INVALID_PREFERENCE")
+    assert error["details"][0]["field"] == "key"
+    assert await count_rows(database, ALICE.user_name) == 0
+
+
+async def test_longest_valid_key_is_accepted(client: httpx.AsyncClient) -> None:
+    response = await save(client, ALICE.token, "é" * 128, 1)
+    assert response.status_code == 201
+
+
+async def test_invalid_key_in_path_is_400(client: httpx.AsyncClient) -> None:
+    response = await client.get(pref_url("has space"), headers=auth(ALICE.token))
+    assert_error(response, 400, "INVALID_PREFERENCE")
+
+
+async def test_value_over_64_kib_is_413(client: httpx.AsyncClient, database: Database) -> None:
+    response = await save(client, ALICE.token, "big", "x" * (64 * 1024))
+
+    error = assert_error(response, 413, "PAYLOAD_TOO_LARGE")
+    assert error["details"][0]["limit_bytes"] == 64 * 1024
+    assert await count_rows(database, ALICE.user_name) == 0
+
+
+async def test_ten_megabyte_body_is_refused_and_server_stays_healthy(
+    client: httpx.AsyncClient, database: Database
+) -> None:
+    huge = b'{"key": "huge", "value": "' + b"x" * (10 * 1024 * 1024) + b'"}'
+
+    response = await client.post(
+        PREFS, content=huge, headers={**auth(ALICE.token), "Content-Type": "application/json"}
+    )
+
+    assert_error(response, 413, "PAYLOAD_TOO_LARGE")
+    assert (await client.get("/health")).status_code == 200
+    assert (await save(client, ALICE.token, "after", 1)).status_code == 201
+    assert await count_rows(database, ALICE.user_name) == 1
+
+
+async def test_body_streamed_without_length_is_cut_at_the_limit(
+    client: httpx.AsyncClient,
+) -> None:
+    async def chunks():
+        for _ in range(20):
+            yield b"x" * (128 * 1024)
+
+    response = await client.post(
+        PREFS, content=chunks(), headers={**auth(ALICE.token), "Content-Type": "application/json"}
+    )
+
+    error = assert_error(response, 413, "PAYLOAD_TOO_LARGE")
+    assert "1048576" in error["message"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param({"value": 1}, id="no-key"),
+        pytest.param({"key": "k"}, id="no-value"),
+        pytest.param({"key": "k", "value": 1, "extra": 2}, id="unknown-field"),
+        pytest.param([1, 2], id="not-an-object"),
+    ],
+)
+async def test_malformed_bodies_get_400_with_field_details(
+    client: httpx.AsyncClient, body: object
+) -> None:
+    response = await client.post(PREFS, json=body, headers=auth(ALICE.token))
+
+    error = assert_error(response, 400, "INVALID_REQUEST")
+    assert error["details"], error
+
+
+async def test_broken_json_is_400_not_500(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        PREFS,
+        content=b'{"key": ',
+        headers={**auth(ALICE.token), "Content-Type": "application/json"},
+    )
+    assert_error(response, 400, "INVALID_REQUEST")
+
+
+async def test_list_is_ordered_by_key_and_paged(client: httpx.AsyncClient) -> None:
+    for key in ("b", "a", "c"):
+        await save(client, ALICE.token, key, key)
+
+    page = await client.get(PREFS, params={"limit": 2, "offset": 1}, headers=auth(ALICE.token))
+
+    assert page.json()["total"] == 3
+    assert [item["key"] for item in page.json()["items"]] == ["b", "c"]
+    assert (page.json()["limit"], page.json()["offset"]) == (2, 1)

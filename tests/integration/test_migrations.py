@@ -1,0 +1,89 @@
+"""Alembic is the only way the schema is created: it must build the same schema everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from server.db.migrate import upgrade
+from server.models.base import Base
+from tests.harness.backends import BackendChoice, create_database, drop_database
+from tests.harness.backends import unique_database_name as _unique_name
+
+EXPECTED_TABLES = {"alembic_version", "user_preferences", "model_inferences"}
+
+
+def _schema_facts(connection: Connection) -> dict[str, object]:
+    inspector = inspect(connection)
+    return {
+        "tables": set(inspector.get_table_names()),
+        "preference_uniques": {
+            tuple(u["column_names"]) for u in inspector.get_unique_constraints("user_preferences")
+        },
+        "inference_uniques": {
+            tuple(u["column_names"]) for u in inspector.get_unique_constraints("model_inferences")
+        },
+        "inference_indexes": {
+            tuple(i["column_names"]) for i in inspector.get_indexes("model_inferences")
+        },
+    }
+
+
+def _model_drift(connection: Connection) -> list[object]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, Base.metadata))
+
+
+async def _assert_migrated(engine: AsyncEngine) -> None:
+    await upgrade(engine)
+    async with engine.connect() as connection:
+        facts = await connection.run_sync(_schema_facts)
+        drift = await connection.run_sync(_model_drift)
+    assert facts["tables"] == EXPECTED_TABLES
+    assert facts["preference_uniques"] == {("user_name", "key")}
+    assert facts["inference_uniques"] == {("request_id",)}
+    assert ("user_name", "created_at") in facts["inference_indexes"]
+    assert drift == [], "ORM models and migrations disagree"
+
+
+@pytest.fixture
+async def fresh_postgres(backend: BackendChoice) -> AsyncIterator[AsyncEngine]:
+    name = _unique_name("migr")
+    url = create_database(backend.url, name)
+    engine = create_async_engine(url)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+        drop_database(backend.url, name)
+
+
+async def test_migrations_build_the_schema_on_sqlite() -> None:
+    engine = create_async_engine("sqlite+aiosqlite://")
+    try:
+        await _assert_migrated(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.postgres_only
+async def test_migrations_build_the_schema_on_postgres(fresh_postgres: AsyncEngine) -> None:
+    await _assert_migrated(fresh_postgres)
+
+
+async def test_migrating_twice_is_a_no_op() -> None:
+    engine = create_async_engine("sqlite+aiosqlite://")
+    try:
+        await upgrade(engine)
+        await upgrade(engine)
+        async with engine.connect() as connection:
+            facts = await connection.run_sync(_schema_facts)
+        assert facts["tables"] == EXPECTED_TABLES
+    finally:
+        await engine.dispose()
