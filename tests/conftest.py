@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
 from sqlalchemy import delete
 from sqlalchemy.engine import make_url
 
@@ -41,7 +42,16 @@ from tests.harness.settings import isolated_settings
 
 pytest_plugins = ["tests.fakes.plugin"]
 
-ClientFactory = Callable[..., Awaitable[httpx.AsyncClient]]
+
+class AppClient(httpx.AsyncClient):
+    """An httpx client over one app instance, which tests can inspect (`client.app.state`)."""
+
+    def __init__(self, app: FastAPI) -> None:
+        super().__init__(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+        self.app = app
+
+
+ClientFactory = Callable[..., Awaitable[AppClient]]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -256,22 +266,19 @@ async def client_factory(
     """
     async with AsyncExitStack() as stack:
 
-        async def make(*, database: Database | bool = True, **overrides: Any) -> httpx.AsyncClient:
+        async def make(*, database: Database | bool = True, **overrides: Any) -> AppClient:
             settings = settings_factory(**overrides)
             shared = _shared if database is True else (database or None)
             app = create_app(settings, database=shared)
-            manager = await stack.enter_async_context(LifespanManager(app))
-            client = httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=manager.app), base_url="http://testserver"
-            )
-            return await stack.enter_async_context(client)
+            await stack.enter_async_context(LifespanManager(app))
+            return await stack.enter_async_context(AppClient(app))
 
         _shared = database
         yield make
 
 
 @pytest.fixture
-async def client(client_factory: ClientFactory) -> httpx.AsyncClient:
+async def client(client_factory: ClientFactory) -> AppClient:
     """A client over the app on the selected backend, talking to the fake (or live) workspace."""
     return await client_factory()
 

@@ -104,3 +104,12 @@ def terminate_connections(server_url: str, database: str) -> int:
             (database,),
         ).fetchall()
     return len(rows)
+
+
+def set_allow_connections(server_url: str, database: str, allowed: bool) -> None:
+    """Make PostgreSQL refuse (or accept again) new connections to `database`."""
+    statement = sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS {}").format(
+        sql.Identifier(database), sql.SQL("true" if allowed else "false")
+    )
+    with psycopg.connect(_libpq_url(server_url), autocommit=True) as conn:
+        conn.execute(statement)

@@ -1,0 +1,161 @@
+"""Across the suite: every protected route needs a valid user token, and every request is
+traceable by its correlation id without leaking the token."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import httpx
+import pytest
+
+from server.app import create_app
+from tests.fakes.reference.identities import ALICE
+from tests.harness import auth
+from tests.harness.settings import isolated_settings
+from tests.integration.helpers import assert_error
+
+PUBLIC_PATHS = {"/health", "/ready", "/api/user/auth/status"}
+REJECTED_TOKEN = "dapi" + "0" * 32
+
+
+def protected_routes() -> list[tuple[str, str]]:
+    """Every operation in the app's OpenAPI document that is not public."""
+    spec = create_app(isolated_settings()).openapi()
+    routes = []
+    for path, operations in spec["paths"].items():
+        if path in PUBLIC_PATHS:
+            continue
+        for method in operations:
+            concrete = re.sub(r"\{[^}]+\}", "some-name", path)
+            routes.append((method.upper(), concrete))
+    return sorted(routes)
+
+
+PROTECTED = protected_routes()
+
+
+def test_every_api_route_is_enumerated() -> None:
+    assert len(PROTECTED) >= 15
+    assert all(path.startswith("/api/") for _, path in PROTECTED)
+
+
+@pytest.mark.parametrize(("method", "path"), PROTECTED, ids=[f"{m} {p}" for m, p in PROTECTED])
+async def test_protected_route_without_token_is_401(
+    client: httpx.AsyncClient, method: str, path: str
+) -> None:
+    response = await client.request(method, path, json={} if method == "POST" else None)
+    assert_error(response, 401, "AUTH_MISSING")
+
+
+@pytest.mark.fake_only
+@pytest.mark.parametrize(("method", "path"), PROTECTED, ids=[f"{m} {p}" for m, p in PROTECTED])
+async def test_protected_route_with_rejected_token_is_401(
+    client: httpx.AsyncClient, method: str, path: str
+) -> None:
+    response = await client.request(
+        method, path, json={} if method == "POST" else None, headers=auth(REJECTED_TOKEN)
+    )
+    assert_error(response, 401, "AUTH_INVALID")
+
+
+async def test_auth_status_without_token(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/user/auth/status")
+    assert response.json() == {
+        "token_present": False,
+        "authenticated": False,
+        "user_name": None,
+        "auth_source": "X-Forwarded-Access-Token",
+    }
+
+
+@pytest.mark.fake_only
+async def test_auth_status_names_the_token_owner(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/user/auth/status", headers=auth(ALICE.token))
+    assert response.json()["authenticated"] is True
+    assert response.json()["user_name"] == ALICE.user_name
+
+
+@pytest.mark.fake_only
+async def test_auth_status_with_rejected_token_is_not_an_error(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/user/auth/status", headers=auth(REJECTED_TOKEN))
+    assert response.status_code == 200
+    assert (response.json()["token_present"], response.json()["authenticated"]) == (True, False)
+
+
+async def test_sent_request_id_comes_back_in_header_body_and_logs(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO):
+        response = await client.get(
+            "/api/lakebase/preferences/missing",
+            headers=auth(ALICE.token, **{"X-Request-Id": "trace-42.a:b"}),
+        )
+
+    assert response.headers["x-request-id"] == "trace-42.a:b"
+    assert response.json()["error"]["correlation_id"] == "trace-42.a:b"
+    access = [r for r in caplog.records if r.name == "server.access"]
+    assert len(access) == 1
+    line = access[0]
+    assert (line.correlation_id, line.method, line.status) == ("trace-42.a:b", "GET", 404)
+    assert line.path == "/api/lakebase/preferences/missing"
+    assert line.user == ALICE.user_name
+    assert line.duration_ms >= 0
+
+
+async def test_correlation_id_header_alias_is_honoured(client: httpx.AsyncClient) -> None:
+    response = await client.get("/health", headers={"X-Correlation-ID": "corr-7"})
+    assert response.headers["x-request-id"] == "corr-7"
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        pytest.param("x" * 129, id="too-long"),
+        pytest.param("has space", id="space"),
+        pytest.param("<script>", id="markup"),
+        pytest.param("", id="empty"),
+    ],
+)
+async def test_invalid_request_id_is_replaced_by_a_generated_one(
+    client: httpx.AsyncClient, sent: str
+) -> None:
+    response = await client.get("/health", headers={"X-Request-Id": sent})
+    generated = response.headers["x-request-id"]
+    assert generated != sent
+    assert re.fullmatch(r"[0-9a-f]{32}", generated)
+
+
+async def test_each_request_gets_its_own_id(client: httpx.AsyncClient) -> None:
+    first = await client.get("/health")
+    second = await client.get("/health")
+    assert first.headers["x-request-id"] != second.headers["x-request-id"]
+
+
+@pytest.mark.fake_only
+async def test_no_token_appears_in_any_log_line(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        await client.get("/api/user/me", headers=auth(ALICE.token))
+        await client.get("/api/lakebase/preferences", headers=auth(REJECTED_TOKEN))
+        await client.get("/api/unity-catalog/catalogs", headers=auth(ALICE.token))
+
+    assert caplog.records
+    for record in caplog.records:
+        text = record.getMessage() + repr(record.__dict__)
+        assert ALICE.token not in text
+        assert REJECTED_TOKEN not in text
+
+
+async def test_unknown_route_is_404_in_the_envelope(client: httpx.AsyncClient) -> None:
+    assert_error(await client.get("/api/nope"), 404, "NOT_FOUND")
+
+
+async def test_wrong_method_is_405_in_the_envelope(client: httpx.AsyncClient) -> None:
+    assert_error(await client.put("/health"), 405, "METHOD_NOT_ALLOWED")
+
+
+async def test_no_debug_route_echoes_headers(client: httpx.AsyncClient) -> None:
+    paths = set(client.app.openapi()["paths"])
+    assert not any("debug" in p or "headers" in p for p in paths)

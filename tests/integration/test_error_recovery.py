@@ -1,0 +1,82 @@
+"""Failures a user would notice: the database going away, flaky models, revoked grants and
+damaged rows. Each must give a clear answer and heal without restarting the app."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy import update
+
+from server.db.database import Database
+from server.models.user_preference import UserPreference
+from tests.fakes.reference.identities import ALICE
+from tests.harness import auth
+from tests.harness.backends import BackendChoice, set_allow_connections, terminate_connections
+from tests.integration.helpers import assert_error
+
+PREFS = "/api/lakebase/preferences"
+
+
+@pytest.mark.postgres_only
+async def test_database_outage_is_503_then_heals_without_restart(
+    client, backend: BackendChoice, database: Database
+) -> None:
+    assert (
+        await client.post(PREFS, json={"key": "k", "value": 1}, headers=auth(ALICE.token))
+    ).status_code == 201
+    name = database.engine.url.database
+    assert name is not None
+    set_allow_connections(backend.url, name, allowed=False)
+    try:
+        terminate_connections(backend.url, name)
+        during = await client.get(PREFS, headers=auth(ALICE.token))
+        ready = await client.get("/ready")
+    finally:
+        set_allow_connections(backend.url, name, allowed=True)
+
+    error = assert_error(during, 503, "DATABASE_UNAVAILABLE")
+    assert error["retry_after"] >= 1
+    assert_error(ready, 503, "DATABASE_UNAVAILABLE")
+    after = await client.get(PREFS, headers=auth(ALICE.token))
+    assert after.status_code == 200
+    assert [item["key"] for item in after.json()["items"]] == ["k"]
+    assert (await client.get("/ready")).status_code == 200
+
+
+async def test_unreachable_database_server_gives_503_with_retry_after(client_factory) -> None:
+    # Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
+    client = await client_factory(
+        database=False,
+        database_url="postgresql://postgres@127.0.0.1:9/nowhere",
+        run_migrations_on_startup=True,
+        db_connect_timeout_seconds=2,
+    )
+
+    response = await client.get(PREFS, headers=auth(ALICE.token))
+
+    assert_error(response, 503, "DATABASE_UNAVAILABLE")
+    assert (await client.get("/health")).status_code == 200
+
+
+async def test_corrupted_preference_is_flagged_not_fatal(
+    client, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    for key in ("a", "broken", "c"):
+        await client.post(PREFS, json={"key": key, "value": key}, headers=auth(ALICE.token))
+    async with database.session() as session:
+        await session.execute(
+            update(UserPreference).where(UserPreference.key == "broken").values(value="{not json")
+        )
+
+    with caplog.at_level(logging.WARNING):
+        response = await client.get(PREFS, headers=auth(ALICE.token))
+
+    assert response.status_code == 200
+    items = {item["key"]: item for item in response.json()["items"]}
+    assert (items["a"]["value"], items["c"]["value"]) == ("a", "c")
+    assert (items["broken"]["corrupted"], items["broken"]["value"]) == (True, None)
+    assert not items["a"]["corrupted"]
+    warnings = [r for r in caplog.records if "does not decode" in r.getMessage()]
+    assert [w.levelno for w in warnings] == [logging.WARNING]
+    assert warnings[0].correlation_id == response.headers["x-request-id"]
