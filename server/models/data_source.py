@@ -1,0 +1,171 @@
+"""Unity Catalog API schemas: catalogs, schemas, tables, columns, and table queries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from server.models.common import MAX_PAGE_LIMIT
+
+NAME_MAX_LENGTH = 255
+# Unity Catalog names never contain a period, a slash or control characters; refusing them here
+# keeps a name from smuggling a second identifier part into a full name or a URL path.
+NAME_PATTERN = r"^[^./\x00-\x1f\x7f]+$"
+MAX_FILTERS = 50
+MAX_ORDER_BY = 20
+MAX_IN_VALUES = 100
+
+Name = Annotated[
+    str, Field(min_length=1, max_length=NAME_MAX_LENGTH, pattern=NAME_PATTERN, strict=True)
+]
+Scalar = str | int | float | bool
+
+FilterOp = Literal["=", "!=", "<", "<=", ">", ">=", "like", "in", "is_null", "not_null"]
+NULL_OPS: frozenset[str] = frozenset({"is_null", "not_null"})
+
+
+class CatalogOut(BaseModel):
+    """A catalog the caller can see."""
+
+    name: str
+    catalog_type: str | None = Field(
+        default=None, description="MANAGED_CATALOG, DELTASHARING_CATALOG, SYSTEM_CATALOG..."
+    )
+    owner: str | None = None
+    comment: str | None = None
+    created_at: datetime | None = Field(default=None, description="ISO 8601, UTC")
+    updated_at: datetime | None = Field(default=None, description="ISO 8601, UTC")
+
+
+class SchemaOut(BaseModel):
+    """A schema of a catalog."""
+
+    name: str
+    catalog_name: str
+    full_name: str
+    owner: str | None = None
+    comment: str | None = None
+    created_at: datetime | None = Field(default=None, description="ISO 8601, UTC")
+    updated_at: datetime | None = Field(default=None, description="ISO 8601, UTC")
+
+
+class ColumnOut(BaseModel):
+    """A column of a table as Unity Catalog describes it."""
+
+    name: str
+    type_name: str | None = Field(default=None, description="INT, LONG, DECIMAL, STRING...")
+    type_text: str | None = Field(default=None, description="The SQL type, e.g. decimal(10,2)")
+    position: int | None = None
+    nullable: bool | None = None
+    comment: str | None = None
+
+
+class TableOut(BaseModel):
+    """A table with its columns."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    catalog: str
+    schema_name: str = Field(alias="schema")
+    name: str
+    full_name: str
+    table_type: str | None = None
+    data_source_format: str | None = None
+    columns: list[ColumnOut] = Field(default_factory=list)
+    owner: str | None = None
+    comment: str | None = None
+    updated_at: datetime | None = Field(default=None, description="ISO 8601, UTC")
+
+
+class QueryFilter(BaseModel):
+    """One condition on a column; conditions are joined with AND."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    column: str = Field(min_length=1, max_length=NAME_MAX_LENGTH)
+    op: FilterOp
+    value: Scalar | list[Scalar] | None = Field(
+        default=None,
+        description=(
+            "A scalar for comparisons and like (a string); a non-empty list of at most "
+            f"{MAX_IN_VALUES} scalars for in; absent for is_null / not_null"
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _value_fits_op(self) -> QueryFilter:
+        if self.op in NULL_OPS:
+            if self.value is not None:
+                raise ValueError(f"'{self.op}' takes no value")
+        elif self.op == "in":
+            if not isinstance(self.value, list) or not self.value:
+                raise ValueError("'in' takes a non-empty list of values")
+            if len(self.value) > MAX_IN_VALUES:
+                raise ValueError(f"'in' takes at most {MAX_IN_VALUES} values")
+        elif self.value is None or isinstance(self.value, list):
+            raise ValueError(f"'{self.op}' takes one scalar value (use is_null for NULL)")
+        elif self.op == "like" and not isinstance(self.value, str):
+            raise ValueError("'like' takes a string pattern")
+        return self
+
+
+class QueryOrder(BaseModel):
+    """A sort key; rows are then ordered by every column so pages are stable."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    column: str = Field(min_length=1, max_length=NAME_MAX_LENGTH)
+    direction: Literal["asc", "desc"] = "asc"
+
+
+class QueryRequest(BaseModel):
+    """Body of POST /api/unity-catalog/query."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    catalog: Name | None = Field(default=None, description="Default: preference, then settings")
+    schema_name: Name | None = Field(
+        default=None, alias="schema", description="Default: preference, then settings"
+    )
+    table: Name
+    limit: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_PAGE_LIMIT,
+        description="Rows per page, 1-1000; default: preference default_query_limit, then 100",
+    )
+    offset: int = Field(default=0, ge=0)
+    filters: list[QueryFilter] = Field(default_factory=list, max_length=MAX_FILTERS)
+    order_by: list[QueryOrder] = Field(default_factory=list, max_length=MAX_ORDER_BY)
+
+
+class QueryColumn(BaseModel):
+    """A column of a query result."""
+
+    name: str
+    type_name: str | None = None
+    type_text: str | None = None
+
+
+class QueryResult(BaseModel):
+    """A page of rows of a table.
+
+    Values are JSON-typed by column type: integers, floats, booleans and strings; DECIMAL values
+    are exact decimal strings (e.g. "12.50"), DATE "YYYY-MM-DD", TIMESTAMP ISO 8601 with a UTC
+    offset, ARRAY/MAP/STRUCT decoded JSON, NaN/Infinity strings, NULL null.
+    """
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    catalog: str
+    schema_name: str = Field(alias="schema")
+    table: str
+    columns: list[QueryColumn]
+    rows: list[dict[str, Any]]
+    row_count: int = Field(description="Rows in this page")
+    total_row_count: int = Field(description="Rows matching the filters, all pages")
+    limit: int
+    offset: int
+    execution_time_ms: int = Field(description="Time spent running the statements")
