@@ -1,0 +1,203 @@
+"""The fake served by uvicorn on 127.0.0.1 (port 0) in a background thread, and its handle."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+from types import TracebackType
+from typing import TYPE_CHECKING, Self
+
+import uvicorn
+
+from tests.fakes.app import FakeApp
+from tests.fakes.database import Lakebase
+from tests.fakes.faults import Faults
+from tests.fakes.identity import FakeUser, IdentityStore
+from tests.fakes.recorder import RecordedRequest, RequestLog
+from tests.fakes.reference import APP_SP, WAREHOUSE_ID
+from tests.fakes.reference.specs import ServicePrincipalDef, UserDef
+from tests.fakes.routes import Route
+from tests.fakes.serving import ServingState
+from tests.fakes.state import FakeState
+from tests.fakes.statements import StatementStore
+from tests.fakes.unity_catalog import UnityCatalog
+
+if TYPE_CHECKING:
+    from databricks.sdk import WorkspaceClient
+
+_START_TIMEOUT_SECONDS = 10.0
+
+
+class FakeWorkspaceError(AssertionError):
+    """Raised in the test thread for errors inside the fake or unexpected requests."""
+
+
+class _ThreadedServer(uvicorn.Server):
+    """A uvicorn server that leaves signal handling to the test runner."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+    def install_signal_handlers(self) -> None:  # uvicorn < 0.29
+        return None
+
+
+class FakeWorkspace:
+    """Handle on a running fake: its URL, control surfaces and request log."""
+
+    def __init__(self) -> None:
+        self.state = FakeState()
+        self._app = FakeApp(self.state)
+        self._server: _ThreadedServer | None = None
+        self._thread: threading.Thread | None = None
+        self.base_url = ""
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> Self:
+        config = uvicorn.Config(
+            self._app,
+            host="127.0.0.1",
+            port=0,
+            http="h11",
+            lifespan="off",
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=1,
+        )
+        server = _ThreadedServer(config)
+        thread = threading.Thread(target=server.run, name="fake-databricks", daemon=True)
+        thread.start()
+        deadline = time.monotonic() + _START_TIMEOUT_SECONDS
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the fake Databricks workspace did not start")
+            time.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        self._server, self._thread = server, thread
+        self.base_url = f"http://127.0.0.1:{port}"
+        return self
+
+    def stop(self) -> None:
+        self._app.closing.set()
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self.state.database_sql.close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- per-test hooks ----------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget everything a test changed; reference data stays."""
+        self.state.reset()
+
+    def allow_unmatched(self) -> None:
+        """This test sends requests to unknown routes on purpose (``check_errors`` ignores them)."""
+        self.state.allow_unmatched = True
+
+    def check_errors(self) -> None:
+        """Re-raise errors captured inside the fake and report unmatched requests."""
+        errors = list(self.state.errors)
+        unmatched = [] if self.state.allow_unmatched else self.state.requests.unmatched()
+        self.state.errors = []
+        if errors:
+            detail = "\n".join(e.describe() for e in errors)
+            raise FakeWorkspaceError(f"{len(errors)} error(s) inside the fake:\n{detail}") from (
+                errors[0].error
+            )
+        if unmatched:
+            lines = "\n".join(f"  {r.method} {r.path} {r.query}" for r in unmatched)
+            raise FakeWorkspaceError(f"requests to routes the fake does not serve:\n{lines}")
+
+    # -- reference data ----------------------------------------------------------------------
+
+    @property
+    def warehouse_id(self) -> str:
+        """The only SQL warehouse (any other id answers 404 ``RESOURCE_DOES_NOT_EXIST``)."""
+        return WAREHOUSE_ID
+
+    @property
+    def service_principal(self) -> ServicePrincipalDef:
+        """The app's service principal (``client_id`` / ``client_secret`` for OAuth M2M)."""
+        return APP_SP
+
+    # -- control surfaces --------------------------------------------------------------------
+
+    @property
+    def faults(self) -> Faults:
+        return self.state.faults
+
+    @property
+    def identity(self) -> IdentityStore:
+        return self.state.identity
+
+    @property
+    def unity_catalog(self) -> UnityCatalog:
+        return self.state.unity_catalog
+
+    @property
+    def sql(self) -> StatementStore:
+        return self.state.statements
+
+    @property
+    def serving(self) -> ServingState:
+        return self.state.serving
+
+    @property
+    def database(self) -> Lakebase:
+        return self.state.lakebase
+
+    def add_user(self, user_name: str, display_name: str | None = None) -> FakeUser:
+        """A new user (member of ``account users``) valid until the end of the test."""
+        return self.state.identity.add_user(user_name, display_name)
+
+    def revoke_token(self, token: str) -> None:
+        self.state.identity.revoke_token(token)
+
+    # -- request log -------------------------------------------------------------------------
+
+    @property
+    def requests(self) -> RequestLog:
+        """Every request of this test: iterate it, or ``for_route(Route.X, target)``."""
+        return self.state.requests
+
+    def requests_for(self, route: Route, target: str | None = None) -> list[RecordedRequest]:
+        return self.state.requests.for_route(route, target)
+
+    @property
+    def unmatched_requests(self) -> list[RecordedRequest]:
+        return self.state.requests.unmatched()
+
+    # -- clients -----------------------------------------------------------------------------
+
+    def workspace_client(
+        self, user: UserDef | FakeUser | str, *, retry_timeout_seconds: int = 5
+    ) -> WorkspaceClient:
+        """A real SDK client authenticated with ``user``'s token (``auth_type="pat"``)."""
+        from databricks.sdk import WorkspaceClient
+        from databricks.sdk.config import Config
+
+        token = user if isinstance(user, str) else user.token
+        config = Config(
+            host=self.base_url,
+            token=token,
+            auth_type="pat",
+            retry_timeout_seconds=retry_timeout_seconds,
+            http_timeout_seconds=5,
+        )
+        return WorkspaceClient(config=config)

@@ -1,0 +1,215 @@
+"""Databricks SQL → SQLite with sqlglot: table resolution, ``IDENTIFIER(:p)``, result schema.
+
+Tables (``catalog.schema.table`` or ``IDENTIFIER(:param)``) are resolved by a callback that
+checks access and returns the internal SQLite table; ``:named`` markers stay SQLite named
+parameters. Result column names and types come from sqlglot's type annotation over the
+Unity Catalog column types.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import OptimizeError, ParseError, TokenError
+from sqlglot.optimizer.annotate_types import annotate_types
+from sqlglot.optimizer.qualify import qualify
+
+from tests.fakes.reference.specs import TableDef
+from tests.fakes.sql_errors import FakeLimitation, SqlError, parse_error, unbound_parameter
+
+DIALECT = "databricks"
+_T = exp.DataType.Type
+_BARE = r"[^\W\d]\w*|\d+[^\W\d]\w*|\d+"
+_PART = re.compile(rf"`((?:[^`]|``)+)`|({_BARE})")
+_WRITES = (exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Create, exp.Drop, exp.Alter)
+
+
+@dataclass(frozen=True)
+class ColumnType:
+    type_name: str
+    type_text: str
+    precision: int | None = None
+    scale: int | None = None
+
+
+@dataclass(frozen=True)
+class ResultColumn:
+    name: str
+    type: ColumnType
+
+
+@dataclass(frozen=True)
+class ResolvedTable:
+    internal_name: str
+    table: TableDef
+
+
+@dataclass(frozen=True)
+class Translation:
+    sql: str
+    columns: tuple[tuple[str, ColumnType | None], ...]
+    """Name and type of each result column; the type is ``None`` when sqlglot cannot tell
+    (e.g. a bare ``:param``) and is then inferred from the values."""
+    placeholders: frozenset[str]
+
+
+TableResolver = Callable[[tuple[str, ...]], ResolvedTable]
+
+_SIMPLE_TYPES: dict[exp.DataType.Type, tuple[str, str]] = {
+    _T.TINYINT: ("BYTE", "tinyint"),
+    _T.SMALLINT: ("SHORT", "smallint"),
+    _T.INT: ("INT", "int"),
+    _T.BIGINT: ("LONG", "bigint"),
+    _T.FLOAT: ("FLOAT", "float"),
+    _T.DOUBLE: ("DOUBLE", "double"),
+    _T.BOOLEAN: ("BOOLEAN", "boolean"),
+    _T.DATE: ("DATE", "date"),
+    _T.TIMESTAMP: ("TIMESTAMP", "timestamp"),
+    _T.TIMESTAMPTZ: ("TIMESTAMP", "timestamp"),
+    _T.TIMESTAMPLTZ: ("TIMESTAMP", "timestamp"),
+    _T.DATETIME: ("TIMESTAMP", "timestamp"),
+    _T.TEXT: ("STRING", "string"),
+    _T.VARCHAR: ("STRING", "string"),
+    _T.CHAR: ("STRING", "string"),
+    _T.NULL: ("NULL", "void"),
+}
+
+
+def parse_qualified_name(text: str) -> tuple[str, ...]:
+    """Parse an ``IDENTIFIER()`` argument: 1 to 3 dot-separated parts, backquoted when needed."""
+    parts: list[str] = []
+    pos, text = 0, text.strip()
+    while True:
+        found = _PART.match(text, pos)
+        if found is None:
+            raise parse_error(text[pos:] or text)
+        quoted, bare = found.groups()
+        parts.append(quoted.replace("``", "`") if quoted is not None else bare)
+        pos = found.end()
+        if pos == len(text):
+            break
+        if text[pos] != ".":
+            raise parse_error(text[pos:])
+        pos += 1
+    if len(parts) > 3:
+        raise parse_error(text)
+    return tuple(parts)
+
+
+def _parse(statement: str) -> exp.Expression:
+    try:
+        parsed = [e for e in sqlglot.parse(statement, read=DIALECT) if e is not None]
+    except ParseError as error:
+        details = error.errors[0] if error.errors else {}
+        raise parse_error(str(details.get("highlight") or statement.split()[0])) from None
+    except TokenError:
+        raise parse_error(statement.strip()[:20]) from None
+    if len(parsed) != 1:
+        raise parse_error(";" if parsed else "end of input")
+    root = parsed[0]
+    if isinstance(root, _WRITES):
+        raise SqlError(
+            "UNSUPPORTED_FEATURE",
+            "The fake workspace only executes read-only queries (SELECT).",
+            "0A000",
+        )
+    if not isinstance(root, exp.Query):
+        raise parse_error(statement.split()[0] if statement.split() else statement)
+    return root
+
+
+def _table_parts(table: exp.Table, params: Mapping[str, str | None]) -> tuple[str, ...]:
+    if isinstance(table.this, exp.Anonymous) and table.this.name.upper() == "IDENTIFIER":
+        args = table.this.expressions
+        arg = args[0] if len(args) == 1 else None
+        if isinstance(arg, exp.Placeholder) and arg.name:
+            if arg.name not in params:
+                raise unbound_parameter(arg.name)
+            value = params[arg.name]
+            if value is None:
+                raise SqlError("NULL_QUERY_STRING_EXECUTE_IMMEDIATE", "IDENTIFIER(NULL)", "22004")
+            return parse_qualified_name(value)
+        if isinstance(arg, exp.Literal) and arg.is_string:
+            return parse_qualified_name(arg.this)
+        raise parse_error("IDENTIFIER")
+    if not isinstance(table.this, exp.Identifier):
+        raise FakeLimitation(f"Table source {table.sql(DIALECT)!r} is not supported.")
+    return tuple(p.name for p in table.parts)
+
+
+def _replace_tables(
+    root: exp.Expression, resolve: TableResolver, params: Mapping[str, str | None]
+) -> dict[str, dict[str, str]]:
+    ctes = {cte.alias_or_name.lower() for cte in root.find_all(exp.CTE)}
+    schema: dict[str, dict[str, str]] = {}
+    for table in list(root.find_all(exp.Table)):
+        parts = _table_parts(table, params)
+        if len(parts) == 1 and parts[0].lower() in ctes:
+            continue
+        resolved = resolve(parts)
+        schema[resolved.internal_name] = {c.name: c.type_text for c in resolved.table.columns}
+        alias = table.args.get("alias") or exp.TableAlias(this=exp.to_identifier(parts[-1]))
+        replacement = exp.Table(
+            this=exp.to_identifier(resolved.internal_name, quoted=True), alias=alias
+        )
+        table.replace(replacement)
+    return schema
+
+
+def _result_type(data_type: exp.DataType | None) -> ColumnType | None:
+    if data_type is None:
+        return None
+    if data_type.this == _T.DECIMAL:
+        params = [int(p.this.this) for p in data_type.expressions]
+        precision, scale = (*params, 10, 0)[:2] if params else (10, 0)
+        return ColumnType("DECIMAL", f"decimal({precision},{scale})", precision, scale)
+    simple = _SIMPLE_TYPES.get(data_type.this)
+    return ColumnType(*simple) if simple else None
+
+
+def _display_name(select: exp.Expression) -> str:
+    name = select.alias_or_name
+    if not re.fullmatch(r"_col_\d+", name):
+        return name
+    inner = select.this if isinstance(select, exp.Alias) else select
+    if isinstance(inner, exp.Count) and isinstance(inner.this, exp.Star):
+        return "count(1)"
+    bare = inner.transform(
+        lambda node: exp.column(node.name) if isinstance(node, exp.Column) else node
+    )
+    return bare.sql(dialect=DIALECT, normalize_functions="lower")
+
+
+def translate(
+    statement: str, resolve: TableResolver, params: Mapping[str, str | None]
+) -> Translation:
+    """Translate one read-only statement; raises :class:`SqlError` like Databricks would."""
+    root = _parse(statement)
+    schema = _replace_tables(root, resolve, params)
+    try:
+        root = qualify(root, schema=schema, dialect=DIALECT)
+    except OptimizeError as error:
+        found = re.search(r"Column '(.+?)' could not be resolved", str(error))
+        name = found.group(1) if found else str(error)
+        raise SqlError(
+            "UNRESOLVED_COLUMN.WITH_SUGGESTION",
+            f"A column, variable, or function parameter with name `{name}` cannot be resolved.",
+            "42703",
+        ) from None
+    root = annotate_types(root, schema=schema, dialect=DIALECT)
+    columns = tuple((_display_name(s), _result_type(s.type)) for s in root.selects)
+    placeholders = frozenset(p.name for p in root.find_all(exp.Placeholder))
+    if "" in placeholders:
+        raise SqlError(
+            "UNSUPPORTED_FEATURE",
+            "Positional parameter markers (?) are not supported; use named markers (:name).",
+            "0A000",
+        )
+    for name in placeholders:
+        if name not in params:
+            raise unbound_parameter(name)
+    return Translation(root.sql(dialect="sqlite"), columns, placeholders)
