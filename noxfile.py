@@ -47,6 +47,11 @@ LAKEBASE_ENV = (
     "PGHOST",
     "PGDATABASE",
     "PGUSER",
+    # What the live tests read (catalog/schema/table to query, serving endpoint to call).
+    "LIVE_CATALOG",
+    "LIVE_SCHEMA",
+    "LIVE_TABLE",
+    "LIVE_ENDPOINT",
 )
 
 # One pinned file per purpose: name -> (include the project's own dependencies?, group).

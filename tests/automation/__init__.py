@@ -1,0 +1,1 @@
+"""Tests of the test automation itself (noxfile, workflows, coverage gates)."""

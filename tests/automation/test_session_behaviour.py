@@ -1,0 +1,67 @@
+"""How sessions behave around their environment: Lakebase without a workspace, missing
+interpreters, and `lint` noticing a stale requirements/."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from .conftest import Sandbox
+from .test_sessions import load_noxfile
+
+PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
+needs_matrix_python = pytest.mark.skipif(
+    PYTHON not in {"3.11", "3.12", "3.13"}, reason=f"no integration cell for Python {PYTHON}"
+)
+
+
+@needs_matrix_python
+def test_lakebase_cell_without_a_workspace_is_skipped_naming_what_is_missing(
+    sandbox: Sandbox,
+) -> None:
+    result = sandbox.nox("-s", f"integration-lakebase-{PYTHON}", DATABRICKS_HOST="https://x")
+    assert result.returncode == 0, result.stdout
+    assert f"Session integration-lakebase-{PYTHON} skipped" in result.stdout
+    for name in ("PGHOST", "LAKEBASE_INSTANCE_NAME", "DATABRICKS_TOKEN", "LIVE_ENDPOINT"):
+        assert name in result.stdout
+    assert "missing: DATABRICKS_HOST" not in result.stdout, "a variable that is set is not named"
+
+
+@needs_matrix_python
+def test_lakebase_cell_without_a_workspace_fails_when_required(sandbox: Sandbox) -> None:
+    result = sandbox.nox("-s", f"integration-lakebase-{PYTHON}", LAKEBASE_REQUIRED="1")
+    assert result.returncode != 0, result.stdout
+    assert "LAKEBASE_REQUIRED" in result.stdout
+    assert "PGHOST" in result.stdout
+
+
+@pytest.mark.parametrize(("ci", "error"), [("true", True), ("1", True), ("", False), (None, False)])
+def test_missing_interpreter_is_an_error_only_on_ci(
+    monkeypatch: pytest.MonkeyPatch, ci: str | None, error: bool
+) -> None:
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    options = load_noxfile().nox.options
+    assert options.error_on_missing_interpreters is error
+    assert options.download_python == "never", "a missing Python is reported, not downloaded"
+    assert options.default_venv_backend == "uv"
+
+
+def test_lint_fails_when_requirements_are_stale(sandbox: Sandbox) -> None:
+    pyproject = sandbox.path / "pyproject.toml"
+    text = pyproject.read_text()
+    assert '"pytest>=8.3",' in text
+    pyproject.write_text(text.replace('"pytest>=8.3",', '"pytest>=8.3",\n  "pytest-timeout>=2.3",'))
+
+    result = sandbox.nox("-s", "lint")
+    assert result.returncode != 0, result.stdout
+    # ruff, the workflow checks and bash -n passed; then the lock check named the two files
+    # that include the test group, and only those.
+    assert "No findings to report" in result.stdout
+    assert (
+        "stale vs pyproject.toml: requirements/test.txt, requirements/automation.txt"
+        in result.stdout
+    )

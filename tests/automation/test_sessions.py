@@ -1,0 +1,204 @@
+"""Every nox session or tag that the workflows, README and .ci/run name exists."""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import re
+import shlex
+import tomllib
+import warnings
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import yaml
+
+from .conftest import ROOT
+
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+MATRIX_EXPR = re.compile(r"\$\{\{\s*matrix\.(\w+)\s*\}\}")
+SHELL_VAR = re.compile(r"\$\{(\w+)\}|\$(\w+)")
+
+
+def nox_invocations(text: str) -> list[tuple[list[str], list[str]]]:
+    """(sessions, tags) of every `nox ...` command in a piece of shell or Markdown."""
+    found = []
+    text = text.replace("\\\n", " ")
+    for match in re.finditer(r"(?:^|[\s;&|(`/])nox(?![\w.-])((?:[ \t]+[^\s;&|`)]+)*)", text, re.M):
+        args = match.group(1).split(" -- ")[0]  # what follows `--` belongs to the session
+        try:
+            tokens = shlex.split(args)
+        except ValueError:
+            tokens = args.split()
+        sessions: list[str] = []
+        tags: list[str] = []
+        target: list[str] | None = None
+        for token in tokens:
+            if token == "--" or token.startswith("#"):  # session arguments, or a comment
+                break
+            if token in {"-s", "--session", "--sessions", "-e"}:
+                target = sessions
+            elif token in {"-t", "--tags"}:
+                target = tags
+            elif token.startswith("-"):
+                target = None
+            elif target is not None and "<" not in token:  # `<session>`: a placeholder
+                target.append(token)
+        found.append((sessions, tags))
+    return found
+
+
+def matrix_cells(job: dict[str, Any]) -> list[dict[str, str]]:
+    matrix = dict(job.get("strategy", {}).get("matrix", {}))
+    include = matrix.pop("include", [])
+    matrix.pop("exclude", None)
+    keys = list(matrix)
+    cells = [dict(zip(keys, values, strict=True)) for values in itertools.product(*matrix.values())]
+    return [{k: str(v) for k, v in cell.items()} for cell in cells + include] or [{}]
+
+
+def expand(text: str, cell: dict[str, str], env: dict[str, str]) -> str:
+    """Substitute `${{ matrix.x }}`, then `$VAR` / `${VAR}` from env (others left as they are)."""
+    text = MATRIX_EXPR.sub(lambda m: cell[m[1]], text)
+    return SHELL_VAR.sub(lambda m: env.get(m[1] or m[2], m[0]), text)
+
+
+def workflow_nox_commands(path: Path) -> list[tuple[list[str], list[str]]]:
+    """nox commands of every `run:` step, with matrix values and env variables expanded."""
+    workflow = yaml.safe_load(path.read_text())
+    commands = []
+    for job in workflow["jobs"].values():
+        for cell in matrix_cells(job):
+            for step in job.get("steps", []):
+                if "run" not in step:
+                    continue
+                raw = {**workflow.get("env", {}), **job.get("env", {}), **step.get("env", {})}
+                env = {key: expand(str(value), cell, {}) for key, value in raw.items()}
+                commands.extend(nox_invocations(expand(step["run"], cell, env)))
+    return commands
+
+
+def readme_code(name: str = "README.md") -> str:
+    text = (ROOT / name).read_text()
+    fenced = re.findall(r"```[^\n]*\n(.*?)```", text, re.S)
+    inline = re.findall(r"`([^`\n]+)`", re.sub(r"```.*?```", "", text, flags=re.S))
+    return "\n".join(fenced + inline)
+
+
+def readme_table_sessions() -> list[str]:
+    """Session names in the first column of the table under the README's "Sessions" heading."""
+    text = (ROOT / "README.md").read_text()
+    section = re.search(r"^## Sessions\b.*?(?=^#|\Z)", text, re.M | re.S)
+    assert section, 'README has no "## Sessions" section'
+    names = []
+    for line in section.group(0).splitlines():
+        if line.startswith("|"):
+            names += re.findall(r"`([\w.-]+)`", line.split("|")[1])
+    return names
+
+
+def load_noxfile() -> ModuleType:
+    """Execute noxfile.py afresh (its options depend on the environment at import)."""
+    spec = importlib.util.spec_from_file_location("noxfile_under_test", ROOT / "noxfile.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    with warnings.catch_warnings():
+        # Loading it again re-registers the same sessions, which nox warns about.
+        warnings.filterwarnings("ignore", "The session .* has already been registered")
+        spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def known(nox_sessions: list[dict[str, Any]]) -> tuple[set[str], set[str]]:
+    names = {s["session"] for s in nox_sessions} | {s["name"] for s in nox_sessions}
+    tags = {tag for s in nox_sessions for tag in s["tags"]}
+    return names, tags
+
+
+SOURCES = {
+    **{f".github/workflows/{p.name}": (lambda p=p: workflow_nox_commands(p)) for p in WORKFLOWS},
+    "README.md": lambda: nox_invocations(readme_code()),
+    "coverage/README.md": lambda: nox_invocations(readme_code("coverage/README.md")),
+    ".ci/run": lambda: nox_invocations((ROOT / ".ci" / "run").read_text()),
+}
+
+
+@pytest.mark.parametrize("source", sorted(SOURCES))
+def test_sessions_named_exist(source: str, known: tuple[set[str], set[str]]) -> None:
+    names, tags = known
+    commands = SOURCES[source]()
+    assert commands, f"no nox command found in {source}"
+    for sessions, wanted_tags in commands:
+        assert set(sessions) <= names, f"{source}: unknown session(s) {set(sessions) - names}"
+        assert set(wanted_tags) <= tags, f"{source}: unknown tag(s) {set(wanted_tags) - tags}"
+
+
+def test_readme_session_table_lists_real_sessions(known: tuple[set[str], set[str]]) -> None:
+    names, _ = known
+    listed = readme_table_sessions()
+    assert listed, "README has no session table"
+    assert set(listed) <= names, f"README table: unknown {set(listed) - names}"
+
+
+def test_workflows_run_every_ci_cell(nox_sessions: list[dict[str, Any]]) -> None:
+    ci = {
+        s
+        for sessions, _ in workflow_nox_commands(ROOT / ".github/workflows/ci.yml")
+        for s in sessions
+    }
+    release = {
+        s
+        for sessions, _ in workflow_nox_commands(ROOT / ".github/workflows/release.yml")
+        for s in sessions
+    }
+    cells = {s["session"] for s in nox_sessions if "integration" in s["tags"]}
+    local_cells = {c for c in cells if "lakebase" not in c}
+    assert local_cells <= ci, f"ci.yml misses {local_cells - ci}"
+    assert cells | {"lowest", "coverage", "lint", "typecheck"} <= release
+    assert {"coverage", "diff-cover", "lint", "typecheck"} <= ci
+
+
+def test_every_session_explains_itself(nox_sessions: list[dict[str, Any]]) -> None:
+    undocumented = [s["session"] for s in nox_sessions if not s["description"]]
+    assert not undocumented
+
+
+def test_cells_are_tagged_by_backend_and_python(nox_sessions: list[dict[str, Any]]) -> None:
+    for db in ("sqlite", "postgres", "lakebase"):
+        for py in ("3.11", "3.12", "3.13"):
+            (cell,) = [s for s in nox_sessions if s["session"] == f"integration-{db}-{py}"]
+            assert {db, f"py{py}"} <= set(cell["tags"])
+            assert cell["python"] == py
+
+
+def test_plain_nox_runs_the_local_matrix_then_coverage_last() -> None:
+    noxfile = load_noxfile()
+    default = list(noxfile.nox.options.sessions)
+    assert default[-1] == "coverage"
+    assert default[:2] == ["lint", "typecheck"]
+    assert "automation" in default
+    for db in ("sqlite", "postgres"):
+        for py in noxfile.PYTHONS:
+            assert f"integration-{db}-{py}" in default
+    assert not any("lakebase" in name or name in {"bench", "lowest"} for name in default)
+
+
+def test_ci_run_runs_the_readme_full_matrix_command() -> None:
+    readme = (ROOT / "README.md").read_text()
+    commands = re.findall(r"^\s*(python3 -m venv .*)$", readme, re.M)
+    assert len(commands) >= 2, "README quickstart commands not found"
+    full_matrix = commands[1].strip()
+    assert full_matrix.endswith("nox")
+    assert full_matrix in (ROOT / ".ci" / "run").read_text()
+
+
+def test_coverage_targets_cover_routers_and_services_at_90() -> None:
+    targets = tomllib.loads((ROOT / "coverage" / "targets.toml").read_text())
+    modules = targets["tool"]["coverage-threshold"]["modules"]
+    for prefix in ("server/routers/", "server/services/"):
+        assert modules[prefix]["file_line_coverage_min"] >= 90
+        assert modules[prefix]["file_branch_coverage_min"] >= 90
