@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             yield
         finally:
             await http_client.aclose()
-            if db is not None:
+            if db is not None and database is None:  # a borrowed database stays open
                 await db.dispose()
 
     app = FastAPI(

@@ -27,6 +27,7 @@ from server.db.engine import create_engine_from_url, create_lakebase_engine
 from server.db.migrate import upgrade
 from server.models.model_inference import ModelInference
 from server.models.user_preference import UserPreference
+from tests.fakes.server import FakeWorkspace
 from tests.harness import auth as _auth
 from tests.harness.backends import (
     BackendChoice,
@@ -150,6 +151,12 @@ def workspace_target(request: pytest.FixtureRequest) -> WorkspaceTarget:
         fake.service_principal.client_id,
         fake.service_principal.client_secret,
     )
+
+
+@pytest.fixture(scope="session")
+def fake(fake_workspace: FakeWorkspace) -> FakeWorkspace:
+    """Short name for the fake workspace (started once per session; reset before each test)."""
+    return fake_workspace
 
 
 @pytest.fixture(scope="session")
