@@ -27,6 +27,7 @@ from server.db.engine import create_engine_from_url, create_lakebase_engine
 from server.db.migrate import upgrade
 from server.models.model_inference import ModelInference
 from server.models.user_preference import UserPreference
+from tests.fakes.reference import APP_SP
 from tests.fakes.server import FakeWorkspace
 from tests.harness import auth as _auth
 from tests.harness.backends import (
@@ -36,6 +37,7 @@ from tests.harness.backends import (
     choose_backend,
     create_database,
     drop_database,
+    ensure_login_role,
     unique_database_name,
 )
 from tests.harness.live import is_live, live_config, missing_live_variables
@@ -87,6 +89,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 _CHOICE = pytest.StashKey[BackendChoice]()
+# In Lakebase the app connects as its service principal, whose Postgres role is its client id.
+_SP_ROLE = APP_SP.application_id
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -208,7 +212,7 @@ async def database(
     """The run's database, migrated once with Alembic and shared (read-mostly) by every app."""
     settings = settings_factory()
     if backend.name == "lakebase":
-        db = _lakebase_database(settings, provisioned_database_url, settings_factory)
+        db = _lakebase_database(backend.url, provisioned_database_url, settings_factory)
     else:
         url = provisioned_database_url or backend.url
         from server.db.engine import normalise_url
@@ -222,7 +226,7 @@ async def database(
 
 
 def _lakebase_database(
-    settings: Settings, provisioned_url: str | None, settings_factory: Callable[..., Settings]
+    server_url: str, provisioned_url: str | None, settings_factory: Callable[..., Settings]
 ) -> Database:
     """Configure storage exactly as Databricks Apps would: PG* variables plus the instance name;
     the password is a token minted by the service principal."""
@@ -239,11 +243,13 @@ def _lakebase_database(
     else:
         assert provisioned_url is not None
         url = make_url(provisioned_url)
+        assert url.database is not None
+        ensure_login_role(server_url, _SP_ROLE, url.database)
         lakebase_settings = settings_factory(
             pghost=url.host,
             pgport=url.port or 5432,
             pgdatabase=url.database,
-            pguser=url.username,
+            pguser=_SP_ROLE,
             pgsslmode="disable",
             lakebase_instance_name="fake-lakebase",
         )

@@ -113,3 +113,35 @@ def set_allow_connections(server_url: str, database: str, allowed: bool) -> None
     )
     with psycopg.connect(_libpq_url(server_url), autocommit=True) as conn:
         conn.execute(statement)
+
+
+def ensure_login_role(server_url: str, role: str, database: str) -> None:
+    """Create the login role a Lakebase app connects as (its service principal's client id) and
+    let it use `database`. Roles are cluster-wide and shared by runs, so this is idempotent."""
+    with psycopg.connect(_libpq_url(server_url), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+        if not exists:
+            try:
+                conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+            except psycopg.errors.DuplicateObject:  # another run created it meanwhile
+                pass
+            except psycopg.errors.UniqueViolation:
+                pass
+        conn.execute(
+            sql.SQL("GRANT ALL PRIVILEGES ON DATABASE {} TO {}").format(
+                sql.Identifier(database), sql.Identifier(role)
+            )
+        )
+    with psycopg.connect(_libpq_url(_with_database(server_url, database)), autocommit=True) as conn:
+        for statement in (
+            "GRANT ALL ON SCHEMA public TO {}",
+            "GRANT ALL PRIVILEGES ON ALL TABLES IN SCHEMA public TO {}",
+            "GRANT ALL PRIVILEGES ON ALL SEQUENCES IN SCHEMA public TO {}",
+            "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO {}",
+            "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON SEQUENCES TO {}",
+        ):
+            conn.execute(sql.SQL(statement).format(sql.Identifier(role)))
+
+
+def _with_database(server_url: str, database: str) -> str:
+    return make_url(server_url).set(database=database).render_as_string(hide_password=False)

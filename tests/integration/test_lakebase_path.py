@@ -1,0 +1,130 @@
+"""The app configured exactly as Databricks Apps configure it for a Lakebase resource: PG*
+variables, the instance name and the service principal's OAuth credentials. The password of
+every new connection is a database token minted by the service principal."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from server.db.database import Database
+from tests.fakes.reference import APP_SP, LAKEBASE
+from tests.fakes.reference.identities import ALICE
+from tests.fakes.routes import Route
+from tests.fakes.server import FakeWorkspace
+from tests.harness import auth
+from tests.harness.backends import BackendChoice, ensure_login_role
+
+pytestmark = [
+    pytest.mark.postgres_only,
+    pytest.mark.fake_only,
+    pytest.mark.usefixtures("lakebase_role"),
+]
+
+PREFS = "/api/lakebase/preferences"
+
+
+@pytest.fixture
+def lakebase_role(backend: BackendChoice, database: Database) -> str:
+    """The service principal's Postgres role, as Lakebase has it, allowed on this run's database."""
+    assert database.engine.url.database is not None
+    ensure_login_role(backend.url, APP_SP.application_id, database.engine.url.database)
+    return APP_SP.application_id
+
+
+async def lakebase_client(client_factory, database: Database, **overrides):
+    """A new app whose storage comes only from the Lakebase variables (no DATABASE_URL)."""
+    url = database.engine.url
+    settings = {
+        "pghost": url.host,
+        "pgport": url.port or 5432,
+        "pgdatabase": url.database,
+        "pguser": APP_SP.application_id,
+        "pgsslmode": "disable",  # the local server has no TLS; production uses PGSSLMODE=require
+        "lakebase_instance_name": LAKEBASE.name,
+        "run_migrations_on_startup": True,
+    }
+    return await client_factory(database=False, **{**settings, **overrides})
+
+
+async def connection_password(database: Database) -> str | None:
+    """The password psycopg actually used for a pooled connection."""
+    async with database.engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        return str(raw.driver_connection.info.password)
+
+
+async def test_connection_password_is_the_token_the_service_principal_minted(
+    client_factory, database: Database, fake: FakeWorkspace
+) -> None:
+    client = await lakebase_client(client_factory, database)
+
+    response = await client.post(PREFS, json={"key": "k", "value": 1}, headers=auth(ALICE.token))
+
+    assert response.status_code == 201
+    minted = fake.database.minted
+    assert len(minted) == 1
+    assert minted[0].user_name == APP_SP.application_id
+    assert minted[0].instance_names == (LAKEBASE.name,)
+    app_database: Database = client.app.state.database
+    assert app_database.engine.url.username == APP_SP.application_id
+    assert await connection_password(app_database) == minted[0].token
+    # Minted with the service principal's OAuth token, never with the user's.
+    credential_calls = fake.requests_for(Route.DATABASE_CREDENTIAL)
+    assert credential_calls
+    assert all(call.bearer_token != ALICE.token for call in credential_calls)
+    assert fake.requests_for(Route.OIDC_TOKEN)
+
+
+async def test_token_is_reused_until_close_to_expiry(
+    client_factory, database: Database, fake: FakeWorkspace
+) -> None:
+    client = await lakebase_client(client_factory, database)
+
+    for index in range(5):
+        await client.post(PREFS, json={"key": f"k{index}", "value": 1}, headers=auth(ALICE.token))
+
+    assert fake.database.tokens_minted == 1
+
+
+@pytest.mark.slow
+async def test_a_new_token_is_minted_shortly_before_expiry(
+    client_factory, database: Database, fake: FakeWorkspace
+) -> None:
+    # Expiry is whole seconds, so a 4 s token has 3-4 s left when minted: outside the 2.5 s
+    # margin at first, inside it at the latest 1.5 s later.
+    fake.database.credential_lifetime_seconds = 4
+    client = await lakebase_client(
+        client_factory, database, lakebase_token_refresh_margin_seconds=2.5
+    )
+    app_database: Database = client.app.state.database
+    await client.get(PREFS, headers=auth(ALICE.token))
+    first = fake.database.minted[0].token
+
+    assert fake.database.tokens_minted == 1
+    await asyncio.sleep(1.6)  # now inside the refresh margin of the first token
+    await app_database.engine.dispose()  # the next request opens a new connection
+    response = await client.get(PREFS, headers=auth(ALICE.token))
+
+    assert response.status_code == 200
+    assert fake.database.tokens_minted == 2
+    second = fake.database.minted[1].token
+    assert second != first
+    assert await connection_password(app_database) == second
+
+
+async def test_minting_failure_is_503_database_unavailable(
+    client_factory, database: Database, fake: FakeWorkspace
+) -> None:
+    client = await lakebase_client(client_factory, database, run_migrations_on_startup=False)
+    fake.faults.fail_next(
+        Route.DATABASE_CREDENTIAL, times=50, status=403, error_code="PERMISSION_DENIED"
+    )
+
+    response = await client.get(PREFS, headers=auth(ALICE.token))
+
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "DATABASE_UNAVAILABLE"
+    fake.faults.clear()
+    assert (await client.get(PREFS, headers=auth(ALICE.token))).status_code == 200
