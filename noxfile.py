@@ -8,7 +8,9 @@ finally the coverage gate.
 
 from __future__ import annotations
 
+import datetime
 import os
+import platform
 import re
 import shutil
 import tempfile
@@ -16,7 +18,7 @@ from pathlib import Path
 
 import nox
 
-nox.needs_version = ">=2025.10.16"  # first release with `download_python`
+nox.needs_version = ">=2025.10.16"  # for `nox.options.download_python`
 nox.options.default_venv_backend = "uv"
 nox.options.reuse_venv = "yes"  # every session re-installs its pinned file, so reuse is safe
 # uv could fetch a missing interpreter from the internet; say "not found" and skip instead.
@@ -390,23 +392,39 @@ def bench(session: nox.Session) -> None:
         command = [*base, *extra, *session.posargs]
         for i in range(runs):
             report = scratch / f"time-{i}.txt"
-            session.run(gnu_time, "-v", "-o", str(report), *command, external=True)
+            # Failing tests still make a measurement (exit 1); anything else is an error.
+            session.run(
+                gnu_time, "-v", "-o", str(report), *command, external=True, success_codes=[0, 1]
+            )
             text = report.read_text()
+            status = re.search(r"Exit status: (\d+)", text)
             wall = re.search(r"Elapsed \(wall clock\) time .*: (?:(\d+):)?(\d+):([\d.]+)", text)
             rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
             if wall is None or rss is None:
                 session.error(f"unexpected GNU time output:\n{text}")
             seconds = int(wall[1] or 0) * 3600 + int(wall[2]) * 60 + float(wall[3])
-            rows.append((label, i + 1, seconds, int(rss[1]) / 1024, " ".join(command)))
+            exit_status = status[1] if status else "?"
+            rows.append((label, i + 1, seconds, int(rss[1]) / 1024, exit_status, " ".join(command)))
     lines = [
         "# Benchmark: integration suite on SQLite",
         "",
-        f"Made by `nox -s bench` ({runs} runs each, `BENCH_RUNS` to change) with "
+        f"Made by `nox -s bench` ({runs} run(s) per variant, `BENCH_RUNS` to change) with "
         "`/usr/bin/time -v`; peak RSS is the largest single process.",
+        f"Python {session.python}, {os.cpu_count()} CPUs, {platform.platform()}, "
+        f"{datetime.date.today().isoformat()}.",
         "",
-        "| variant | run | wall (s) | peak RSS (MiB) |",
-        "| --- | --- | --- | --- |",
-        *(f"| {label} | {i} | {s:.2f} | {mib:.0f} |" for label, i, s, mib, _ in rows),
+        "| variant | run | wall (s) | peak RSS (MiB) | pytest exit |",
+        "| --- | --- | --- | --- | --- |",
+        *(
+            f"| {label} | {i} | {s:.2f} | {mib:.0f} | {code} |"
+            for label, i, s, mib, code, _ in rows
+        ),
+        "",
+        "Mean wall time: "
+        + ", ".join(
+            f"{label} {sum(r[2] for r in rows if r[0] == label) / runs:.1f} s" for label in variants
+        )
+        + ".",
         "",
         "Commands:",
         "",
