@@ -43,7 +43,7 @@ CALLS: list[tuple[str, str, Any, int]] = [
             "schema": "sales",
             "table": "orders",
             "limit": 3,
-            "filters": [{"column": "id", "op": "<=", "value": 3}],
+            "filters": [{"column": "order_id", "op": "<=", "value": 3}],
         },
         200,
     ),
