@@ -152,9 +152,10 @@ class QueryColumn(BaseModel):
 class QueryResult(BaseModel):
     """A page of rows of a table.
 
-    Values are JSON-typed by column type: integers, floats, booleans and strings; DECIMAL values
-    are exact decimal strings (e.g. "12.50"), DATE "YYYY-MM-DD", TIMESTAMP ISO 8601 with a UTC
-    offset, ARRAY/MAP/STRUCT decoded JSON, NaN/Infinity strings, NULL null.
+    Values are JSON-typed by column type: integers, floats, booleans and strings. DECIMAL values
+    are exact decimal strings (e.g. "12.50"), DATE "YYYY-MM-DD", TIMESTAMP ISO 8601 in UTC
+    ("...Z"), TIMESTAMP_NTZ as given (it has no zone), ARRAY/MAP/STRUCT decoded JSON, NaN and
+    Infinity strings, NULL null.
     """
 
     model_config = ConfigDict(populate_by_name=True)

@@ -329,7 +329,8 @@ def convert_value(type_name: str | None, raw: str | None) -> Any:
             parsed = datetime.fromisoformat(raw)
             if parsed.tzinfo is None:
                 parsed = parsed.replace(tzinfo=UTC)
-            return parsed.astimezone(UTC).isoformat()
+            # The same rendering as every other timestamp of the API: "...Z".
+            return parsed.astimezone(UTC).isoformat().replace("+00:00", "Z")
         if kind in JSON_TYPES:
             return json.loads(raw)
     except ValueError:
@@ -610,8 +611,8 @@ class UnityCatalogService:
     ) -> StatementResult:
         """Execute, poll until done within the query budget (else cancel → 503), read chunks."""
         deadline = time.monotonic() + self.settings.query_timeout_seconds
-        response = await self._call(
-            user,
+        response = await self.gateway.call(
+            user.token,
             lambda w: w.statement_execution.execute_statement(
                 statement=statement,
                 warehouse_id=warehouse_id,
@@ -621,6 +622,10 @@ class UnityCatalogService:
                 disposition=Disposition.INLINE,
                 format=Format.JSON_ARRAY,
             ),
+            # A 404/403 here is about the warehouse (table problems come back as FAILED).
+            not_found=ErrorCode.DATABRICKS_UNAVAILABLE,
+            permission_denied=ErrorCode.PERMISSION_DENIED,
+            subject="SQL warehouse",
         )
         statement_id = response.statement_id or ""
         while response.status is None or response.status.state in RUNNING_STATES:
@@ -664,12 +669,9 @@ class UnityCatalogService:
         return StatementResult(columns=columns, data=data)
 
     async def _call(self, user: CurrentUser, operation: Callable[[WorkspaceClient], T]) -> T:
+        """Calls on a running statement: a 404 means it expired or was closed."""
         return await self.gateway.call(
-            user.token,
-            operation,
-            not_found=ErrorCode.TABLE_NOT_FOUND,
-            permission_denied=ErrorCode.CATALOG_PERMISSION_DENIED,
-            subject="query",
+            user.token, operation, not_found=ErrorCode.QUERY_FAILED, subject="statement"
         )
 
     async def _cancel(self, user: CurrentUser, statement_id: str) -> None:
