@@ -93,6 +93,7 @@ class FakeApp:
             await _drop_connection(send)
             return
         record.status = response.status_code
+        record.response_body = bytes(response.body)
         await response(scope, receive, send)
 
     async def _respond(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,6 +28,15 @@ class RecordedRequest:
     principal: str | None = None
     status: int | None = None
     fault: str | None = None
+    response_body: bytes = b""
+
+    @property
+    def response_json(self) -> Any:
+        """The JSON the fake answered (``None`` if not answered or not JSON)."""
+        try:
+            return json.loads(self.response_body) if self.response_body else None
+        except ValueError:
+            return None
 
     @property
     def target(self) -> str | None:

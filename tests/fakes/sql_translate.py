@@ -59,7 +59,7 @@ class Translation:
 
 TableResolver = Callable[[tuple[str, ...]], ResolvedTable]
 
-_SIMPLE_TYPES: dict[exp.DataType.Type, tuple[str, str]] = {
+_SIMPLE_TYPES: dict[exp.DType, tuple[str, str]] = {
     _T.TINYINT: ("BYTE", "tinyint"),
     _T.SMALLINT: ("SHORT", "smallint"),
     _T.INT: ("INT", "int"),
@@ -100,7 +100,7 @@ def parse_qualified_name(text: str) -> tuple[str, ...]:
     return tuple(parts)
 
 
-def _parse(statement: str) -> exp.Expression:
+def _parse(statement: str) -> exp.Query:
     try:
         parsed = [e for e in sqlglot.parse(statement, read=DIALECT) if e is not None]
     except ParseError as error:
@@ -142,10 +142,10 @@ def _table_parts(table: exp.Table, params: Mapping[str, str | None]) -> tuple[st
 
 
 def _replace_tables(
-    root: exp.Expression, resolve: TableResolver, params: Mapping[str, str | None]
-) -> dict[str, dict[str, str]]:
+    root: exp.Expr, resolve: TableResolver, params: Mapping[str, str | None]
+) -> dict[str, object]:
     ctes = {cte.alias_or_name.lower() for cte in root.find_all(exp.CTE)}
-    schema: dict[str, dict[str, str]] = {}
+    schema: dict[str, object] = {}
     for table in list(root.find_all(exp.Table)):
         parts = _table_parts(table, params)
         if len(parts) == 1 and parts[0].lower() in ctes:
@@ -171,7 +171,7 @@ def _result_type(data_type: exp.DataType | None) -> ColumnType | None:
     return ColumnType(*simple) if simple else None
 
 
-def _display_name(select: exp.Expression) -> str:
+def _display_name(select: exp.Expr) -> str:
     name = select.alias_or_name
     if not re.fullmatch(r"_col_\d+", name):
         return name
@@ -188,10 +188,10 @@ def translate(
     statement: str, resolve: TableResolver, params: Mapping[str, str | None]
 ) -> Translation:
     """Translate one read-only statement; raises :class:`SqlError` like Databricks would."""
-    root = _parse(statement)
-    schema = _replace_tables(root, resolve, params)
+    parsed = _parse(statement)
+    schema = _replace_tables(parsed, resolve, params)
     try:
-        root = qualify(root, schema=schema, dialect=DIALECT)
+        qualified = qualify(parsed, schema=schema, dialect=DIALECT)
     except OptimizeError as error:
         found = re.search(r"Column '(.+?)' could not be resolved", str(error))
         name = found.group(1) if found else str(error)
@@ -200,7 +200,9 @@ def translate(
             f"A column, variable, or function parameter with name `{name}` cannot be resolved.",
             "42703",
         ) from None
-    root = annotate_types(root, schema=schema, dialect=DIALECT)
+    root = annotate_types(qualified, schema=schema, dialect=DIALECT)
+    if not isinstance(root, exp.Query):  # pragma: no cover - qualify keeps the node type
+        raise FakeLimitation(f"Unexpected statement shape: {type(root).__name__}")
     columns = tuple((_display_name(s), _result_type(s.type)) for s in root.selects)
     placeholders = frozenset(p.name for p in root.find_all(exp.Placeholder))
     if "" in placeholders:

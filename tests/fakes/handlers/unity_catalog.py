@@ -122,7 +122,8 @@ def table_json(table: TableDef, catalog_type: str, ctx: Ctx) -> dict[str, Any]:
 
 
 def _page_body(key: str, page: Page[Any], items: list[dict[str, Any]]) -> dict[str, Any]:
-    body: dict[str, Any] = {key: items}
+    """Like proto3 JSON, an empty page omits the list entirely (only the token remains)."""
+    body: dict[str, Any] = {key: items} if items else {}
     if page.next_page_token:
         body["next_page_token"] = page.next_page_token
     return body

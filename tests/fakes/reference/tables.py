@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from tests.fakes.reference.specs import ColumnDef, Row, TableDef
 
@@ -340,11 +341,11 @@ TABLES: dict[str, TableDef] = {
 """Every seeded table by full name."""
 
 
-def expected_orders() -> list[dict[str, object]]:
+def expected_orders() -> list[dict[str, Any]]:
     """All 5,000 orders as ``{column: python value}`` dicts ordered by ``order_id``."""
     return ORDERS.as_dicts()
 
 
-def expected_rows(full_name: str) -> list[dict[str, object]]:
+def expected_rows(full_name: str) -> list[dict[str, Any]]:
     """The rows of any seeded table as dicts, in seed order."""
     return TABLES[full_name].as_dicts()

@@ -1,0 +1,43 @@
+"""Fixtures for the fake's fidelity tests: real SDK clients and a raw httpx client."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+from databricks.sdk import WorkspaceClient
+
+from tests.fakes import FakeUser, FakeWorkspace
+from tests.fakes.reference import UserDef
+
+SdkFactory = Callable[..., WorkspaceClient]
+
+
+@pytest.fixture
+def sdk(fake_workspace: FakeWorkspace) -> SdkFactory:
+    """``sdk(user)``: a real ``WorkspaceClient`` with a PAT; ``retry_timeout_seconds`` kwarg."""
+
+    def make(user: UserDef | FakeUser | str, retry_timeout_seconds: int = 5) -> WorkspaceClient:
+        return fake_workspace.workspace_client(user, retry_timeout_seconds=retry_timeout_seconds)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def ssl_context() -> ssl.SSLContext:
+    """Built once: httpx loads the CA bundle for every client otherwise (slow)."""
+    return ssl.create_default_context()
+
+
+@pytest.fixture
+def http(fake_workspace: FakeWorkspace, ssl_context: ssl.SSLContext) -> Iterator[httpx.Client]:
+    """A raw HTTP client on the fake (what the app's own httpx code paths look like)."""
+    with httpx.Client(base_url=fake_workspace.base_url, timeout=5, verify=ssl_context) as client:
+        yield client
+
+
+def bearer(user: UserDef | FakeUser | str) -> dict[str, str]:
+    token = user if isinstance(user, str) else user.token
+    return {"Authorization": f"Bearer {token}"}

@@ -1,0 +1,157 @@
+"""Faults on demand, the request log, and the fake's own error reporting."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import httpx
+import pytest
+from databricks.sdk.errors import TooManyRequests
+
+from tests.contract.conftest import SdkFactory, bearer
+from tests.fakes import FakeWorkspace, FakeWorkspaceError, Route
+from tests.fakes.handlers import HANDLERS
+from tests.fakes.reference import ALICE, BOB, FRAUD_DETECTOR, UNICODE_MODEL
+
+pytestmark = pytest.mark.fake_only
+
+ME = "/api/2.0/preview/scim/v2/Me"
+
+
+def test_fail_next_is_consumed_then_the_sdk_succeeds(
+    sdk: SdkFactory, fake_workspace: FakeWorkspace
+) -> None:
+    fake_workspace.faults.fail_next(Route.SCIM_ME, retry_after=0)
+
+    me = sdk(ALICE).current_user.me()
+
+    assert me.user_name == ALICE.user_name
+    assert [r.status for r in fake_workspace.requests_for(Route.SCIM_ME)] == [503, 200]
+    assert fake_workspace.faults.pending == []
+
+
+def test_rate_limit_until_the_retry_budget_is_spent(
+    sdk: SdkFactory, fake_workspace: FakeWorkspace
+) -> None:
+    fake_workspace.faults.fail_next(
+        Route.SERVING_LIST, times=50, status=429, error_code="REQUEST_LIMIT_EXCEEDED", retry_after=0
+    )
+
+    with pytest.raises(TimeoutError) as caught:
+        list(sdk(ALICE, retry_timeout_seconds=1).serving_endpoints.list())
+
+    assert isinstance(caught.value.__cause__, TooManyRequests)
+    assert caught.value.__cause__.error_code == "REQUEST_LIMIT_EXCEEDED"
+
+
+def test_failure_carries_retry_after_and_envelope(
+    http: httpx.Client, fake_workspace: FakeWorkspace
+) -> None:
+    fake_workspace.faults.fail_next(
+        Route.INVOCATIONS, status=429, error_code="REQUEST_LIMIT_EXCEEDED", retry_after=7
+    )
+
+    response = http.post(
+        f"/serving-endpoints/{FRAUD_DETECTOR.name}/invocations", json={}, headers=bearer(ALICE)
+    )
+
+    assert response.status_code == 429
+    assert response.headers["retry-after"] == "7"
+    body = response.json()
+    assert body["error_code"] == "REQUEST_LIMIT_EXCEEDED"
+    assert body["details"][0]["@type"] == "type.googleapis.com/google.rpc.RequestInfo"
+
+
+def test_faults_can_target_one_endpoint(http: httpx.Client, fake_workspace: FakeWorkspace) -> None:
+    fake_workspace.faults.fail_next(Route.INVOCATIONS, status=500, target=UNICODE_MODEL.name)
+    body = {"dataframe_records": [{"x": 1.0, "y": 2.0}]}
+
+    fraud = http.post(
+        f"/serving-endpoints/{FRAUD_DETECTOR.name}/invocations", json=body, headers=bearer(ALICE)
+    )
+    unicode = http.post(
+        f"/serving-endpoints/{UNICODE_MODEL.name}/invocations", json=body, headers=bearer(ALICE)
+    )
+
+    assert fraud.status_code == 400  # reached the model (wrong columns), no fault
+    assert unicode.status_code == 500
+
+
+def test_latency_delays_every_matching_request(
+    http: httpx.Client, fake_workspace: FakeWorkspace
+) -> None:
+    fake_workspace.faults.add_latency(Route.SCIM_ME, seconds=0.15)
+
+    started = time.monotonic()
+    for _ in range(2):
+        assert http.get(ME, headers=bearer(ALICE)).status_code == 200
+
+    assert time.monotonic() - started >= 0.3
+
+
+def test_hang_outlasts_a_short_client_timeout(
+    http: httpx.Client, fake_workspace: FakeWorkspace
+) -> None:
+    fake_workspace.faults.hang(Route.SCIM_ME, seconds=2)
+
+    with pytest.raises(httpx.ReadTimeout):
+        http.get(ME, headers=bearer(ALICE), timeout=0.2)
+
+
+def test_drop_connection_gives_no_response(
+    http: httpx.Client, fake_workspace: FakeWorkspace
+) -> None:
+    fake_workspace.faults.drop_connection(Route.SCIM_ME)
+
+    with pytest.raises(httpx.RemoteProtocolError):
+        http.get(ME, headers=bearer(ALICE))
+
+    assert http.get(ME, headers=bearer(ALICE)).status_code == 200
+
+
+def test_sdk_retries_a_dropped_connection(sdk: SdkFactory, fake_workspace: FakeWorkspace) -> None:
+    fake_workspace.faults.drop_connection(Route.SERVING_GET)
+
+    endpoint = sdk(ALICE).serving_endpoints.get(FRAUD_DETECTOR.name)
+
+    assert endpoint.name == FRAUD_DETECTOR.name
+    assert [r.fault for r in fake_workspace.requests_for(Route.SERVING_GET)] == ["drop", None]
+
+
+def test_requests_record_token_query_and_body(
+    sdk: SdkFactory, fake_workspace: FakeWorkspace
+) -> None:
+    list(sdk(BOB).schemas.list("main"))
+
+    (request,) = fake_workspace.requests_for(Route.SCHEMAS_LIST)
+    assert request.bearer_token == BOB.token
+    assert request.principal == BOB.user_name
+    assert request.query == {"catalog_name": "main", "max_results": "0"}
+    assert "databricks-sdk-py" in request.headers["user-agent"]
+    assert len(fake_workspace.requests) >= 2  # the SDK's well-known probe came first
+
+
+def test_unmatched_route_is_loud(http: httpx.Client, fake_workspace: FakeWorkspace) -> None:
+    response = http.get("/api/2.0/clusters/list", headers=bearer(ALICE))
+
+    assert response.status_code == 404
+    assert response.json()["error_code"] == "ENDPOINT_NOT_FOUND"
+    with pytest.raises(FakeWorkspaceError, match=re.escape("/api/2.0/clusters/list")):
+        fake_workspace.check_errors()
+    fake_workspace.allow_unmatched()
+
+
+def test_errors_inside_the_fake_reach_the_test(
+    http: httpx.Client, fake_workspace: FakeWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(ctx: object) -> object:
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(HANDLERS, Route.SCIM_ME, broken)
+
+    response = http.get(ME, headers=bearer(ALICE))
+
+    assert response.status_code == 500
+    with pytest.raises(FakeWorkspaceError, match="boom"):
+        fake_workspace.check_errors()
