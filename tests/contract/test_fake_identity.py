@@ -76,12 +76,12 @@ def test_missing_authorization_is_401(http: httpx.Client) -> None:
 
 
 def test_revoked_token_is_rejected(fake_workspace: FakeWorkspace, http: httpx.Client) -> None:
-    user = fake_workspace.add_user("revoked@example.com")
-    assert http.get("/api/2.0/preview/scim/v2/Me", headers=bearer(user)).status_code == 200
+    token = fake_workspace.add_user("revoked@example.com")
+    assert http.get("/api/2.0/preview/scim/v2/Me", headers=bearer(token)).status_code == 200
 
-    fake_workspace.revoke_token(user.token)
+    fake_workspace.revoke_token(token)
 
-    assert http.get("/api/2.0/preview/scim/v2/Me", headers=bearer(user)).status_code == 401
+    assert http.get("/api/2.0/preview/scim/v2/Me", headers=bearer(token)).status_code == 401
 
 
 def test_service_principal_authenticates_with_oauth_m2m(fake_workspace: FakeWorkspace) -> None:
@@ -127,3 +127,17 @@ def test_expired_oauth_token_is_rejected(fake_workspace: FakeWorkspace, http: ht
 
     response = http.get("/api/2.0/preview/scim/v2/Me", headers=bearer(minted["access_token"]))
     assert response.status_code == 401
+
+
+def test_oauth_tokens_outlive_a_reset(fake_workspace: FakeWorkspace, http: httpx.Client) -> None:
+    minted = http.post(
+        "/oidc/v1/token",
+        data={"grant_type": "client_credentials", "scope": "all-apis"},
+        auth=(APP_SP.client_id, APP_SP.client_secret),
+    ).json()
+    fake_workspace.identity.expire_oauth_tokens()
+
+    fake_workspace.reset()
+
+    response = http.get("/api/2.0/preview/scim/v2/Me", headers=bearer(minted["access_token"]))
+    assert response.status_code == 200

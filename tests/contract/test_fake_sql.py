@@ -331,3 +331,12 @@ def test_empty_result_has_no_data_array(http: httpx.Client) -> None:
     assert answer["status"]["state"] == "SUCCEEDED"
     assert answer["manifest"]["total_row_count"] == 0
     assert "data_array" not in answer["result"]
+
+
+def test_unqualified_names_use_the_request_catalog_and_schema(sdk: SdkFactory) -> None:
+    response = sdk(ALICE).statement_execution.execute_statement(
+        "SELECT COUNT(*) AS n FROM orders", WAREHOUSE_ID, catalog="main", schema="sales"
+    )
+
+    assert response.result
+    assert response.result.data_array == [[str(ORDER_COUNT)]]

@@ -36,10 +36,12 @@ class FakeUser:
     display_name: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class _OAuthToken:
     principal: Principal
     expires_at: float
+    disabled: bool = False
+    """Revoked or force-expired by the current test; :meth:`IdentityStore.reset` re-enables."""
 
 
 def _seed_principals() -> dict[str, Principal]:
@@ -55,7 +57,13 @@ SERVICE_PRINCIPAL = Principal(
 
 
 class IdentityStore:
-    """Tokens → principals. Seeded PATs survive :meth:`reset`; runtime additions do not."""
+    """Tokens → principals.
+
+    Seeded PATs survive :meth:`reset` (even if a test revoked them); users added at run time
+    do not. OAuth access tokens outlive a test, like real ones, so that a client caching one
+    across tests (e.g. a session-scoped credentials provider) keeps working; revoking or
+    expiring one only lasts until the end of the test.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -69,7 +77,8 @@ class IdentityStore:
     def reset(self) -> None:
         with self._lock:
             self._pats = _seed_principals()
-            self._oauth = {}
+            for oauth in self._oauth.values():
+                oauth.disabled = False
             self.oauth_tokens_minted = 0
             self.oauth_token_lifetime_seconds = 3600
 
@@ -78,7 +87,7 @@ class IdentityStore:
             if token in self._pats:
                 return self._pats[token]
             oauth = self._oauth.get(token)
-            if oauth is not None and oauth.expires_at > time.time():
+            if oauth is not None and not oauth.disabled and oauth.expires_at > time.time():
                 return oauth.principal
             return None
 
@@ -97,12 +106,14 @@ class IdentityStore:
         """Make ``token`` (PAT or OAuth access token) answer 401 from now on."""
         with self._lock:
             self._pats.pop(token, None)
-            self._oauth.pop(token, None)
+            if token in self._oauth:
+                self._oauth[token].disabled = True
 
     def expire_oauth_tokens(self) -> None:
         """Expire every OAuth access token minted so far (clients must fetch a new one)."""
         with self._lock:
-            self._oauth = {k: _OAuthToken(v.principal, 0.0) for k, v in self._oauth.items()}
+            for oauth in self._oauth.values():
+                oauth.disabled = True
 
     def mint_oauth_token(self, client_id: str, client_secret: str, grant_type: str) -> str:
         """Client-credentials grant for the app's service principal."""

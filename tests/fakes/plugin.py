@@ -94,7 +94,7 @@ def fresh_user(fake_workspace: FakeWorkspace) -> Callable[..., FakeUser]:
     """Factory of brand-new users (unique names, own tokens) valid for this test only."""
 
     def make(prefix: str = "user", display_name: str | None = None) -> FakeUser:
-        return fake_workspace.add_user(
+        return fake_workspace.identity.add_user(
             f"{prefix}-{uuid.uuid4().hex[:10]}@example.com", display_name
         )
 

@@ -162,9 +162,12 @@ class FakeWorkspace:
     def database(self) -> Lakebase:
         return self.state.lakebase
 
-    def add_user(self, user_name: str, display_name: str | None = None) -> FakeUser:
-        """A new user (member of ``account users``) valid until the end of the test."""
-        return self.state.identity.add_user(user_name, display_name)
+    def add_user(self, user_name: str, display_name: str | None = None) -> str:
+        """A new user (member of ``account users``) valid until the end of the test; its token.
+
+        ``fake.identity.add_user(...)`` returns the whole :class:`FakeUser` instead.
+        """
+        return self.state.identity.add_user(user_name, display_name).token
 
     def revoke_token(self, token: str) -> None:
         self.state.identity.revoke_token(token)

@@ -36,6 +36,13 @@ def _optional_int(body: dict[str, Any], name: str) -> int | None:
     return value
 
 
+def _optional_name(body: dict[str, Any], name: str) -> str | None:
+    value = body.get(name)
+    if value is not None and (not isinstance(value, str) or not value):
+        raise invalid_parameter(f"{name} must be a non-empty string.")
+    return value
+
+
 def _validate_result_options(body: dict[str, Any]) -> None:
     disposition = body.get("disposition", "INLINE")
     result_format = body.get("format", "JSON_ARRAY")
@@ -132,10 +139,11 @@ def execute_statement(ctx: Ctx) -> Response:
     row_limit = _optional_int(body, "row_limit")
     _optional_int(body, "byte_limit")
     params = parse_parameters(body.get("parameters"))
+    catalog, schema = _optional_name(body, "catalog"), _optional_name(body, "schema")
     outcome: Any
     try:
         outcome = ctx.state.sql_engine.run(
-            ctx.principal, statement, params, catalog=body.get("catalog"), schema=body.get("schema")
+            ctx.principal, statement, params, catalog=catalog, schema=schema
         )
     except SqlError as error:
         if isinstance(error, FakeLimitation):
