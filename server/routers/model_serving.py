@@ -1,7 +1,101 @@
-"""Placeholder router; being implemented."""
+"""Model Serving endpoints, their input schema, invocation and the caller's inference log."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Path, Query, Request
+
+from server.deps import CurrentUserDep, DatabaseDep, OptionalDatabaseDep
+from server.models.common import DEFAULT_PAGE_LIMIT, LimitParam, OffsetParam, Page
+from server.models.model_inference import InferenceLogOut
+from server.models.schema_detection_result import SchemaDetectionResult
+from server.models.serving import (
+    ENDPOINT_NAME_MAX_LENGTH,
+    InvokeRequest,
+    InvokeResponse,
+    ServingEndpointDetailOut,
+    ServingEndpointOut,
+)
+from server.routers.responses import AUTHENTICATED, errors
+from server.services.model_serving_service import ModelServingService
+
+router = APIRouter(prefix="/api/model-serving", tags=["model-serving"], responses=AUTHENTICATED)
+
+
+def get_service(request: Request) -> ModelServingService:
+    service: ModelServingService = request.app.state.model_serving
+    return service
+
+
+ServiceDep = Annotated[ModelServingService, Depends(get_service)]
+NamePath = Annotated[str, Path(description="Endpoint name (URL-encoded; may be Unicode)")]
+EndpointFilter = Annotated[
+    str | None,
+    Query(max_length=ENDPOINT_NAME_MAX_LENGTH, description="Only this endpoint's invocations"),
+]
+
+
+@router.get("/endpoints", response_model=Page[ServingEndpointOut], responses=errors(403, 502))
+async def list_endpoints(
+    user: CurrentUserDep,
+    service: ServiceDep,
+    limit: LimitParam = DEFAULT_PAGE_LIMIT,
+    offset: OffsetParam = 0,
+) -> Page[ServingEndpointOut]:
+    """Serving endpoints the caller can see, ordered by name."""
+    return await service.list_endpoints(user, limit=limit, offset=offset)
+
+
+@router.get(
+    "/endpoints/{name}",
+    response_model=ServingEndpointDetailOut,
+    responses=errors(403, 404, 502),
+)
+async def read_endpoint(
+    user: CurrentUserDep, service: ServiceDep, name: NamePath
+) -> ServingEndpointDetailOut:
+    """One serving endpoint: state, task, served entities."""
+    return await service.get_endpoint(user, name)
+
+
+@router.get(
+    "/endpoints/{name}/schema",
+    response_model=SchemaDetectionResult,
+    responses=errors(403, 404, 502),
+)
+async def read_endpoint_schema(
+    user: CurrentUserDep, service: ServiceDep, name: NamePath
+) -> SchemaDetectionResult:
+    """The endpoint's input schema and an example body (UNKNOWN when none is published)."""
+    return await service.detect_schema(user, name)
+
+
+@router.post(
+    "/invoke",
+    response_model=InvokeResponse,
+    responses=errors(403, 404, 409, 413, 502),
+)
+async def invoke_endpoint(
+    user: CurrentUserDep,
+    service: ServiceDep,
+    database: OptionalDatabaseDep,
+    body: InvokeRequest,
+) -> InvokeResponse:
+    """Send `inputs` to the endpoint as the caller; retried on 429/503, never on timeouts."""
+    return await service.invoke(user, body, database)
+
+
+@router.get("/logs", response_model=Page[InferenceLogOut])
+async def list_inference_logs(
+    user: CurrentUserDep,
+    service: ServiceDep,
+    database: DatabaseDep,
+    limit: LimitParam = DEFAULT_PAGE_LIMIT,
+    offset: OffsetParam = 0,
+    endpoint_name: EndpointFilter = None,
+) -> Page[InferenceLogOut]:
+    """The caller's own invocations, newest first."""
+    return await service.list_logs(
+        database, user, limit=limit, offset=offset, endpoint_name=endpoint_name
+    )

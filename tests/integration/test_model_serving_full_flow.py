@@ -1,0 +1,548 @@
+"""Model Serving end to end: endpoints, schema detection, invocation with retries and timeouts,
+and the caller's inference log, against the fake workspace and the selected database."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from server.db.database import Database
+from server.models.model_inference import ModelInference
+from tests.fakes.reference import (
+    ALICE,
+    BOB,
+    CHAT_ASSISTANT,
+    ENDPOINTS,
+    FRAUD_DETECTOR,
+    MYSTERY_MODEL,
+    TEXT_EMBEDDER,
+    UNICODE_MODEL,
+    WARMING_UP,
+    chat_reply,
+    embedding,
+    fraud_score,
+    pair_sum,
+)
+from tests.fakes.routes import Route
+from tests.fakes.server import FakeWorkspace
+from tests.harness import auth
+from tests.integration.helpers import assert_error, assert_utc_timestamps
+
+pytestmark = pytest.mark.fake_only
+
+MS = "/api/model-serving"
+FRAUD_COLUMNS = ["amount", "merchant_score", "hour"]
+ROWS = [[120.0, 0.4, 3], [15.5, 0.9, 14]]
+SERVING_ROUTES = {Route.SERVING_LIST, Route.SERVING_GET, Route.SERVING_OPENAPI, Route.INVOCATIONS}
+# An address where nothing listens: connections are refused at once.
+UNREACHABLE_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:9/nowhere"
+
+
+@pytest.fixture
+def fake(fake_workspace: FakeWorkspace) -> FakeWorkspace:
+    return fake_workspace
+
+
+def endpoint_url(name: str, suffix: str = "") -> str:
+    return f"{MS}/endpoints/{quote(name, safe='')}{suffix}"
+
+
+def fraud_inputs(rows: list[list[Any]] = ROWS) -> dict[str, Any]:
+    return {"dataframe_split": {"columns": FRAUD_COLUMNS, "data": rows}}
+
+
+async def invoke(
+    client: httpx.AsyncClient, inputs: Any, name: str = FRAUD_DETECTOR.name, **extra: Any
+) -> httpx.Response:
+    token = extra.pop("token", ALICE.token)
+    body = {"endpoint_name": name, "inputs": inputs, **extra}
+    return await client.post(f"{MS}/invoke", json=body, headers=auth(token))
+
+
+async def log_rows(database: Database) -> list[ModelInference]:
+    async with database.session() as session:
+        rows = await session.scalars(select(ModelInference).order_by(ModelInference.id))
+        return list(rows)
+
+
+def invocations(fake: FakeWorkspace, name: str = FRAUD_DETECTOR.name) -> list[Any]:
+    return fake.requests.for_route(Route.INVOCATIONS, name)
+
+
+# --- Endpoints -------------------------------------------------------------------------------
+
+
+async def test_endpoints_are_listed_with_their_metadata(client: httpx.AsyncClient) -> None:
+    response = await client.get(f"{MS}/endpoints", headers=auth(ALICE.token))
+
+    assert response.status_code == 200, response.text
+    page = response.json()
+    assert page["total"] == len(ENDPOINTS)
+    assert [e["name"] for e in page["items"]] == sorted(e.name for e in ENDPOINTS)
+    fraud = next(e for e in page["items"] if e["name"] == FRAUD_DETECTOR.name)
+    assert fraud["state"] == {"ready": "READY", "config_update": "NOT_UPDATING"}
+    assert fraud["served_entities"][0]["entity_name"] == FRAUD_DETECTOR.entity_name
+    assert fraud["served_entities"][0]["entity_version"] == FRAUD_DETECTOR.entity_version
+    assert fraud["creator"] == FRAUD_DETECTOR.creator
+    assert fraud["created_at"]
+    assert fraud["updated_at"]
+    assert_utc_timestamps(page)
+
+
+async def test_endpoint_list_is_paged_by_the_app(client: httpx.AsyncClient) -> None:
+    names = sorted(e.name for e in ENDPOINTS)
+
+    response = await client.get(f"{MS}/endpoints?limit=2&offset=2", headers=auth(ALICE.token))
+
+    assert response.json()["total"] == len(names)
+    assert [e["name"] for e in response.json()["items"]] == names[2:4]
+
+
+async def test_one_endpoint_shows_task_and_foundation_model(client: httpx.AsyncClient) -> None:
+    response = await client.get(endpoint_url(CHAT_ASSISTANT.name), headers=auth(ALICE.token))
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["name"] == CHAT_ASSISTANT.name
+    assert body["task"] == "llm/v1/chat"
+    assert body["served_entities"][0]["foundation_model"] == CHAT_ASSISTANT.foundation_model
+    assert_utc_timestamps(body)
+
+
+async def test_not_ready_endpoint_shows_its_state(client: httpx.AsyncClient) -> None:
+    response = await client.get(endpoint_url(WARMING_UP.name), headers=auth(ALICE.token))
+
+    assert response.json()["state"] == {"ready": "NOT_READY", "config_update": "IN_PROGRESS"}
+
+
+async def test_missing_endpoint_is_404(client: httpx.AsyncClient) -> None:
+    response = await client.get(endpoint_url("no-such-model"), headers=auth(ALICE.token))
+
+    assert_error(response, 404, "ENDPOINT_NOT_FOUND")
+
+
+async def test_impossible_endpoint_name_is_404_without_asking_databricks(
+    client: httpx.AsyncClient, fake: FakeWorkspace
+) -> None:
+    response = await client.get(endpoint_url("no such model"), headers=auth(ALICE.token))
+
+    assert_error(response, 404, "ENDPOINT_NOT_FOUND")
+    assert fake.requests.for_route(Route.SERVING_GET) == []
+
+
+# --- Schema detection ------------------------------------------------------------------------
+
+
+async def test_detected_example_is_accepted_by_the_endpoint(client: httpx.AsyncClient) -> None:
+    detected = await client.get(
+        endpoint_url(FRAUD_DETECTOR.name, "/schema"), headers=auth(ALICE.token)
+    )
+
+    assert detected.status_code == 200, detected.text
+    schema = detected.json()
+    assert (schema["detected_type"], schema["source"]) == ("CUSTOM", "openapi")
+    assert schema["input_schema"]["oneOf"]
+    example = schema["example"]["dataframe_split"]
+    assert example["columns"] == FRAUD_COLUMNS
+    response = await invoke(client, schema["example"])
+    assert response.status_code == 200, response.text
+    assert response.json()["predictions"] == [fraud_score(*example["data"][0])]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "detected_type"),
+    [
+        pytest.param(CHAT_ASSISTANT, "CHAT", id="chat"),
+        pytest.param(TEXT_EMBEDDER, "EMBEDDINGS", id="embeddings"),
+    ],
+)
+async def test_llm_schema_comes_from_the_task_and_its_example_works(
+    client: httpx.AsyncClient, endpoint: Any, detected_type: str
+) -> None:
+    detected = await client.get(endpoint_url(endpoint.name, "/schema"), headers=auth(ALICE.token))
+
+    assert detected.json()["detected_type"] == detected_type
+    assert detected.json()["source"] == "task"
+    response = await invoke(client, detected.json()["example"], endpoint.name)
+    assert response.status_code == 200, response.text
+
+
+async def test_endpoint_without_schema_is_unknown_with_advice(client: httpx.AsyncClient) -> None:
+    response = await client.get(
+        endpoint_url(MYSTERY_MODEL.name, "/schema"), headers=auth(ALICE.token)
+    )
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["endpoint_name"] == MYSTERY_MODEL.name
+    assert (body["detected_type"], body["source"]) == ("UNKNOWN", "none")
+    assert body["input_schema"] is None
+    assert body["example"] is None
+    assert "signature" in body["message"]
+    assert "dataframe_split" in body["message"]
+
+
+async def test_detection_is_cached_but_the_endpoint_is_read_every_time(
+    client: httpx.AsyncClient, fake: FakeWorkspace
+) -> None:
+    url = endpoint_url(FRAUD_DETECTOR.name, "/schema")
+
+    first = await client.get(url, headers=auth(ALICE.token))
+    second = await client.get(url, headers=auth(BOB.token))
+
+    assert first.json() == second.json()
+    assert len(fake.requests.for_route(Route.SERVING_OPENAPI)) == 1
+    assert len(fake.requests.for_route(Route.SERVING_GET)) == 2
+
+
+async def test_detection_without_cache_reads_the_openapi_each_time(
+    client_factory: Any, fake: FakeWorkspace
+) -> None:
+    client = await client_factory(schema_cache_ttl_seconds=0)
+    url = endpoint_url(FRAUD_DETECTOR.name, "/schema")
+
+    await client.get(url, headers=auth(ALICE.token))
+    await client.get(url, headers=auth(ALICE.token))
+
+    assert len(fake.requests.for_route(Route.SERVING_OPENAPI)) == 2
+
+
+async def test_openapi_failure_is_reported_not_cached_as_unknown(
+    client: httpx.AsyncClient, fake: FakeWorkspace
+) -> None:
+    fake.faults.fail_next(Route.SERVING_OPENAPI, status=500, error_code="INTERNAL_ERROR")
+    url = endpoint_url(FRAUD_DETECTOR.name, "/schema")
+
+    failed = await client.get(url, headers=auth(ALICE.token))
+    recovered = await client.get(url, headers=auth(ALICE.token))
+
+    assert_error(failed, 502, "DATABRICKS_ERROR")
+    assert recovered.json()["detected_type"] == "CUSTOM"
+
+
+async def test_openapi_refused_as_bad_request_means_unknown(
+    client: httpx.AsyncClient, fake: FakeWorkspace
+) -> None:
+    fake.faults.fail_next(Route.SERVING_OPENAPI, status=400, error_code="BAD_REQUEST")
+
+    response = await client.get(
+        endpoint_url(FRAUD_DETECTOR.name, "/schema"), headers=auth(ALICE.token)
+    )
+
+    assert response.json()["detected_type"] == "UNKNOWN"
+
+
+# --- Invocation ------------------------------------------------------------------------------
+
+
+async def test_invocation_returns_the_models_predictions(client: httpx.AsyncClient) -> None:
+    response = await invoke(client, fraud_inputs())
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "SUCCESS"
+    assert body["endpoint_name"] == FRAUD_DETECTOR.name
+    assert body["predictions"] == [fraud_score(*row) for row in ROWS]
+    assert body["output"] == {"predictions": body["predictions"]}
+    assert body["served_model_name"] == FRAUD_DETECTOR.served_entity_name
+    assert body["execution_time_ms"] >= 0
+
+
+async def test_invocation_is_logged_under_the_callers_name(
+    client: httpx.AsyncClient, database: Database
+) -> None:
+    response = await invoke(client, fraud_inputs(), token=BOB.token)
+
+    [row] = await log_rows(database)
+    assert row.request_id == response.json()["request_id"]
+    assert (row.user_name, row.endpoint_name, row.status) == (
+        BOB.user_name,
+        FRAUD_DETECTOR.name,
+        "SUCCESS",
+    )
+    assert row.input_bytes == len(httpx.Request("POST", "/", json=fraud_inputs()).content)
+    assert row.latency_ms >= 0
+    assert row.error_message is None
+    assert row.created_at.utcoffset() is not None
+
+
+async def test_chat_endpoint_answers_with_a_message(client: httpx.AsyncClient) -> None:
+    inputs = {"messages": [{"role": "user", "content": "How are you?"}], "max_tokens": 10}
+
+    response = await invoke(client, inputs, CHAT_ASSISTANT.name)
+
+    assert response.status_code == 200, response.text
+    content, _ = chat_reply("How are you?", 10)
+    assert response.json()["message"] == {"role": "assistant", "content": content}
+    assert response.json()["output"]["choices"][0]["message"]["content"] == content
+    assert response.json()["predictions"] is None
+
+
+async def test_embeddings_are_in_the_raw_output(client: httpx.AsyncClient) -> None:
+    response = await invoke(client, {"input": "hello world"}, TEXT_EMBEDDER.name)
+
+    assert response.json()["output"]["data"][0]["embedding"] == embedding("hello world")
+
+
+async def test_unicode_endpoint_name_works_end_to_end(
+    client: httpx.AsyncClient, database: Database, fake: FakeWorkspace
+) -> None:
+    name = UNICODE_MODEL.name
+    details = await client.get(endpoint_url(name), headers=auth(ALICE.token))
+    schema = await client.get(endpoint_url(name, "/schema"), headers=auth(ALICE.token))
+
+    response = await invoke(client, schema.json()["example"], name)
+
+    assert details.json()["name"] == name
+    assert response.status_code == 200, response.text
+    x, y = schema.json()["example"]["dataframe_split"]["data"][0]
+    assert response.json()["predictions"] == [pair_sum(x, y)]
+    assert [r.endpoint_name for r in await log_rows(database)] == [name]
+    assert len(invocations(fake, name)) == 1
+
+
+async def test_every_workspace_request_carries_the_callers_token(
+    client: httpx.AsyncClient, fake: FakeWorkspace
+) -> None:
+    await client.get(f"{MS}/endpoints", headers=auth(BOB.token))
+    await client.get(endpoint_url(FRAUD_DETECTOR.name, "/schema"), headers=auth(BOB.token))
+    await invoke(client, fraud_inputs(), token=BOB.token)
+
+    serving = [r for r in fake.requests.snapshot() if r.route in SERVING_ROUTES]
+    assert {r.route for r in serving} == SERVING_ROUTES
+    assert {r.bearer_token for r in serving} == {BOB.token}
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [
+        pytest.param({"columns": ["a"], "data": [[1]]}, id="no-format-key"),
+        pytest.param({"instances": [1], "inputs": [1]}, id="two-formats"),
+        pytest.param({"dataframe_split": {"columns": ["a", "b"], "data": [[1]]}}, id="short-row"),
+        pytest.param({"messages": "hello"}, id="messages-not-a-list"),
+        pytest.param([1, 2, 3], id="not-an-object"),
+    ],
+)
+async def test_malformed_inputs_are_refused_before_any_call(
+    client: httpx.AsyncClient, database: Database, fake: FakeWorkspace, inputs: Any
+) -> None:
+    response = await invoke(client, inputs)
+
+    assert_error(response, 400, "INVALID_INPUT")
+    assert invocations(fake) == []
+    assert fake.requests.for_route(Route.SERVING_GET) == []
+    assert await log_rows(database) == []
+
+
+async def test_input_over_the_size_limit_names_size_and_limit(
+    client_factory: Any, fake: FakeWorkspace
+) -> None:
+    client = await client_factory(model_max_input_bytes=100)
+
+    response = await invoke(client, fraud_inputs([[1.0, 2.0, 3]] * 10))
+
+    error = assert_error(response, 400, "INVALID_INPUT")
+    assert "bytes" in error["message"]
+    assert "limit is 100 bytes" in error["message"]
+    assert invocations(fake) == []
+
+
+async def test_timeout_outside_1_to_300_seconds_is_refused(client: httpx.AsyncClient) -> None:
+    response = await invoke(client, fraud_inputs(), timeout_seconds=301)
+
+    assert_error(response, 400, "INVALID_REQUEST")
+
+
+async def test_not_ready_endpoint_is_409_without_invoking(
+    client: httpx.AsyncClient, database: Database, fake: FakeWorkspace
+) -> None:
+    response = await invoke(client, fraud_inputs(), WARMING_UP.name)
+
+    assert_error(response, 409, "ENDPOINT_NOT_READY")
+    assert invocations(fake, WARMING_UP.name) == []
+    [row] = await log_rows(database)
+    assert row.status == "ERROR"
+
+
+async def test_invoking_a_missing_endpoint_is_404(client: httpx.AsyncClient) -> None:
+    response = await invoke(client, fraud_inputs(), "no-such-model")
+
+    assert_error(response, 404, "ENDPOINT_NOT_FOUND")
+
+
+async def test_invoking_an_impossible_endpoint_name_is_404_without_calls(
+    client: httpx.AsyncClient, fake: FakeWorkspace
+) -> None:
+    response = await invoke(client, fraud_inputs(), "../api/2.0/secrets")
+
+    assert_error(response, 404, "ENDPOINT_NOT_FOUND")
+    assert fake.requests.for_route(Route.SERVING_GET) == []
+
+
+async def test_model_refusing_the_input_is_400_with_its_message(
+    client: httpx.AsyncClient, database: Database
+) -> None:
+    response = await invoke(client, fraud_inputs([["lots", 0.5, 1]]))
+
+    error = assert_error(response, 400, "INVALID_INPUT")
+    assert "Incompatible input types for column amount" in error["message"]
+    assert error["details"]["model_error_code"] == "BAD_REQUEST"
+    [row] = await log_rows(database)
+    assert row.status == "ERROR"
+    assert "amount" in (row.error_message or "")
+
+
+async def test_slow_model_times_out_once_and_is_logged(
+    client: httpx.AsyncClient, database: Database, fake: FakeWorkspace
+) -> None:
+    fake.faults.hang(Route.INVOCATIONS, seconds=3, target=FRAUD_DETECTOR.name)
+
+    response = await invoke(client, fraud_inputs(), timeout_seconds=1)
+
+    error = assert_error(response, 503, "MODEL_TIMEOUT")
+    assert error["retry_after"] >= 1
+    assert len(invocations(fake)) == 1
+    [row] = await log_rows(database)
+    assert row.status == "TIMEOUT"
+
+
+@pytest.mark.parametrize("status", [429, 503])
+async def test_busy_model_is_retried_until_it_answers(
+    client: httpx.AsyncClient, database: Database, fake: FakeWorkspace, status: int
+) -> None:
+    fake.faults.fail_next(
+        Route.INVOCATIONS,
+        times=2,
+        status=status,
+        error_code="REQUEST_LIMIT_EXCEEDED",
+        retry_after=1,
+    )
+
+    response = await invoke(client, fraud_inputs())
+
+    assert response.status_code == 200, response.text
+    assert response.json()["predictions"] == [fraud_score(*row) for row in ROWS]
+    assert len(invocations(fake)) == 3
+    assert [r.status for r in await log_rows(database)] == ["SUCCESS"]
+
+
+async def test_busy_model_without_retry_after_backs_off(
+    client: httpx.AsyncClient, fake: FakeWorkspace
+) -> None:
+    fake.faults.fail_next(Route.INVOCATIONS, status=503, error_code="TEMPORARILY_UNAVAILABLE")
+
+    response = await invoke(client, fraud_inputs())
+
+    assert response.status_code == 200, response.text
+    assert len(invocations(fake)) == 2
+
+
+async def test_exhausted_retries_give_503_model_unavailable(
+    client: httpx.AsyncClient, database: Database, fake: FakeWorkspace
+) -> None:
+    fake.faults.fail_next(
+        Route.INVOCATIONS, times=5, status=429, error_code="REQUEST_LIMIT_EXCEEDED", retry_after=7
+    )
+
+    response = await invoke(client, fraud_inputs())
+
+    error = assert_error(response, 503, "MODEL_UNAVAILABLE")
+    assert error["retry_after"] == 7
+    assert len(invocations(fake)) == 3
+    assert [r.status for r in await log_rows(database)] == ["ERROR"]
+
+
+@pytest.mark.parametrize(
+    ("status", "error_code", "ours", "our_status"),
+    [
+        pytest.param(500, "INTERNAL_ERROR", "MODEL_ERROR", 502, id="500"),
+        pytest.param(504, "DEADLINE_EXCEEDED", "MODEL_TIMEOUT", 503, id="504"),
+        pytest.param(404, "RESOURCE_DOES_NOT_EXIST", "ENDPOINT_NOT_FOUND", 404, id="404"),
+        pytest.param(403, "PERMISSION_DENIED", "PERMISSION_DENIED", 403, id="403"),
+        pytest.param(401, "UNAUTHENTICATED", "AUTH_INVALID", 401, id="401"),
+    ],
+)
+async def test_model_failures_are_mapped_and_not_retried(
+    client: httpx.AsyncClient,
+    fake: FakeWorkspace,
+    status: int,
+    error_code: str,
+    ours: str,
+    our_status: int,
+) -> None:
+    fake.faults.fail_next(Route.INVOCATIONS, status=status, error_code=error_code)
+
+    response = await invoke(client, fraud_inputs())
+
+    assert_error(response, our_status, ours)
+    assert len(invocations(fake)) == 1
+
+
+async def test_dropped_connection_is_503_and_not_retried(
+    client: httpx.AsyncClient, database: Database, fake: FakeWorkspace
+) -> None:
+    fake.faults.drop_connection(Route.INVOCATIONS)
+
+    response = await invoke(client, fraud_inputs())
+
+    assert_error(response, 503, "MODEL_UNAVAILABLE")
+    assert len(invocations(fake)) == 1
+    assert [r.status for r in await log_rows(database)] == ["ERROR"]
+
+
+# --- Inference log ---------------------------------------------------------------------------
+
+
+async def test_logs_page_through_my_invocations_only(client: httpx.AsyncClient) -> None:
+    ids = [(await invoke(client, fraud_inputs())).json()["request_id"] for _ in range(3)]
+    await invoke(client, fraud_inputs(), token=BOB.token)
+
+    first = await client.get(f"{MS}/logs?limit=2", headers=auth(ALICE.token))
+    rest = await client.get(f"{MS}/logs?limit=2&offset=2", headers=auth(ALICE.token))
+
+    assert first.json()["total"] == 3
+    assert [i["request_id"] for i in first.json()["items"]] == ids[::-1][:2]
+    assert [i["request_id"] for i in rest.json()["items"]] == ids[:1]
+    assert_utc_timestamps(first.json())
+
+
+async def test_logs_can_be_filtered_by_endpoint(client: httpx.AsyncClient) -> None:
+    await invoke(client, fraud_inputs())
+    chat = await invoke(
+        client, {"messages": [{"role": "user", "content": "hi"}]}, CHAT_ASSISTANT.name
+    )
+
+    response = await client.get(
+        f"{MS}/logs", params={"endpoint_name": CHAT_ASSISTANT.name}, headers=auth(ALICE.token)
+    )
+
+    assert [i["request_id"] for i in response.json()["items"]] == [chat.json()["request_id"]]
+
+
+async def test_without_database_logs_are_503_but_invoke_works(client_factory: Any) -> None:
+    client = await client_factory(database=False)
+
+    logs = await client.get(f"{MS}/logs", headers=auth(ALICE.token))
+    response = await invoke(client, fraud_inputs())
+
+    assert_error(logs, 503, "LAKEBASE_NOT_CONFIGURED")
+    assert response.status_code == 200, response.text
+
+
+async def test_log_write_failure_does_not_fail_the_invocation(
+    client_factory: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = await client_factory(database=False, database_url=UNREACHABLE_POSTGRES)
+
+    with caplog.at_level(logging.WARNING, logger="server.services.model_serving_service"):
+        response = await invoke(client, fraud_inputs())
+
+    assert response.status_code == 200, response.text
+    assert response.json()["predictions"] == [fraud_score(*row) for row in ROWS]
+    assert any("inference log not written" in r.getMessage() for r in caplog.records)
+    assert ALICE.token not in caplog.text
