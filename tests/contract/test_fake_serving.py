@@ -153,6 +153,23 @@ def test_fraud_detector_predicts_for_every_input_format(
     assert response.headers["served-model-name"] == FRAUD_DETECTOR.served_entity_name
 
 
+async def test_async_httpx_client_invokes_like_the_app(fake_workspace: FakeWorkspace) -> None:
+    async with httpx.AsyncClient(base_url=fake_workspace.base_url, timeout=5) as client:
+        response = await client.post(
+            f"/serving-endpoints/{FRAUD_DETECTOR.name}/invocations",
+            json={
+                "dataframe_split": {
+                    "columns": ["amount", "merchant_score", "hour"],
+                    "data": FRAUD_ROWS,
+                }
+            },
+            headers=bearer(ALICE),
+        )
+
+    assert response.json() == {"predictions": EXPECTED_FRAUD}
+    assert fake_workspace.requests_for(Route.INVOCATIONS)[0].bearer_token == ALICE.token
+
+
 def test_sdk_query_parses_predictions(sdk: SdkFactory) -> None:
     split = DataframeSplitInput(columns=["amount", "merchant_score", "hour"], data=FRAUD_ROWS)
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import httpx
 import pytest
+from databricks.sdk import WorkspaceClient
 from databricks.sdk.errors import InvalidParameterValue, NotFound, PermissionDenied
 from databricks.sdk.service.catalog import CatalogType, ColumnTypeName, TableType
 
@@ -130,6 +133,43 @@ def test_listing_pages_include_an_empty_page(
     assert len(pages) >= 3
     assert [] in [p.get("tables", []) for p in pages]
     assert all("next_page_token" in p for p in pages[:-1])
+
+
+@pytest.mark.parametrize(
+    ("route", "key", "listing", "expected"),
+    [
+        pytest.param(
+            Route.CATALOGS_LIST,
+            "catalogs",
+            lambda w: w.catalogs.list(),
+            ["main", "samples", "system"],
+            id="catalogs",
+        ),
+        pytest.param(
+            Route.SCHEMAS_LIST,
+            "schemas",
+            lambda w: w.schemas.list("main"),
+            ["analytics", "default", "information_schema", "sales", "ventes 2024"],
+            id="schemas",
+        ),
+    ],
+)
+def test_hidden_objects_leave_empty_pages(
+    sdk: SdkFactory,
+    fake_workspace: FakeWorkspace,
+    route: Route,
+    key: str,
+    listing: Callable[[WorkspaceClient], Iterable[Any]],
+    expected: list[str],
+) -> None:
+    fake_workspace.unity_catalog.page_size = 1
+
+    names = [item.name for item in listing(sdk(ALICE))]
+
+    assert names == expected
+    pages = [r.response_json for r in fake_workspace.requests_for(route)]
+    assert len(pages) > len(expected)
+    assert [] in [p.get(key, []) for p in pages]
 
 
 def test_inserted_empty_pages_are_followed(sdk: SdkFactory, fake_workspace: FakeWorkspace) -> None:
