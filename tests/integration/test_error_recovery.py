@@ -10,7 +10,10 @@ from sqlalchemy import update
 
 from server.db.database import Database
 from server.models.user_preference import UserPreference
+from tests.fakes.reference import ACCOUNT_USERS, FRAUD_DETECTOR, Privilege, fraud_score
 from tests.fakes.reference.identities import ALICE
+from tests.fakes.routes import Route
+from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
 from tests.harness.backends import BackendChoice, set_allow_connections, terminate_connections
 from tests.integration.helpers import assert_error
@@ -80,3 +83,66 @@ async def test_corrupted_preference_is_flagged_not_fatal(
     warnings = [r for r in caplog.records if "does not decode" in r.getMessage()]
     assert [w.levelno for w in warnings] == [logging.WARNING]
     assert warnings[0].correlation_id == response.headers["x-request-id"]
+
+
+# --- busy models and revoked grants ----------------------------------------------------------
+
+INVOKE = "/api/model-serving/invoke"
+FRAUD_ROWS = [[120.0, 0.4, 3], [15.5, 0.9, 14]]
+FRAUD_BODY = {
+    "endpoint_name": FRAUD_DETECTOR.name,
+    "inputs": {
+        "dataframe_split": {"columns": ["amount", "merchant_score", "hour"], "data": FRAUD_ROWS}
+    },
+}
+
+
+@pytest.mark.fake_only
+@pytest.mark.parametrize(
+    ("status", "failures", "attempts"),
+    [
+        pytest.param(503, 1, 3, id="503-once"),
+        pytest.param(429, 2, 3, id="429-twice"),
+        pytest.param(503, 4, 5, id="503-four-times-of-five-attempts"),
+    ],
+)
+async def test_busy_model_answers_after_retries_and_is_logged_once(
+    client_factory, fake: FakeWorkspace, status: int, failures: int, attempts: int
+) -> None:
+    client = await client_factory(model_retry_attempts=attempts)
+    fake.faults.fail_next(
+        Route.INVOCATIONS,
+        times=failures,
+        status=status,
+        error_code="REQUEST_LIMIT_EXCEEDED",
+        retry_after=1,
+    )
+
+    response = await client.post(INVOKE, json=FRAUD_BODY, headers=auth(ALICE.token))
+
+    assert response.status_code == 200, response.text
+    assert response.json()["predictions"] == [fraud_score(*row) for row in FRAUD_ROWS]
+    calls = fake.requests_for(Route.INVOCATIONS, FRAUD_DETECTOR.name)
+    assert [c.status for c in calls] == [status] * failures + [200]
+    assert {(c.bearer_token, c.body) for c in calls} == {(ALICE.token, calls[0].body)}
+    logs = (await client.get("/api/model-serving/logs", headers=auth(ALICE.token))).json()
+    assert [(i["request_id"], i["status"]) for i in logs["items"]] == [
+        (response.json()["request_id"], "SUCCESS")
+    ]
+
+
+@pytest.mark.fake_only
+async def test_grant_revoked_mid_session_is_refused_on_the_next_request(
+    client, fake: FakeWorkspace
+) -> None:
+    url = "/api/unity-catalog/query?catalog=main&schema=sales&table=orders&limit=5"
+    before = await client.get(url, headers=auth(ALICE.token))
+    statements_before = len(fake.requests_for(Route.SQL_EXECUTE))
+
+    fake.unity_catalog.revoke(ACCOUNT_USERS, Privilege.SELECT, "main.sales.orders")
+    after = await client.get(url, headers=auth(ALICE.token))
+
+    assert before.status_code == 200, before.text
+    assert before.json()["row_count"] == 5
+    assert_error(after, 403, "CATALOG_PERMISSION_DENIED")
+    assert len(fake.requests_for(Route.SQL_EXECUTE)) == statements_before

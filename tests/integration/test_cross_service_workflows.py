@@ -1,0 +1,259 @@
+"""Workflows that cross services: browse Unity Catalog, query a table, score its rows with a
+model, read the inference log; preferences steering the catalog; several users at once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.fakes.reference import (
+    ALICE,
+    BOB,
+    FRAUD_DETECTOR,
+    ORDER_COUNT,
+    ORDERS,
+    TRIPS,
+    fraud_score,
+    order_row,
+    render_value,
+)
+from tests.fakes.routes import Auth, Route
+from tests.harness import auth
+from tests.integration.helpers import assert_utc_timestamps
+
+pytestmark = pytest.mark.fake_only
+
+UC = "/api/unity-catalog"
+MS = "/api/model-serving"
+PREFS = "/api/lakebase/preferences"
+FRAUD_COLUMNS = ["amount", "merchant_score", "hour"]
+
+
+def api_order(i: int) -> dict[str, Any]:
+    """Order `i` (1-based) as the app's query endpoint renders it."""
+    row = dict(zip(ORDERS.column_names, order_row(i), strict=True))
+    created: datetime = row["created_at"]
+    return row | {
+        "amount": render_value(row["amount"], "DECIMAL", 2),
+        "order_date": row["order_date"].isoformat(),
+        "created_at": created.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+    }
+
+
+def fraud_inputs(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Orders as fraud-detector input: amount, discount as merchant score, hour of creation."""
+    data = [
+        [
+            float(r["amount"]),
+            r["discount"] or 0.0,
+            datetime.fromisoformat(r["created_at"]).hour,
+        ]
+        for r in rows
+    ]
+    return {"dataframe_split": {"columns": FRAUD_COLUMNS, "data": data}}
+
+
+def expected_scores(first: int, count: int) -> list[float]:
+    """fraud_score of orders first..first+count-1, computed from the seed, not from the app."""
+    rows = [order_row(i) for i in range(first, first + count)]
+    return [fraud_score(float(r[2]), r[4] or 0.0, r[8].hour) for r in rows]
+
+
+async def invoke(client: httpx.AsyncClient, token: str, inputs: Any, **headers: str) -> Any:
+    body = {"endpoint_name": FRAUD_DETECTOR.name, "inputs": inputs}
+    response = await client.post(f"{MS}/invoke", json=body, headers=auth(token, **headers))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def get_ok(client: httpx.AsyncClient, url: str, token: str, **headers: str) -> Any:
+    response = await client.get(url, headers=auth(token, **headers))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def save_pref(
+    client: httpx.AsyncClient, token: str, key: str, value: Any, **headers: str
+) -> None:
+    body = {"key": key, "value": value}
+    response = await client.post(PREFS, json=body, headers=auth(token, **headers))
+    assert response.status_code in (200, 201), response.text
+
+
+# --- 1. browse → query → score → log ---------------------------------------------------------
+
+
+async def test_browse_query_score_and_find_the_call_in_the_log(client, fake) -> None:
+    catalogs = await get_ok(client, f"{UC}/catalogs", ALICE.token)
+    schemas = await get_ok(client, f"{UC}/schemas?catalog=main", ALICE.token)
+    tables = await get_ok(client, f"{UC}/table-names?catalog=main&schema=sales", ALICE.token)
+    url = f"{UC}/query?catalog=main&schema=sales&table=orders&limit=20&offset=40"
+    page = await get_ok(client, url, ALICE.token)
+
+    answer = await invoke(client, ALICE.token, fraud_inputs(page["rows"]))
+    logs = await get_ok(client, f"{MS}/logs", ALICE.token)
+
+    assert "main" in [c["name"] for c in catalogs["items"]]
+    assert "sales" in [s["name"] for s in schemas["items"]]
+    assert "orders" in tables["items"]
+    assert page["rows"] == [api_order(i) for i in range(41, 61)]
+    assert answer["predictions"] == expected_scores(41, 20)
+    [sent] = fake.requests_for(Route.INVOCATIONS, FRAUD_DETECTOR.name)
+    assert sent.json == fraud_inputs(page["rows"])
+    assert logs["total"] == 1
+    assert logs["items"][0]["request_id"] == answer["request_id"]
+    assert (logs["items"][0]["endpoint_name"], logs["items"][0]["status"]) == (
+        FRAUD_DETECTOR.name,
+        "SUCCESS",
+    )
+    assert_utc_timestamps(logs)
+
+
+# --- 2. preferences steer Unity Catalog ------------------------------------------------------
+
+
+async def test_saved_defaults_change_what_tables_lists(client, fake) -> None:
+    before = await get_ok(client, f"{UC}/tables", ALICE.token)
+    await save_pref(client, ALICE.token, "default_catalog", "samples")
+    await save_pref(client, ALICE.token, "default_schema", "nyctaxi")
+
+    after = await get_ok(client, f"{UC}/tables", ALICE.token)
+
+    assert "main.sales.orders" in [t["full_name"] for t in before["items"]]
+    assert [t["full_name"] for t in after["items"]] == ["samples.nyctaxi.trips"]
+    listed = fake.requests_for(Route.TABLES_LIST)
+    assert [(r.query["catalog_name"], r.query["schema_name"]) for r in listed] == [
+        ("main", "sales"),
+        ("samples", "nyctaxi"),
+    ]
+
+
+async def test_saved_defaults_and_limit_change_what_query_reads(client, fake) -> None:
+    await save_pref(client, ALICE.token, "default_catalog", "samples")
+    await save_pref(client, ALICE.token, "default_schema", "nyctaxi")
+    await save_pref(client, ALICE.token, "default_query_limit", 7)
+
+    page = await get_ok(client, f"{UC}/query?table=trips", ALICE.token)
+
+    assert (page["catalog"], page["schema"], page["table"]) == ("samples", "nyctaxi", "trips")
+    assert (page["limit"], page["row_count"], page["total_row_count"]) == (7, 7, len(TRIPS.rows))
+    sent = fake.requests_for(Route.SQL_EXECUTE)[0].json
+    assert sent["statement"].endswith(" LIMIT 7 OFFSET 0")
+    assert sent["parameters"][0]["value"] == "`samples`.`nyctaxi`.`trips`"
+
+
+async def test_deleting_a_default_brings_back_the_app_setting(client, fake) -> None:
+    await save_pref(client, ALICE.token, "default_query_limit", 7)
+    await client.delete(f"{PREFS}/default_query_limit", headers=auth(ALICE.token))
+
+    page = await get_ok(client, f"{UC}/query?table=orders", ALICE.token)
+
+    assert (page["schema"], page["limit"], page["row_count"]) == ("sales", 100, 100)
+
+
+# --- 3. several users at once ----------------------------------------------------------------
+
+
+async def user_flow(client: httpx.AsyncClient, user: Any, k: int) -> dict[str, Any]:
+    """One user's whole flow; limit 3+k and offset 100*k make their requests recognisable."""
+    token, tag = user.token, f"user{k}"
+    for n, (key, value) in enumerate(
+        [("default_catalog", "main"), ("default_schema", "sales"), ("default_query_limit", 3 + k)]
+    ):
+        await save_pref(client, token, key, value, **{"X-Request-Id": f"{tag}-pref{n}"})
+    tables = await get_ok(client, f"{UC}/tables", token, **{"X-Request-Id": f"{tag}-tables"})
+    page = await get_ok(
+        client, f"{UC}/query?table=orders&offset={100 * k}", token, **{"X-Request-Id": f"{tag}-q"}
+    )
+    answer = await invoke(client, token, fraud_inputs(page["rows"]), **{"X-Request-Id": f"{tag}-i"})
+    logs = await get_ok(client, f"{MS}/logs", token, **{"X-Request-Id": f"{tag}-logs"})
+    prefs = await get_ok(client, PREFS, token, **{"X-Request-Id": f"{tag}-prefs"})
+    return {"tables": tables, "page": page, "answer": answer, "logs": logs, "prefs": prefs}
+
+
+@pytest.fixture
+def five_users(fresh_user) -> list[Any]:
+    return [ALICE, BOB, *(fresh_user("flow") for _ in range(3))]
+
+
+async def test_concurrent_users_each_get_their_own_results(client, fake, five_users) -> None:
+    results = await asyncio.gather(*(user_flow(client, u, k) for k, u in enumerate(five_users)))
+
+    for k, result in enumerate(results):
+        first, count = 100 * k + 1, 3 + k
+        assert result["page"]["rows"] == [api_order(i) for i in range(first, first + count)]
+        assert result["page"]["total_row_count"] == ORDER_COUNT
+        assert result["answer"]["predictions"] == expected_scores(first, count)
+        assert "main.sales.orders" in [t["full_name"] for t in result["tables"]["items"]]
+
+
+async def test_concurrent_users_see_only_their_own_preferences_and_logs(
+    client, fake, five_users
+) -> None:
+    results = await asyncio.gather(*(user_flow(client, u, k) for k, u in enumerate(five_users)))
+
+    for k, result in enumerate(results):
+        prefs = {p["key"]: p["value"] for p in result["prefs"]["items"]}
+        assert prefs == {"default_catalog": "main", "default_schema": "sales"} | {
+            "default_query_limit": 3 + k
+        }
+        assert result["logs"]["total"] == 1
+        assert result["logs"]["items"][0]["request_id"] == result["answer"]["request_id"]
+
+
+async def test_concurrent_users_calls_each_carry_that_users_token(client, fake, five_users) -> None:
+    results = await asyncio.gather(*(user_flow(client, u, k) for k, u in enumerate(five_users)))
+
+    by_token: dict[str | None, list[Any]] = defaultdict(list)
+    for request in fake.requests.snapshot():
+        if request.route is not None and request.route.auth is Auth.BEARER:
+            by_token[request.bearer_token].append(request)
+    assert set(by_token) == {u.token for u in five_users}
+    for k, (user, result) in enumerate(zip(five_users, results, strict=True)):
+        mine = by_token[user.token]
+        pages = [r.json["statement"] for r in mine if r.route is Route.SQL_EXECUTE]
+        pages = [s for s in pages if not s.startswith("SELECT COUNT(*)")]
+        assert [s.rsplit(" LIMIT ", 1)[1] for s in pages] == [f"{3 + k} OFFSET {100 * k}"]
+        invoked = [r.json for r in mine if r.route is Route.INVOCATIONS]
+        assert invoked == [fraud_inputs(result["page"]["rows"])]
+
+
+async def test_concurrent_users_access_log_lines_name_the_right_user(
+    client, fake, five_users, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="server.access"):
+        await asyncio.gather(*(user_flow(client, u, k) for k, u in enumerate(five_users)))
+
+    lines = [r for r in caplog.records if r.name == "server.access"]
+    assert len(lines) == 5 * 8
+    for k, user in enumerate(five_users):
+        mine = [r for r in lines if r.correlation_id.startswith(f"user{k}-")]
+        assert len(mine) == 8
+        assert {(r.user, r.status in (200, 201)) for r in mine} == {(user.user_name, True)}
+
+
+# --- 4. a long history -----------------------------------------------------------------------
+
+
+async def test_log_holds_exactly_the_history_of_25_invocations_newest_first(client, fake) -> None:
+    inputs = [fraud_inputs([api_order(i)]) for i in range(1, 26)]
+    answers = [await invoke(client, ALICE.token, body) for body in inputs]
+
+    logs = await get_ok(client, f"{MS}/logs?limit=100", ALICE.token)
+
+    assert logs["total"] == 25
+    assert [i["request_id"] for i in logs["items"]] == [a["request_id"] for a in answers][::-1]
+    sent = fake.requests_for(Route.INVOCATIONS, FRAUD_DETECTOR.name)
+    assert [i["input_bytes"] for i in logs["items"]] == [len(r.body) for r in sent][::-1]
+    assert {(i["endpoint_name"], i["status"]) for i in logs["items"]} == {
+        (FRAUD_DETECTOR.name, "SUCCESS")
+    }
+    stamps = [datetime.fromisoformat(i["created_at"]) for i in logs["items"]]
+    assert stamps == sorted(stamps, reverse=True)
+    assert [a["predictions"] for a in answers] == [expected_scores(i, 1) for i in range(1, 26)]
