@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -17,23 +16,21 @@ from pydantic import ValidationError
 from server.config import Settings
 from server.errors import AppError, ErrorCode
 from server.models.data_source import QueryFilter, QueryOrder
-from server.services.unity_catalog_service import (
+from server.services.sql_builder import (
     Column,
     ParameterSet,
-    convert_value,
     count_sql,
-    epoch_ms_to_datetime,
     filter_sql,
     find_column,
     order_sql,
     qualified_name,
     quote_identifier,
     select_sql,
-    statement_error,
     typed_value,
-    wait_timeout_for,
     where_sql,
 )
+from server.services.sql_values import convert_value
+from server.services.statement_runner import statement_error, wait_timeout_for
 
 COLUMNS = (
     Column("id", "LONG", "bigint", 0),
@@ -259,11 +256,6 @@ def test_wait_timeout_stays_valid_and_within_budgets(
 ) -> None:
     settings = Settings(databricks_http_timeout_seconds=15, **overrides)
     assert wait_timeout_for(settings) == expected
-
-
-def test_epoch_milliseconds_become_aware_utc_datetimes() -> None:
-    assert epoch_ms_to_datetime(1_704_067_200_000) == datetime(2024, 1, 1, tzinfo=UTC)
-    assert epoch_ms_to_datetime(None) is None
 
 
 def _failed(code: ServiceErrorCode | None, message: str) -> StatementStatus:
