@@ -11,15 +11,8 @@ import pytest
 
 from server.errors import AppError, ErrorCode
 from server.models.schema_detection_result import DetectedType, SchemaSource
-from server.services.model_serving_service import (
-    encode_inputs,
-    endpoint_name_problem,
-    input_problem,
-    invoke_response,
-    model_error_message,
-    model_failure,
-    parse_retry_after,
-)
+from server.services.model_inputs import encode_inputs, endpoint_name_problem, input_problem
+from server.services.model_invoker import model_error_message, model_failure, parse_retry_after
 from server.services.schema_detection_service import (
     detect_from_openapi,
     example_from_schema,
@@ -28,6 +21,7 @@ from server.services.schema_detection_service import (
     sample_value,
     task_schema,
 )
+from server.services.serving_shapes import invoke_response
 
 SPLIT_WITH_PREFIX_ITEMS: dict[str, Any] = {
     "type": "object",
