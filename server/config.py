@@ -16,7 +16,10 @@ DatabaseMode = Literal["url", "lakebase", "none"]
 class Settings(BaseSettings):
     """Every knob of the app; names are the environment variables, case-insensitive."""
 
-    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False, frozen=True)
+    # `model_*` fields are ours (model serving), not pydantic's: only guard the settings_ names.
+    model_config = SettingsConfigDict(
+        extra="ignore", case_sensitive=False, frozen=True, protected_namespaces=("settings_",)
+    )
 
     # Workspace and identity
     databricks_host: str | None = None

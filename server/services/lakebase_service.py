@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -98,20 +99,22 @@ def to_out(row: UserPreference) -> PreferenceOut:
     )
 
 
-def _upsert_statement(dialect: str, values: dict[str, Any], updates: dict[str, Any]) -> Any:
+# One ON CONFLICT-capable INSERT per supported dialect; a lookup, so both backends' runs cover it.
+_DIALECT_INSERTS: dict[str, Callable[[type[UserPreference]], postgresql.Insert | sqlite.Insert]] = {
+    "postgresql": postgresql.insert,
+    "sqlite": sqlite.insert,
+}
+
+
+def upsert_statement(dialect: str, values: dict[str, Any], updates: dict[str, Any]) -> Any:
     """INSERT ... ON CONFLICT (user_name, key) DO UPDATE ... RETURNING, one atomic statement."""
-    conflict = [UserPreference.user_name, UserPreference.key]
-    if dialect == "postgresql":
-        pg = postgresql.insert(UserPreference).values(**values)
-        return pg.on_conflict_do_update(index_elements=conflict, set_=updates).returning(
-            UserPreference
-        )
-    if dialect == "sqlite":
-        lite = sqlite.insert(UserPreference).values(**values)
-        return lite.on_conflict_do_update(index_elements=conflict, set_=updates).returning(
-            UserPreference
-        )
-    raise RuntimeError(f"unsupported database dialect {dialect}")
+    insert = _DIALECT_INSERTS.get(dialect)
+    if insert is None:
+        raise RuntimeError(f"preferences need PostgreSQL or SQLite, not {dialect}")
+    statement = insert(UserPreference).values(**values)
+    return statement.on_conflict_do_update(
+        index_elements=[UserPreference.user_name, UserPreference.key], set_=updates
+    ).returning(UserPreference)
 
 
 class LakebaseService:
@@ -150,7 +153,7 @@ class LakebaseService:
         valid_key = validate_key(key)
         encoded = encode_value(value)
         now = utc_now()
-        statement = _upsert_statement(
+        statement = upsert_statement(
             self.database.dialect,
             {
                 "user_name": user_name,
@@ -175,8 +178,9 @@ class LakebaseService:
                 .where(UserPreference.user_name == user_name, UserPreference.key == key)
                 .returning(UserPreference.id)
             )
-            if result.first() is None:
-                raise self._not_found(key)
+            deleted = result.first() is not None
+        if not deleted:
+            raise self._not_found(key)
 
     async def get_value(self, user_name: str, key: str) -> Any | None:
         """The decoded value of a preference, or None when absent or undecodable."""

@@ -244,3 +244,9 @@ async def test_list_is_ordered_by_key_and_paged(client: httpx.AsyncClient) -> No
     assert page.json()["total"] == 3
     assert [item["key"] for item in page.json()["items"]] == ["b", "c"]
     assert (page.json()["limit"], page.json()["offset"]) == (2, 1)
+
+
+async def test_nan_value_is_refused_as_not_json(client: httpx.AsyncClient) -> None:
+    headers = {**auth(ALICE.token), "Content-Type": "application/json"}
+    response = await client.post(PREFS, content=b'{"key": "k", "value": NaN}', headers=headers)
+    assert_error(response, 400, "INVALID_PREFERENCE")

@@ -1,0 +1,148 @@
+"""The caller's identity (SCIM Me, as the caller) and the liveness/readiness probes."""
+
+from __future__ import annotations
+
+import hashlib
+
+import httpx
+import pytest
+
+from tests.fakes.reference.identities import ALICE, APP_SP, WORKSPACE_ID
+from tests.fakes.routes import Route
+from tests.fakes.server import FakeWorkspace
+from tests.harness import auth
+from tests.integration.helpers import assert_error
+
+pytestmark = pytest.mark.fake_only
+
+
+async def test_health_needs_no_token(client: httpx.AsyncClient) -> None:
+    response = await client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_ready_with_a_working_database(client: httpx.AsyncClient) -> None:
+    response = await client.get("/ready")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready", "checks": {"database": "ok"}}
+
+
+async def test_ready_without_a_database_names_it(client_factory) -> None:
+    client = await client_factory(database=False)
+
+    response = await client.get("/ready")
+
+    error = assert_error(response, 503, "LAKEBASE_NOT_CONFIGURED")
+    assert error["details"] == {"dependency": "database"}
+
+
+async def test_ready_with_an_unreachable_database_names_it(client_factory) -> None:
+    client = await client_factory(
+        database=False, database_url="postgresql://postgres@127.0.0.1:9/nowhere"
+    )
+
+    response = await client.get("/ready")
+
+    error = assert_error(response, 503, "DATABASE_UNAVAILABLE")
+    assert error["details"] == {"dependency": "database"}
+
+
+async def test_me_describes_the_caller_from_scim(
+    client: httpx.AsyncClient, fake: FakeWorkspace
+) -> None:
+    response = await client.get("/api/user/me", headers=auth(ALICE.token))
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "user_name": ALICE.user_name,
+        "display_name": ALICE.display_name,
+        "active": True,
+        "emails": [{"value": ALICE.user_name, "primary": True, "type": "work"}],
+    }
+    assert {r.bearer_token for r in fake.requests_for(Route.SCIM_ME)} == {ALICE.token}
+
+
+async def test_service_principal_is_identified_by_its_application_id(
+    client: httpx.AsyncClient, fake: FakeWorkspace
+) -> None:
+    # The service principal's OAuth M2M access token, minted by the fake's OIDC endpoint.
+    minted = httpx.post(
+        f"{fake.base_url}/oidc/v1/token",
+        data={"grant_type": "client_credentials", "scope": "all-apis"},
+        auth=(APP_SP.application_id, APP_SP.client_secret),
+    )
+    token = minted.json()["access_token"]
+
+    response = await client.get("/api/user/me", headers=auth(token))
+
+    assert response.status_code == 200
+    assert response.json()["user_name"] == APP_SP.application_id
+
+
+async def test_my_workspace_has_host_and_id(client: httpx.AsyncClient, fake: FakeWorkspace) -> None:
+    response = await client.get("/api/user/me/workspace", headers=auth(ALICE.token))
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["user"]["user_name"] == ALICE.user_name
+    assert body["workspace_host"] == fake.base_url
+    assert body["workspace_id"] == WORKSPACE_ID
+
+
+async def test_configured_workspace_id_wins(client_factory) -> None:
+    client = await client_factory(databricks_workspace_id="42")
+
+    response = await client.get("/api/user/me/workspace", headers=auth(ALICE.token))
+
+    assert response.json()["workspace_id"] == "42"
+
+
+async def test_identity_is_cached_briefly_and_not_by_raw_token(client, fake: FakeWorkspace) -> None:
+    for _ in range(3):
+        await client.get("/api/lakebase/preferences", headers=auth(ALICE.token))
+
+    assert len(fake.requests_for(Route.SCIM_ME)) == 1
+    cache_keys = list(client.app.state.user_service._cache.keys())
+    assert cache_keys == [hashlib.sha256(ALICE.token.encode()).hexdigest()]
+
+
+async def test_identity_cache_can_be_turned_off(client_factory, fake: FakeWorkspace) -> None:
+    client = await client_factory(identity_cache_ttl_seconds=0)
+
+    for _ in range(3):
+        await client.get("/api/lakebase/preferences", headers=auth(ALICE.token))
+
+    assert len(fake.requests_for(Route.SCIM_ME)) == 3
+
+
+async def test_revoked_token_is_refused_once_the_cache_expires(
+    client_factory, fake: FakeWorkspace
+) -> None:
+    client = await client_factory(identity_cache_ttl_seconds=0)
+    assert (await client.get("/api/user/me", headers=auth(ALICE.token))).status_code == 200
+
+    fake.revoke_token(ALICE.token)
+
+    assert_error(await client.get("/api/user/me", headers=auth(ALICE.token)), 401, "AUTH_INVALID")
+
+
+async def test_auth_status_passes_on_workspace_failures(
+    client: httpx.AsyncClient, fake: FakeWorkspace
+) -> None:
+    fake.faults.fail_next(Route.SCIM_ME, status=500, error_code="INTERNAL_ERROR", message="boom")
+
+    response = await client.get("/api/user/auth/status", headers=auth(ALICE.token))
+
+    assert_error(response, 502, "DATABRICKS_ERROR")
+
+
+async def test_workspace_that_keeps_failing_is_503_databricks_unavailable(
+    client_factory, fake: FakeWorkspace
+) -> None:
+    client = await client_factory(databricks_retry_timeout_seconds=1)
+    fake.faults.fail_next(Route.SCIM_ME, times=20, status=503, retry_after=1)
+
+    response = await client.get("/api/user/me", headers=auth(ALICE.token))
+
+    assert_error(response, 503, "DATABRICKS_UNAVAILABLE")
