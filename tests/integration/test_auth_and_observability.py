@@ -15,6 +15,9 @@ from tests.harness import auth
 from tests.harness.settings import isolated_settings
 from tests.integration.helpers import assert_error
 
+# Acts as the fake workspace's seeded users; test_live_smoke.py covers live mode.
+pytestmark = pytest.mark.fake_only
+
 PUBLIC_PATHS = {"/health", "/ready", "/api/user/auth/status"}
 REJECTED_TOKEN = "dapi" + "0" * 32
 
@@ -48,7 +51,6 @@ async def test_protected_route_without_token_is_401(
     assert_error(response, 401, "AUTH_MISSING")
 
 
-@pytest.mark.fake_only
 @pytest.mark.parametrize(("method", "path"), PROTECTED, ids=[f"{m} {p}" for m, p in PROTECTED])
 async def test_protected_route_with_rejected_token_is_401(
     client: httpx.AsyncClient, method: str, path: str
@@ -69,14 +71,12 @@ async def test_auth_status_without_token(client: httpx.AsyncClient) -> None:
     }
 
 
-@pytest.mark.fake_only
 async def test_auth_status_names_the_token_owner(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/user/auth/status", headers=auth(ALICE.token))
     assert response.json()["authenticated"] is True
     assert response.json()["user_name"] == ALICE.user_name
 
 
-@pytest.mark.fake_only
 async def test_auth_status_with_rejected_token_is_not_an_error(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/user/auth/status", headers=auth(REJECTED_TOKEN))
     assert response.status_code == 200
@@ -132,7 +132,6 @@ async def test_each_request_gets_its_own_id(client: httpx.AsyncClient) -> None:
     assert first.headers["x-request-id"] != second.headers["x-request-id"]
 
 
-@pytest.mark.fake_only
 async def test_no_token_appears_in_any_log_line(
     client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:

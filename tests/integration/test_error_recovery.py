@@ -18,6 +18,9 @@ from tests.harness import auth
 from tests.harness.backends import BackendChoice, set_allow_connections, terminate_connections
 from tests.integration.helpers import assert_error
 
+# Acts as the fake workspace's seeded users; test_live_smoke.py covers live mode.
+pytestmark = pytest.mark.fake_only
+
 PREFS = "/api/lakebase/preferences"
 
 
@@ -97,7 +100,6 @@ FRAUD_BODY = {
 }
 
 
-@pytest.mark.fake_only
 @pytest.mark.parametrize(
     ("status", "failures", "attempts"),
     [
@@ -131,7 +133,6 @@ async def test_busy_model_answers_after_retries_and_is_logged_once(
     ]
 
 
-@pytest.mark.fake_only
 async def test_grant_revoked_mid_session_is_refused_on_the_next_request(
     client, fake: FakeWorkspace
 ) -> None:

@@ -15,6 +15,9 @@ from tests.fakes.reference.identities import ALICE, BOB
 from tests.harness import auth
 from tests.integration.helpers import assert_error, assert_utc_timestamps
 
+# Acts as the fake workspace's seeded users; test_live_smoke.py covers live mode.
+pytestmark = pytest.mark.fake_only
+
 PREFS = "/api/lakebase/preferences"
 
 
@@ -42,7 +45,6 @@ async def test_new_user_has_an_empty_page(client: httpx.AsyncClient) -> None:
     assert response.json() == {"items": [], "total": 0, "limit": 100, "offset": 0}
 
 
-@pytest.mark.fake_only
 async def test_other_users_never_see_or_touch_my_preferences(client: httpx.AsyncClient) -> None:
     await save(client, ALICE.token, "theme", "dark")
 

@@ -67,11 +67,12 @@ async def test_service_principal_is_identified_by_its_application_id(
     client: httpx.AsyncClient, fake: FakeWorkspace
 ) -> None:
     # The service principal's OAuth M2M access token, minted by the fake's OIDC endpoint.
-    minted = httpx.post(
-        f"{fake.base_url}/oidc/v1/token",
-        data={"grant_type": "client_credentials", "scope": "all-apis"},
-        auth=(APP_SP.application_id, APP_SP.client_secret),
-    )
+    async with httpx.AsyncClient() as oauth:
+        minted = await oauth.post(
+            f"{fake.base_url}/oidc/v1/token",
+            data={"grant_type": "client_credentials", "scope": "all-apis"},
+            auth=(APP_SP.application_id, APP_SP.client_secret),
+        )
     token = minted.json()["access_token"]
 
     response = await client.get("/api/user/me", headers=auth(token))
