@@ -14,7 +14,6 @@ import pytest
 from tests.harness import auth
 from tests.harness.live import is_live, live_config
 
-
 DETECTED_TYPES = {"CHAT", "COMPLETIONS", "EMBEDDINGS", "CUSTOM", "UNKNOWN"}
 
 
