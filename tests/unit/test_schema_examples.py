@@ -13,13 +13,12 @@ from server.errors import AppError, ErrorCode
 from server.models.schema_detection_result import DetectedType, SchemaSource
 from server.services.model_inputs import encode_inputs, endpoint_name_problem, input_problem
 from server.services.model_invoker import model_error_message, model_failure, parse_retry_after
-from server.services.schema_detection_service import (
-    detect_from_openapi,
+from server.services.schema_detection_service import detect_from_openapi, task_schema
+from server.services.schema_examples import (
     example_from_schema,
     extract_request_schema,
     resolve_refs,
     sample_value,
-    task_schema,
 )
 from server.services.serving_shapes import invoke_response
 
@@ -102,6 +101,25 @@ def test_split_with_unknown_column_types_still_names_the_columns() -> None:
     assert example_from_schema(split) == {"dataframe_split": {"columns": ["a"], "data": [[None]]}}
 
 
+@pytest.mark.parametrize(
+    "columns",
+    [
+        pytest.param({"items": {"enum": [1, 2]}}, id="enum-of-numbers"),
+        pytest.param({"prefixItems": [{"type": "integer"}]}, id="prefix-of-numbers"),
+    ],
+)
+def test_split_whose_column_names_are_not_strings_gets_a_generic_sample(columns: Any) -> None:
+    split = {"properties": {"dataframe_split": {"properties": {"columns": columns}}}}
+
+    assert example_from_schema(split) == {"dataframe_split": {"columns": [1]}}
+
+
+def test_split_without_properties_gets_an_empty_sample() -> None:
+    split = {"properties": {"dataframe_split": {"type": "object"}}}
+
+    assert example_from_schema(split) == {"dataframe_split": {}}
+
+
 def test_refs_can_point_into_lists() -> None:
     document = {"all": [{"type": "integer"}]}
 
@@ -160,6 +178,10 @@ def test_schema_that_says_too_little_gives_no_example(schema: Any) -> None:
         pytest.param({"type": "array"}, [], id="array-untyped"),
         pytest.param({"prefixItems": [{"type": "integer"}]}, [1], id="prefix-items"),
         pytest.param({}, None, id="untyped"),
+        pytest.param({"type": "mystery"}, None, id="unknown-type"),
+        pytest.param("junk", None, id="not-a-schema"),
+        pytest.param({"anyOf": [{"type": "null"}]}, None, id="any-of-only-null"),
+        pytest.param({"allOf": ["junk", {"type": "integer"}]}, 1, id="all-of-without-properties"),
         pytest.param(
             {"allOf": [{"properties": {"a": {"type": "integer"}}}, {"required": ["a"]}]},
             {"a": 1},
@@ -167,7 +189,7 @@ def test_schema_that_says_too_little_gives_no_example(schema: Any) -> None:
         ),
     ],
 )
-def test_sample_value_follows_the_schema(schema: dict[str, Any], value: Any) -> None:
+def test_sample_value_follows_the_schema(schema: Any, value: Any) -> None:
     assert sample_value(schema) == value
 
 
