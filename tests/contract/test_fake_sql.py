@@ -289,6 +289,90 @@ def test_cancel_and_cancel_on_wait_timeout(sdk: SdkFactory, fake_workspace: Fake
     assert cancelled.status.state is StatementState.CANCELED
 
 
+DENIED = "[INSUFFICIENT_PERMISSIONS] Insufficient privileges: User does not have SELECT."
+
+
+def test_fail_next_fails_the_next_statements_with_exactly_that_error(
+    sdk: SdkFactory, fake_workspace: FakeWorkspace
+) -> None:
+    fake_workspace.sql.fail_next(
+        error_code="BAD_REQUEST", message=DENIED, sql_state="42501", statements=2
+    )
+    w = sdk(ALICE)
+
+    first, second, third = (execute(w, "SELECT 1") for _ in range(3))
+
+    for failed in (first, second):
+        assert failed.status
+        assert failed.status.state is StatementState.FAILED
+        assert failed.status.error
+        assert failed.status.error.error_code is ServiceErrorCode.BAD_REQUEST
+        assert failed.status.error.message == DENIED
+        assert failed.status.sql_state == "42501"
+        assert failed.result is None
+    assert third.status
+    assert third.status.state is StatementState.SUCCEEDED
+
+
+def test_fail_next_after_running_polls_fails_on_the_last_poll(
+    sdk: SdkFactory, fake_workspace: FakeWorkspace
+) -> None:
+    fake_workspace.sql.stay_running_for(polls=1)
+    fake_workspace.sql.fail_next(error_code="INTERNAL_ERROR", message="boom", sql_state="XX000")
+    w = sdk(ALICE)
+
+    submitted = execute(w, "SELECT 1")
+    polls = [w.statement_execution.get_statement(submitted.statement_id or "") for _ in range(2)]
+
+    assert [p.status.state for p in polls if p.status] == [
+        StatementState.RUNNING,
+        StatementState.FAILED,
+    ]
+    assert polls[-1].status
+    assert polls[-1].status.error
+    assert polls[-1].status.error.error_code is ServiceErrorCode.INTERNAL_ERROR
+
+
+def test_a_refused_request_does_not_consume_a_queued_failure(
+    sdk: SdkFactory, fake_workspace: FakeWorkspace
+) -> None:
+    fake_workspace.sql.fail_next(message=DENIED, sql_state="42501")
+    w = sdk(ALICE)
+
+    with pytest.raises(ResourceDoesNotExist):
+        w.statement_execution.execute_statement("SELECT 1", "0000000000000000")
+    response = execute(w, "SELECT 1")
+
+    assert response.status
+    assert response.status.state is StatementState.FAILED
+
+
+def test_reset_forgets_queued_failures(sdk: SdkFactory, fake_workspace: FakeWorkspace) -> None:
+    fake_workspace.sql.fail_next(message=DENIED, sql_state="42501")
+    fake_workspace.reset()
+
+    response = execute(sdk(ALICE), "SELECT 1")
+
+    assert response.status
+    assert response.status.state is StatementState.SUCCEEDED
+
+
+@pytest.mark.parametrize(
+    ("error_code", "statements", "problem"),
+    [
+        pytest.param("NOPE", 1, "not a statement error code", id="unknown-error-code"),
+        pytest.param("BAD_REQUEST", 0, "at least 1", id="no-statements"),
+    ],
+)
+def test_fail_next_refuses_what_the_api_cannot_answer(
+    fake_workspace: FakeWorkspace, error_code: Any, statements: int, problem: str
+) -> None:
+    with pytest.raises(ValueError, match=problem):
+        fake_workspace.sql.fail_next(
+            error_code=error_code, message=DENIED, sql_state="42501", statements=statements
+        )
+
+
 def test_unknown_warehouse_is_resource_does_not_exist(sdk: SdkFactory) -> None:
     with pytest.raises(ResourceDoesNotExist):
         sdk(ALICE).statement_execution.execute_statement("SELECT 1", "0000000000000000")

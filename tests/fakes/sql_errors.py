@@ -2,7 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Literal, get_args
+
+# The statement API's ``status.error.error_code`` values (the SDK's ``ServiceErrorCode``).
+StatementErrorCode = Literal[
+    "ABORTED",
+    "ALREADY_EXISTS",
+    "BAD_REQUEST",
+    "CANCELLED",
+    "DEADLINE_EXCEEDED",
+    "INTERNAL_ERROR",
+    "IO_ERROR",
+    "NOT_FOUND",
+    "RESOURCE_EXHAUSTED",
+    "SERVICE_UNDER_MAINTENANCE",
+    "TEMPORARILY_UNAVAILABLE",
+    "UNAUTHENTICATED",
+    "UNKNOWN",
+    "WORKSPACE_TEMPORARILY_UNAVAILABLE",
+]
+STATEMENT_ERROR_CODES = frozenset(get_args(StatementErrorCode))
+_ERROR_CLASS = re.compile(r"^\s*\[([A-Z0-9_.]+)\]")
 
 
 class SqlError(Exception):
@@ -30,6 +51,25 @@ class SqlError(Exception):
             "error": {"error_code": self.error_code, "message": self.message},
             "sql_state": self.sql_state,
         }
+
+
+class InjectedSqlError(SqlError):
+    """A failure queued by ``fake.sql.fail_next``: ``message`` is sent exactly as given."""
+
+    def __init__(self, error_code: StatementErrorCode, message: str, sql_state: str) -> None:
+        if error_code not in STATEMENT_ERROR_CODES:
+            raise ValueError(
+                f"{error_code!r} is not a statement error code; use one of "
+                f"{', '.join(sorted(STATEMENT_ERROR_CODES))}."
+            )
+        found = _ERROR_CLASS.match(message)
+        super().__init__(found.group(1) if found else "", message, sql_state, error_code=error_code)
+        self.args = (message,)
+        self._message = message
+
+    @property
+    def message(self) -> str:
+        return self._message
 
 
 class FakeLimitation(SqlError):

@@ -5,6 +5,8 @@ see the statement as still running::
 
     fake.sql.stay_running_for(polls=2)   # next statement: RUNNING for two GETs
     fake.sql.rows_per_chunk = 100        # results split in chunks of 100 rows
+    fake.sql.fail_next(error_code="BAD_REQUEST", sql_state="42501",
+                       message="[INSUFFICIENT_PERMISSIONS] ...")  # next statement: FAILED
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from tests.fakes.errors import ApiError, not_found, permission_denied
 from tests.fakes.identity import Principal
 from tests.fakes.sql_engine import QueryResult
-from tests.fakes.sql_errors import SqlError
+from tests.fakes.sql_errors import InjectedSqlError, SqlError, StatementErrorCode
 
 DEFAULT_ROWS_PER_CHUNK = 1000
 
@@ -88,18 +90,44 @@ class StatementStore:
         self._lock = lock
         self._statements: dict[str, Statement] = {}
         self._running_plan: deque[int] = deque()
+        self._failure_plan: deque[SqlError] = deque()
         self.rows_per_chunk = DEFAULT_ROWS_PER_CHUNK
 
     def reset(self) -> None:
         with self._lock:
             self._statements.clear()
             self._running_plan.clear()
+            self._failure_plan.clear()
             self.rows_per_chunk = DEFAULT_ROWS_PER_CHUNK
 
     def stay_running_for(self, polls: int, statements: int = 1) -> None:
         """The next ``statements`` statements answer RUNNING to ``polls`` GETs before finishing."""
         with self._lock:
             self._running_plan.extend([polls] * statements)
+
+    def fail_next(
+        self,
+        *,
+        message: str,
+        sql_state: str,
+        error_code: StatementErrorCode = "BAD_REQUEST",
+        statements: int = 1,
+    ) -> None:
+        """The next ``statements`` valid statements end FAILED with this error instead of running.
+
+        ``message`` is sent as given (Databricks starts it with ``[ERROR_CLASS]``); a request the
+        fake refuses (unknown warehouse, bad parameters) does not consume the failure.
+        """
+        if statements < 1:
+            raise ValueError("statements must be at least 1")
+        error = InjectedSqlError(error_code, message, sql_state)
+        with self._lock:
+            self._failure_plan.extend([error] * statements)
+
+    def take_failure(self) -> SqlError | None:
+        """The failure queued for the statement being submitted, if any (consumes it)."""
+        with self._lock:
+            return self._failure_plan.popleft() if self._failure_plan else None
 
     @property
     def statements(self) -> list[Statement]:

@@ -140,15 +140,16 @@ def execute_statement(ctx: Ctx) -> Response:
     _optional_int(body, "byte_limit")
     params = parse_parameters(body.get("parameters"))
     catalog, schema = _optional_name(body, "catalog"), _optional_name(body, "schema")
-    outcome: Any
-    try:
-        outcome = ctx.state.sql_engine.run(
-            ctx.principal, statement, params, catalog=catalog, schema=schema
-        )
-    except SqlError as error:
-        if isinstance(error, FakeLimitation):
-            ctx.state.capture(f"SQL statement {statement!r}", error)
-        outcome = error
+    outcome: Any = ctx.state.statements.take_failure()
+    if outcome is None:
+        try:
+            outcome = ctx.state.sql_engine.run(
+                ctx.principal, statement, params, catalog=catalog, schema=schema
+            )
+        except SqlError as error:
+            if isinstance(error, FakeLimitation):
+                ctx.state.capture(f"SQL statement {statement!r}", error)
+            outcome = error
     stmt = ctx.state.statements.submit(
         ctx.principal,
         statement,
