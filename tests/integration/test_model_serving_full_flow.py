@@ -43,11 +43,6 @@ SERVING_ROUTES = {Route.SERVING_LIST, Route.SERVING_GET, Route.SERVING_OPENAPI, 
 UNREACHABLE_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:9/nowhere"
 
 
-@pytest.fixture
-def fake(fake_workspace: FakeWorkspace) -> FakeWorkspace:
-    return fake_workspace
-
-
 def endpoint_url(name: str, suffix: str = "") -> str:
     return f"{MS}/endpoints/{quote(name, safe='')}{suffix}"
 

@@ -24,7 +24,6 @@ from tests.fakes.reference import (
 from tests.fakes.reference.identities import ALICE, BOB, CAROL, WAREHOUSE_ID
 from tests.fakes.routes import Route
 from tests.fakes.server import FakeWorkspace
-from tests.fakes.sql_errors import SqlError, insufficient_permissions, table_not_found
 from tests.harness import auth
 from tests.integration.helpers import assert_error, assert_utc_timestamps
 
@@ -493,37 +492,49 @@ async def test_a_failed_cancel_still_answers_query_timeout(client_factory, fake)
 
 
 @pytest.mark.parametrize(
-    ("error", "status", "code"),
+    ("error_code", "message", "sql_state", "status", "code", "error_class"),
     [
         pytest.param(
-            table_not_found(("main", "sales", "x")), 404, "TABLE_NOT_FOUND", id="not-found"
+            "BAD_REQUEST",
+            "[TABLE_OR_VIEW_NOT_FOUND] The table or view `main`.`sales`.`x` cannot be found.",
+            "42P01",
+            404,
+            "TABLE_NOT_FOUND",
+            "TABLE_OR_VIEW_NOT_FOUND",
+            id="not-found",
         ),
         pytest.param(
-            insufficient_permissions("no SELECT"), 403, "CATALOG_PERMISSION_DENIED", id="denied"
+            "BAD_REQUEST",
+            "[INSUFFICIENT_PERMISSIONS] Insufficient privileges: no SELECT",
+            "42501",
+            403,
+            "CATALOG_PERMISSION_DENIED",
+            "INSUFFICIENT_PERMISSIONS",
+            id="denied",
         ),
         pytest.param(
-            SqlError("DIVIDE_BY_ZERO", "Division by zero.", "22012"), 400, "INVALID_QUERY", id="bad"
+            "BAD_REQUEST",
+            "[DIVIDE_BY_ZERO] Division by zero.",
+            "22012",
+            400,
+            "INVALID_QUERY",
+            "DIVIDE_BY_ZERO",
+            id="bad",
         ),
         pytest.param(
-            SqlError("X", "Boom.", "XX000", error_code="INTERNAL_ERROR"),
-            502,
-            "QUERY_FAILED",
-            id="internal",
+            "INTERNAL_ERROR", "[X] Boom.", "XX000", 502, "QUERY_FAILED", "X", id="internal"
         ),
     ],
 )
 async def test_a_failed_statement_is_mapped_by_code_and_error_class(
-    client, fake, monkeypatch, error, status, code
+    client, fake, error_code, message, sql_state, status, code, error_class
 ) -> None:
-    def fail(*args: Any, **kwargs: Any) -> Any:
-        raise error
-
-    monkeypatch.setattr(fake.state.sql_engine, "run", fail)
+    fake.sql.fail_next(error_code=error_code, message=message, sql_state=sql_state)
 
     response = await client.get(query_url(PRODUCTS), headers=auth(ALICE.token))
 
     body = assert_error(response, status, code)
-    assert body["details"]["error_class"] == error.error_class
+    assert body["details"]["error_class"] == error_class
 
 
 async def test_an_upstream_error_while_polling_is_502(client, fake) -> None:
