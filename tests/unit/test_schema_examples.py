@@ -1,18 +1,14 @@
-"""Pure helpers of Model Serving: example bodies from JSON schemas, OpenAPI request-schema
-extraction, input-shape validation, Retry-After parsing and endpoint-name checks."""
+"""Schema detection helpers: example bodies from JSON schemas, OpenAPI request-schema
+extraction, and detection from an LLM task or an OpenAPI document."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import pytest
 
-from server.errors import AppError, ErrorCode
 from server.models.schema_detection_result import DetectedType, SchemaSource
-from server.services.model_inputs import encode_inputs, endpoint_name_problem, input_problem
-from server.services.model_invoker import model_error_message, model_failure, parse_retry_after
+from server.services.model_inputs import input_problem
 from server.services.schema_detection_service import detect_from_openapi, task_schema
 from server.services.schema_examples import (
     example_from_schema,
@@ -20,7 +16,6 @@ from server.services.schema_examples import (
     resolve_refs,
     sample_value,
 )
-from server.services.serving_shapes import invoke_response
 
 SPLIT_WITH_PREFIX_ITEMS: dict[str, Any] = {
     "type": "object",
@@ -271,188 +266,3 @@ def test_openapi_schema_without_example_says_so() -> None:
     assert result.detected_type is DetectedType.CUSTOM
     assert result.example is None
     assert result.message
-
-
-# --- Input validation ------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "inputs",
-    [
-        pytest.param({"dataframe_split": {"columns": ["a"], "data": [[1]]}}, id="split"),
-        pytest.param({"dataframe_split": {"data": [[1, 2]], "index": [0]}}, id="split-no-cols"),
-        pytest.param({"dataframe_records": [{"a": 1}], "params": {"k": 1}}, id="records+params"),
-        pytest.param({"instances": [[1, 2]], "client_request_id": "r1"}, id="instances"),
-        pytest.param({"inputs": {"x": [1]}}, id="inputs"),
-        pytest.param({"messages": [{"role": "user", "content": "hi"}], "max_tokens": 5}, id="chat"),
-        pytest.param(
-            {"messages": [{"role": "assistant", "tool_calls": []}], "temperature": 0},
-            id="chat-tool-call",
-        ),
-        pytest.param({"prompt": "hi", "stream": False}, id="completions"),
-        pytest.param({"input": ["a", "b"]}, id="embeddings"),
-    ],
-)
-def test_well_formed_inputs_pass(inputs: Any) -> None:
-    assert input_problem(inputs) is None
-
-
-@pytest.mark.parametrize(
-    ("inputs", "fragment"),
-    [
-        pytest.param([1, 2], "JSON object", id="not-an-object"),
-        pytest.param({}, "got keys: none", id="empty"),
-        pytest.param({"data": [1]}, "got keys: data", id="unknown-format"),
-        pytest.param({"instances": [1], "inputs": [1]}, "exactly one", id="two-formats"),
-        pytest.param({"instances": [1], "messages": []}, "exactly one", id="tabular-and-chat"),
-        pytest.param({"instances": [1], "extra": 1}, "next to instances: extra", id="extra-key"),
-        pytest.param({"instances": [1], "params": [1]}, "params must be", id="params-list"),
-        pytest.param({"instances": []}, "non-empty list", id="no-instances"),
-        pytest.param({"inputs": None}, "not be null", id="null-inputs"),
-        pytest.param({"dataframe_records": [1]}, "list of objects", id="records-not-objects"),
-        pytest.param({"dataframe_split": [[1]]}, '"data"', id="split-not-object"),
-        pytest.param({"dataframe_split": {"data": [], "x": 1}}, "unexpected", id="split-extra"),
-        pytest.param({"dataframe_split": {"columns": "a", "data": []}}, "columns", id="cols-str"),
-        pytest.param({"dataframe_split": {"data": [1]}}, "data[0]", id="row-not-list"),
-        pytest.param(
-            {"dataframe_split": {"columns": ["a", "b"], "data": [[1]]}},
-            "1 values for 2 columns",
-            id="row-too-short",
-        ),
-        pytest.param({"messages": []}, "non-empty list", id="no-messages"),
-        pytest.param({"messages": [{"content": "x"}]}, "string role", id="no-role"),
-        pytest.param({"messages": [{"role": "user", "content": 3}]}, "content", id="bad-content"),
-        pytest.param({"messages": [{"role": "u", "content": ""}], "foo": 1}, "foo", id="llm-extra"),
-        pytest.param({"prompt": "x", "stream": True}, "Streaming", id="stream"),
-        pytest.param({"prompt": "x", "max_tokens": 0}, "max_tokens", id="max-tokens-zero"),
-        pytest.param({"prompt": "x", "max_tokens": True}, "max_tokens", id="max-tokens-bool"),
-        pytest.param({"prompt": "x", "temperature": "hot"}, "temperature", id="temperature"),
-        pytest.param({"input": []}, "non-empty list", id="empty-input"),
-    ],
-)
-def test_malformed_inputs_are_explained(inputs: Any, fragment: str) -> None:
-    problem = input_problem(inputs)
-
-    assert problem is not None
-    assert fragment in problem
-
-
-def test_encoded_inputs_are_compact_utf8_json() -> None:
-    assert encode_inputs({"inputs": ["é"]}, 100) == '{"inputs":["é"]}'.encode()
-
-
-def test_inputs_over_the_limit_name_their_size_and_the_limit() -> None:
-    with pytest.raises(AppError) as caught:
-        encode_inputs({"inputs": "x" * 20}, 20)
-
-    assert caught.value.code is ErrorCode.INVALID_INPUT
-    assert "33 bytes" in caught.value.message
-    assert "limit is 20 bytes" in caught.value.message
-
-
-def test_nan_is_not_json() -> None:
-    with pytest.raises(AppError) as caught:
-        encode_inputs({"instances": [float("nan")]}, 1000)
-
-    assert caught.value.code is ErrorCode.INVALID_INPUT
-
-
-def test_badly_shaped_inputs_raise_invalid_input() -> None:
-    with pytest.raises(AppError) as caught:
-        encode_inputs({"nope": 1}, 1000)
-
-    assert caught.value.code is ErrorCode.INVALID_INPUT
-
-
-# --- Retry-After and names -------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("header", "seconds"),
-    [
-        pytest.param("3", 3.0, id="seconds"),
-        pytest.param(" 1.5 ", 1.5, id="fractional"),
-        pytest.param("-4", 0.0, id="negative"),
-        pytest.param("Mon, 01 Jan 2024 00:00:10 GMT", 10.0, id="http-date"),
-        pytest.param("soon", None, id="garbage"),
-        pytest.param("inf", None, id="infinite"),
-        pytest.param("", None, id="empty"),
-        pytest.param(None, None, id="absent"),
-    ],
-)
-def test_retry_after_is_parsed(header: str | None, seconds: float | None) -> None:
-    now = datetime(2024, 1, 1, tzinfo=UTC)
-
-    assert parse_retry_after(header, now) == seconds
-
-
-@pytest.mark.parametrize(
-    ("name", "valid"),
-    [
-        pytest.param("fraud-detector", True, id="plain"),
-        pytest.param("modèle-ü_v2", True, id="unicode"),
-        pytest.param("a.b", True, id="dot"),
-        pytest.param("", False, id="empty"),
-        pytest.param("..", False, id="dot-dot"),
-        pytest.param("a/b", False, id="slash"),
-        pytest.param("a b", False, id="space"),
-        pytest.param("x" * 256, False, id="too-long"),
-    ],
-)
-def test_endpoint_names_are_checked(name: str, valid: bool) -> None:
-    assert (endpoint_name_problem(name) is None) is valid
-
-
-# --- Model answers ---------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("response", "message", "code"),
-    [
-        pytest.param(
-            httpx.Response(400, json={"error_code": "BAD_REQUEST", "message": "bad column"}),
-            "bad column",
-            "BAD_REQUEST",
-            id="databricks-envelope",
-        ),
-        pytest.param(
-            httpx.Response(422, json={"error": {"message": "too long", "type": "x"}}),
-            "too long",
-            None,
-            id="openai-envelope",
-        ),
-        pytest.param(httpx.Response(400, json={"error": "no"}), "no", None, id="error-string"),
-        pytest.param(httpx.Response(500, text=" boom \n"), "boom", None, id="plain-text"),
-        pytest.param(httpx.Response(502), "HTTP 502", None, id="empty"),
-    ],
-)
-def test_model_error_message_is_found_in_any_envelope(
-    response: httpx.Response, message: str, code: str | None
-) -> None:
-    assert model_error_message(response) == (message, code)
-
-
-@pytest.mark.parametrize(
-    ("status", "code"),
-    [
-        pytest.param(408, ErrorCode.MODEL_TIMEOUT, id="408"),
-        pytest.param(409, ErrorCode.INVALID_INPUT, id="409"),
-        pytest.param(501, ErrorCode.MODEL_ERROR, id="501"),
-    ],
-)
-def test_model_failures_map_to_our_codes(status: int, code: ErrorCode) -> None:
-    assert model_failure(httpx.Response(status, text="x")).code is code
-
-
-def test_model_answer_that_is_not_json_is_a_model_error() -> None:
-    with pytest.raises(AppError) as caught:
-        invoke_response("r", "m", httpx.Response(200, text="<html>"), 1.0)
-
-    assert caught.value.code is ErrorCode.MODEL_ERROR
-
-
-def test_chat_answer_without_a_message_has_none() -> None:
-    answer = invoke_response("r", "m", httpx.Response(200, json={"choices": [{"text": "t"}]}), 1)
-
-    assert answer.message is None
-    assert answer.output == {"choices": [{"text": "t"}]}

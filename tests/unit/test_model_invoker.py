@@ -1,0 +1,68 @@
+"""Invocation helpers: Retry-After parsing, the model's error message, failure mapping."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from server.errors import ErrorCode
+from server.services.model_invoker import model_error_message, model_failure, parse_retry_after
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        pytest.param("3", 3.0, id="seconds"),
+        pytest.param(" 1.5 ", 1.5, id="fractional"),
+        pytest.param("-4", 0.0, id="negative"),
+        pytest.param("Mon, 01 Jan 2024 00:00:10 GMT", 10.0, id="http-date"),
+        pytest.param("soon", None, id="garbage"),
+        pytest.param("inf", None, id="infinite"),
+        pytest.param("", None, id="empty"),
+        pytest.param(None, None, id="absent"),
+    ],
+)
+def test_retry_after_is_parsed(header: str | None, seconds: float | None) -> None:
+    now = datetime(2024, 1, 1, tzinfo=UTC)
+
+    assert parse_retry_after(header, now) == seconds
+
+
+@pytest.mark.parametrize(
+    ("response", "message", "code"),
+    [
+        pytest.param(
+            httpx.Response(400, json={"error_code": "BAD_REQUEST", "message": "bad column"}),
+            "bad column",
+            "BAD_REQUEST",
+            id="databricks-envelope",
+        ),
+        pytest.param(
+            httpx.Response(422, json={"error": {"message": "too long", "type": "x"}}),
+            "too long",
+            None,
+            id="openai-envelope",
+        ),
+        pytest.param(httpx.Response(400, json={"error": "no"}), "no", None, id="error-string"),
+        pytest.param(httpx.Response(500, text=" boom \n"), "boom", None, id="plain-text"),
+        pytest.param(httpx.Response(502), "HTTP 502", None, id="empty"),
+    ],
+)
+def test_model_error_message_is_found_in_any_envelope(
+    response: httpx.Response, message: str, code: str | None
+) -> None:
+    assert model_error_message(response) == (message, code)
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        pytest.param(408, ErrorCode.MODEL_TIMEOUT, id="408"),
+        pytest.param(409, ErrorCode.INVALID_INPUT, id="409"),
+        pytest.param(501, ErrorCode.MODEL_ERROR, id="501"),
+    ],
+)
+def test_model_failures_map_to_our_codes(status: int, code: ErrorCode) -> None:
+    assert model_failure(httpx.Response(status, text="x")).code is code
