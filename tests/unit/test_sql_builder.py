@@ -1,19 +1,12 @@
-"""Pure SQL-building helpers of the Unity Catalog service: quoting, parameter typing, filters."""
+"""Pure SQL building for table queries: quoting, parameter typing, filters, ORDER BY, statements."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from databricks.sdk.service.sql import (
-    ServiceError,
-    ServiceErrorCode,
-    StatementState,
-    StatementStatus,
-)
 from pydantic import ValidationError
 
-from server.config import Settings
 from server.errors import AppError, ErrorCode
 from server.models.data_source import QueryFilter, QueryOrder
 from server.services.sql_builder import (
@@ -29,8 +22,6 @@ from server.services.sql_builder import (
     typed_value,
     where_sql,
 )
-from server.services.sql_values import convert_value
-from server.services.statement_runner import statement_error, wait_timeout_for
 
 COLUMNS = (
     Column("id", "LONG", "bigint", 0),
@@ -217,86 +208,3 @@ def test_select_and_count_bind_the_table_only_through_identifier() -> None:
         " ORDER BY `id` ASC LIMIT 10 OFFSET 20"
     )
     assert count_sql("") == "SELECT COUNT(*) AS total_row_count FROM IDENTIFIER(:table_name)"
-
-
-@pytest.mark.parametrize(
-    ("type_name", "raw", "value"),
-    [
-        pytest.param("LONG", "42", 42, id="long"),
-        pytest.param("DOUBLE", "0.25", 0.25, id="double"),
-        pytest.param("DOUBLE", "NaN", "NaN", id="nan-kept-as-text"),
-        pytest.param("BOOLEAN", "true", True, id="bool"),
-        pytest.param("DECIMAL", "12.50", "12.50", id="decimal-exact-string"),
-        pytest.param("DATE", "2024-01-01", "2024-01-01", id="date"),
-        pytest.param("TIMESTAMP", "2024-01-01T01:37:00.000Z", "2024-01-01T01:37:00Z", id="ts-z"),
-        pytest.param("TIMESTAMP", "2024-01-01 01:37:00+02:00", "2023-12-31T23:37:00Z", id="tz"),
-        pytest.param("TIMESTAMP", "2024-01-01 01:37:00", "2024-01-01T01:37:00Z", id="naive"),
-        pytest.param("ARRAY", "[1,2]", [1, 2], id="array"),
-        pytest.param("INT", "oops", "oops", id="garbage-kept"),
-        pytest.param("INT", None, None, id="null"),
-        pytest.param(None, "x", "x", id="no-type"),
-    ],
-)
-def test_convert_value_types_each_cell(type_name: str | None, raw: str | None, value: Any) -> None:
-    assert convert_value(type_name, raw) == value
-
-
-@pytest.mark.parametrize(
-    ("overrides", "expected"),
-    [
-        pytest.param({}, "10s", id="default"),
-        pytest.param({"sql_wait_timeout_seconds": 3}, "0s", id="below-5-becomes-0"),
-        pytest.param({"sql_wait_timeout_seconds": 50}, "14s", id="below-http-timeout"),
-        pytest.param({"query_timeout_seconds": 2}, "0s", id="small-budget"),
-        pytest.param({"query_timeout_seconds": 7.5}, "7s", id="within-budget"),
-    ],
-)
-def test_wait_timeout_stays_valid_and_within_budgets(
-    overrides: dict[str, Any], expected: str
-) -> None:
-    settings = Settings(databricks_http_timeout_seconds=15, **overrides)
-    assert wait_timeout_for(settings) == expected
-
-
-def _failed(code: ServiceErrorCode | None, message: str) -> StatementStatus:
-    error = ServiceError(error_code=code, message=message)
-    return StatementStatus(state=StatementState.FAILED, error=error)
-
-
-@pytest.mark.parametrize(
-    ("status", "code"),
-    [
-        pytest.param(
-            _failed(ServiceErrorCode.BAD_REQUEST, "[TABLE_OR_VIEW_NOT_FOUND] The table x"),
-            ErrorCode.TABLE_NOT_FOUND,
-            id="table-class",
-        ),
-        pytest.param(
-            _failed(ServiceErrorCode.NOT_FOUND, "gone"), ErrorCode.TABLE_NOT_FOUND, id="nf"
-        ),
-        pytest.param(
-            _failed(ServiceErrorCode.BAD_REQUEST, "[INSUFFICIENT_PERMISSIONS] No SELECT"),
-            ErrorCode.CATALOG_PERMISSION_DENIED,
-            id="permission-class",
-        ),
-        pytest.param(
-            _failed(ServiceErrorCode.BAD_REQUEST, "[UNRESOLVED_COLUMN.WITH_SUGGESTION] c"),
-            ErrorCode.INVALID_QUERY,
-            id="bad-request",
-        ),
-        pytest.param(
-            _failed(ServiceErrorCode.TEMPORARILY_UNAVAILABLE, "busy"),
-            ErrorCode.DATABRICKS_UNAVAILABLE,
-            id="busy",
-        ),
-        pytest.param(_failed(None, "odd"), ErrorCode.QUERY_FAILED, id="unknown-code"),
-        pytest.param(
-            StatementStatus(state=StatementState.CANCELED), ErrorCode.QUERY_FAILED, id="canceled"
-        ),
-        pytest.param(None, ErrorCode.QUERY_FAILED, id="no-status"),
-    ],
-)
-def test_statement_errors_map_by_code_then_error_class(
-    status: StatementStatus | None, code: ErrorCode
-) -> None:
-    assert statement_error(status).code is code
