@@ -1,5 +1,4 @@
-"""POSTs a body to a serving endpoint's invocations URL as the caller, retrying 429/503 answers
-(honouring Retry-After) but never timeouts, and maps failed answers to the API's errors."""
+"""Invokes a serving endpoint as the caller: retries 429/503 (never timeouts), maps failures."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Runs one SQL statement as the caller: execute, poll within the query budget, follow result
-chunks, cancel on timeout, and map FAILED / CANCELED / CLOSED states to the API's errors."""
+"""Runs one SQL statement as the caller: execute, poll, read chunks, cancel, map failures."""
 
 from __future__ import annotations
 
