@@ -147,3 +147,14 @@ async def test_workspace_that_keeps_failing_is_503_databricks_unavailable(
     response = await client.get("/api/user/me", headers=auth(ALICE.token))
 
     assert_error(response, 503, "DATABRICKS_UNAVAILABLE")
+
+
+async def test_principal_without_a_user_name_is_refused(
+    client: httpx.AsyncClient, fake: FakeWorkspace
+) -> None:
+    # Rows are keyed by user name: an empty one would be shared by every such principal.
+    nameless = fake.add_user("", display_name="No Name")
+
+    response = await client.get("/api/lakebase/preferences", headers=auth(nameless.token))
+
+    assert_error(response, 401, "AUTH_INVALID")
