@@ -153,8 +153,8 @@ async def test_principal_without_a_user_name_is_refused(
     client: httpx.AsyncClient, fake: FakeWorkspace
 ) -> None:
     # Rows are keyed by user name: an empty one would be shared by every such principal.
-    nameless = fake.add_user("", display_name="No Name")
+    token = fake.add_user("", display_name="No Name")
 
-    response = await client.get("/api/lakebase/preferences", headers=auth(nameless.token))
+    response = await client.get("/api/lakebase/preferences", headers=auth(token))
 
     assert_error(response, 401, "AUTH_INVALID")
