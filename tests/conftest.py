@@ -300,22 +300,3 @@ async def client(client_factory: ClientFactory) -> AppClient:
 def auth() -> Callable[..., dict[str, str]]:
     """`auth(token)` → the headers the Databricks Apps proxy adds for that user."""
     return _auth
-
-
-_PROXY_VARIABLES = (
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "ALL_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "all_proxy",
-)
-
-
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Loopback traffic must never go through a proxy."""
-    for name in _PROXY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")

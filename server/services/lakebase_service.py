@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.database import Database
 from server.errors import AppError, ErrorCode
+from server.json_text import canonical_json
 from server.models.base import utc_now
 from server.models.common import Page
 from server.models.user_preference import (
@@ -60,7 +61,7 @@ def validate_key(key: object) -> str:
 def encode_value(value: Any) -> str:
     """Canonical JSON text of the value, refused with 413 past the size limit."""
     try:
-        encoded = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        encoded = canonical_json(value)
     except ValueError as exc:
         raise AppError(
             ErrorCode.INVALID_PREFERENCE,

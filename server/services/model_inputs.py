@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from typing import Any
 
 from server.errors import AppError, ErrorCode
+from server.json_text import canonical_json
 from server.models.serving import ENDPOINT_NAME_MAX_LENGTH
 
 TABULAR_FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs")
@@ -158,7 +158,7 @@ def encode_inputs(inputs: Any, max_bytes: int) -> bytes:
     if problem is not None:
         raise AppError(ErrorCode.INVALID_INPUT, problem, details=[{"field": "inputs"}])
     try:
-        text = json.dumps(inputs, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        text = canonical_json(inputs)
     except ValueError as exc:
         raise AppError(
             ErrorCode.INVALID_INPUT,
