@@ -166,3 +166,21 @@ def test_coverage_from_another_checkout_path_combines_under_server(
     assert "server/services/pricing.py" in files
     assert files["server/services/pricing.py"]["summary"]["percent_covered"] == 100
     assert not [name for name in files if str(tmp_path) in name]
+
+
+def test_each_backend_must_meet_the_targets_on_its_own(sandbox: Sandbox) -> None:
+    """Covered when both backends' data are combined, but not by the PostgreSQL cells alone."""
+    sandbox.write("server/services/pricing.py", PRICING)
+    sandbox.write("tests/test_pricing.py", TEST_BOTH_PATHS)
+    sandbox.measure("tests", "integration-sqlite-3.11")
+    sandbox.write("tests/test_pricing.py", TEST_MEMBER_ONLY)
+    sandbox.measure("tests", "integration-postgres-3.11")
+
+    result = sandbox.nox("-s", "coverage")
+
+    assert result.returncode != 0, result.stdout
+    summary = (sandbox.path / "coverage" / "summary.md").read_text()
+    assert "#### all cells combined: passed" in summary
+    assert "#### sqlite cells alone: passed" in summary
+    assert "#### postgres cells alone: FAILED" in summary
+    assert "postgres cells alone; coverage/targets.toml" in result.stdout
