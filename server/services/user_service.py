@@ -48,18 +48,25 @@ class UserService:
             maxsize=settings.identity_cache_size, ttl=settings.identity_cache_ttl_seconds
         )
 
+    async def _scim_me(self, token: str) -> UserInfo:
+        # Workspaces refuse a bad token on SCIM Me with 401, and some with 403 "Invalid access
+        # token": both mean the caller is not authenticated.
+        return await self.gateway.call(
+            token, _user_info, permission_denied=ErrorCode.AUTH_INVALID, subject="user"
+        )
+
     async def identify(self, token: str) -> CurrentUser:
         key = token_fingerprint(token)
         info = self._cache.get(key) if self.settings.identity_cache_ttl_seconds > 0 else None
         if info is None:
-            info = await self.gateway.call(token, _user_info, subject="user")
+            info = await self._scim_me(token)
             if self.settings.identity_cache_ttl_seconds > 0:
                 self._cache[key] = info
         return CurrentUser(user_name=info.user_name, info=info, token=token)
 
     async def me(self, user: CurrentUser) -> UserInfo:
         """Fresh from SCIM, not the cache: this is the endpoint that shows the profile."""
-        return await self.gateway.call(user.token, _user_info, subject="user")
+        return await self._scim_me(user.token)
 
     async def workspace(self, user: CurrentUser) -> WorkspaceInfo:
         info = await self.me(user)

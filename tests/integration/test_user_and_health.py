@@ -158,3 +158,15 @@ async def test_principal_without_a_user_name_is_refused(
     response = await client.get("/api/lakebase/preferences", headers=auth(token))
 
     assert_error(response, 401, "AUTH_INVALID")
+
+
+async def test_token_refused_with_403_by_scim_is_auth_invalid(
+    client: httpx.AsyncClient, fake: FakeWorkspace
+) -> None:
+    fake.faults.fail_next(
+        Route.SCIM_ME, status=403, error_code="PERMISSION_DENIED", message="Invalid access token."
+    )
+
+    response = await client.get("/api/user/me", headers=auth(ALICE.token))
+
+    assert_error(response, 401, "AUTH_INVALID")
