@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     # Control-plane calls through databricks-sdk (not the SDK's 300 s default)
     databricks_http_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
     databricks_retry_timeout_seconds: int = Field(default=20, ge=1, le=600)
+    # Worker threads for SDK calls (they block); their own pool, so they cannot starve others.
+    databricks_max_concurrent_calls: int = Field(default=32, ge=1, le=512)
 
     # SQL statement execution
     sql_wait_timeout_seconds: int = Field(default=10, ge=0, le=50)

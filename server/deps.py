@@ -1,4 +1,7 @@
-"""Request dependencies as `Annotated` aliases; handlers just declare what they need."""
+"""Request dependencies as `Annotated` aliases; handlers just declare what they need.
+
+All are `async def`: a plain `def` dependency would take a worker thread from the pool the
+SDK calls use, and a slow workspace could then stall routes that never call it."""
 
 from __future__ import annotations
 
@@ -16,27 +19,29 @@ from server.workspace import WorkspaceGateway
 TOKEN_HEADER = "X-Forwarded-Access-Token"
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_gateway(request: Request) -> WorkspaceGateway:
+async def get_gateway(request: Request) -> WorkspaceGateway:
     gateway: WorkspaceGateway = request.app.state.gateway
     return gateway
 
 
-def get_user_service(request: Request) -> UserService:
+async def get_user_service(request: Request) -> UserService:
     service: UserService = request.app.state.user_service
     return service
 
 
-def get_optional_database(request: Request) -> Database | None:
+async def get_optional_database(request: Request) -> Database | None:
     database: Database | None = request.app.state.database
     return database
 
 
-def get_database(database: Annotated[Database | None, Depends(get_optional_database)]) -> Database:
+async def get_database(
+    database: Annotated[Database | None, Depends(get_optional_database)],
+) -> Database:
     if database is None:
         raise AppError(
             ErrorCode.LAKEBASE_NOT_CONFIGURED,
@@ -45,7 +50,7 @@ def get_database(database: Annotated[Database | None, Depends(get_optional_datab
     return database
 
 
-def get_access_token(
+async def get_access_token(
     token: Annotated[
         str | None,
         Header(

@@ -192,7 +192,9 @@ async def _handle_http_exception(_: Request, exc: Exception) -> JSONResponse:
         413: ErrorCode.PAYLOAD_TOO_LARGE,
     }.get(exc.status_code, ErrorCode.INVALID_REQUEST)
     message = exc.detail if isinstance(exc.detail, str) else "The request could not be served."
-    return error_response(code, message, exc.status_code)
+    response = error_response(code, message, exc.status_code)
+    response.headers.update(exc.headers or {})  # e.g. Allow on a 405
+    return response
 
 
 async def _handle_unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import requests
-from anyio import to_thread
+from anyio import CapacityLimiter, to_thread
 from cachetools import TTLCache
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.core import Config
@@ -25,7 +25,7 @@ T = TypeVar("T")
 
 # A client is cheap to keep and costly to build (Config probes the host), so keep a bounded few.
 _CLIENT_CACHE_SIZE = 256
-_CLIENT_CACHE_TTL_SECONDS = 300.0
+_CLIENT_CACHE_TTL_SECONDS = 60.0  # a client holds the user's token: keep it no longer
 
 NOT_FOUND_CODES: dict[str, ErrorCode] = {
     "CATALOG_DOES_NOT_EXIST": ErrorCode.CATALOG_NOT_FOUND,
@@ -107,6 +107,7 @@ class WorkspaceGateway:
             maxsize=_CLIENT_CACHE_SIZE, ttl=_CLIENT_CACHE_TTL_SECONDS
         )
         self._lock = threading.Lock()
+        self._limiter = CapacityLimiter(settings.databricks_max_concurrent_calls)
 
     @property
     def host(self) -> str:
@@ -160,7 +161,7 @@ class WorkspaceGateway:
             return operation(self.client_for(token))
 
         try:
-            return await to_thread.run_sync(run)
+            return await to_thread.run_sync(run, limiter=self._limiter)
         except AppError:
             raise
         except (DatabricksError, TimeoutError, requests.exceptions.RequestException) as exc:

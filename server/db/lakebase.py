@@ -41,21 +41,28 @@ def service_principal_minter(settings: Settings) -> Minter:
     """Mint tokens with `database.generate_database_credential` as the app's service principal."""
     if not (settings.databricks_host and settings.databricks_client_id):
         raise ValueError("Lakebase needs DATABRICKS_HOST and DATABRICKS_CLIENT_ID/SECRET")
-    secret = settings.databricks_client_secret
-    config = Config(
-        host=settings.databricks_host,
-        client_id=settings.databricks_client_id,
-        client_secret=secret.get_secret_value() if secret else None,
-        auth_type="oauth-m2m",
-        http_timeout_seconds=settings.databricks_http_timeout_seconds,
-        retry_timeout_seconds=settings.databricks_retry_timeout_seconds,
-    )
-    client = WorkspaceClient(config=config)
     instance = settings.lakebase_instance_name
     assert instance is not None
+    clients: list[WorkspaceClient] = []
+
+    def client() -> WorkspaceClient:
+        # Built on first use (Config probes the host): an unreachable workspace at start-up
+        # must not stop the app from starting; minting failures already become 503.
+        if not clients:
+            secret = settings.databricks_client_secret
+            config = Config(
+                host=settings.databricks_host,
+                client_id=settings.databricks_client_id,
+                client_secret=secret.get_secret_value() if secret else None,
+                auth_type="oauth-m2m",
+                http_timeout_seconds=settings.databricks_http_timeout_seconds,
+                retry_timeout_seconds=settings.databricks_retry_timeout_seconds,
+            )
+            clients.append(WorkspaceClient(config=config))
+        return clients[0]
 
     def mint() -> DatabaseToken:
-        credential = client.database.generate_database_credential(
+        credential = client().database.generate_database_credential(
             request_id=str(uuid.uuid4()), instance_names=[instance]
         )
         if not credential.token:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -20,7 +21,14 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+# Any constant works; it names "schema migration of this app" among advisory locks.
+MIGRATION_LOCK_ID = 0x0DB5A9
+
+
 def _upgrade(connection: Connection, revision: str) -> None:
+    if connection.dialect.name == "postgresql":
+        # Replicas starting together take turns; the lock ends with the transaction.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
     command.upgrade(alembic_config(connection), revision)
 
 

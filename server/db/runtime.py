@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 from server.config import Settings
 from server.db.database import Database
 from server.db.engine import create_engine_from_url, create_lakebase_engine, normalise_url
+
+logger = logging.getLogger(__name__)
 
 
 def build_database(settings: Settings) -> Database | None:
@@ -13,6 +17,16 @@ def build_database(settings: Settings) -> Database | None:
         assert settings.database_url is not None
         url = normalise_url(settings.database_url.get_secret_value())
         return Database(create_engine_from_url(url, settings))
+    partial = [
+        name
+        for name in ("pghost", "pgdatabase", "pguser", "lakebase_instance_name")
+        if getattr(settings, name)
+    ]
+    if settings.database_mode == "none" and partial:
+        logger.warning(
+            "Lakebase is only partly configured; no database will be used",
+            extra={"set": [n.upper() for n in partial]},
+        )
     if settings.database_mode == "lakebase":
         engine, provider = create_lakebase_engine(settings)
         return Database(engine, credentials=provider)

@@ -26,4 +26,7 @@ LimitParam = Annotated[int, Query(ge=1, le=MAX_PAGE_LIMIT, description="Page siz
 OptionalLimitParam = Annotated[
     int | None, Query(ge=1, le=MAX_PAGE_LIMIT, description="Page size, 1-1000")
 ]
-OffsetParam = Annotated[int, Query(ge=0, description="Items to skip, 0 or more")]
+MAX_OFFSET = 2**31 - 1
+OffsetParam = Annotated[
+    int, Query(ge=0, le=MAX_OFFSET, description="Items to skip, 0 to 2147483647")
+]

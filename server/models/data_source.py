@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from server.models.common import MAX_PAGE_LIMIT
+from server.models.common import MAX_OFFSET, MAX_PAGE_LIMIT
 
 NAME_MAX_LENGTH = 255
 # Unity Catalog names never contain a period, a slash or control characters; refusing them here
@@ -136,7 +136,7 @@ class QueryRequest(BaseModel):
         le=MAX_PAGE_LIMIT,
         description="Rows per page, 1-1000; default: preference default_query_limit, then 100",
     )
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
     filters: list[QueryFilter] = Field(default_factory=list, max_length=MAX_FILTERS)
     order_by: list[QueryOrder] = Field(default_factory=list, max_length=MAX_ORDER_BY)
 

@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api/lakebase", tags=["lakebase"], responses=AUTHENTI
 KeyPath = Annotated[str, Path(description="Preference key (URL-encoded)")]
 
 
-def get_service(database: DatabaseDep) -> LakebaseService:
+async def get_service(database: DatabaseDep) -> LakebaseService:
     return LakebaseService(database)
 
 

@@ -23,7 +23,7 @@ from server.services.model_serving_service import ModelServingService
 router = APIRouter(prefix="/api/model-serving", tags=["model-serving"], responses=AUTHENTICATED)
 
 
-def get_service(request: Request) -> ModelServingService:
+async def get_service(request: Request) -> ModelServingService:
     service: ModelServingService = request.app.state.model_serving
     return service
 
@@ -32,7 +32,12 @@ ServiceDep = Annotated[ModelServingService, Depends(get_service)]
 NamePath = Annotated[str, Path(description="Endpoint name (URL-encoded; may be Unicode)")]
 EndpointFilter = Annotated[
     str | None,
-    Query(max_length=ENDPOINT_NAME_MAX_LENGTH, description="Only this endpoint's invocations"),
+    Query(
+        min_length=1,
+        max_length=ENDPOINT_NAME_MAX_LENGTH,
+        pattern=r"^[\w.-]+$",  # letters and digits of any script, - _ . (as endpoint names)
+        description="Only this endpoint's invocations",
+    ),
 ]
 
 

@@ -29,7 +29,7 @@ from server.services.unity_catalog_service import UnityCatalogService
 router = APIRouter(prefix="/api/unity-catalog", tags=["unity-catalog"], responses=AUTHENTICATED)
 
 
-def get_service(request: Request) -> UnityCatalogService:
+async def get_service(request: Request) -> UnityCatalogService:
     service: UnityCatalogService = request.app.state.unity_catalog
     return service
 

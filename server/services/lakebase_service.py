@@ -62,13 +62,13 @@ def encode_value(value: Any) -> str:
     """Canonical JSON text of the value, refused with 413 past the size limit."""
     try:
         encoded = canonical_json(value)
-    except ValueError as exc:
+        size = len(encoded.encode("utf-8"))
+    except ValueError as exc:  # NaN/Infinity, or a lone surrogate (UnicodeEncodeError)
         raise AppError(
             ErrorCode.INVALID_PREFERENCE,
-            "The value must be JSON (NaN and Infinity are not JSON).",
+            "The value must be JSON text (no NaN, Infinity or lone surrogates).",
             details=[{"field": "value", "message": str(exc)}],
         ) from exc
-    size = len(encoded.encode("utf-8"))
     if size > PREFERENCE_VALUE_MAX_BYTES:
         raise AppError(
             ErrorCode.PAYLOAD_TOO_LARGE,

@@ -158,14 +158,13 @@ def encode_inputs(inputs: Any, max_bytes: int) -> bytes:
     if problem is not None:
         raise AppError(ErrorCode.INVALID_INPUT, problem, details=[{"field": "inputs"}])
     try:
-        text = canonical_json(inputs)
-    except ValueError as exc:
+        body = canonical_json(inputs).encode("utf-8")
+    except ValueError as exc:  # NaN/Infinity, or a lone surrogate (UnicodeEncodeError)
         raise AppError(
             ErrorCode.INVALID_INPUT,
-            "inputs must be plain JSON (NaN and Infinity are not JSON).",
+            "inputs must be plain JSON text (no NaN, Infinity or lone surrogates).",
             details=[{"field": "inputs"}],
         ) from exc
-    body = text.encode("utf-8")
     if len(body) > max_bytes:
         raise AppError(
             ErrorCode.INVALID_INPUT,

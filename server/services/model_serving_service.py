@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -39,6 +40,9 @@ from server.services.user_service import CurrentUser
 from server.workspace import WorkspaceGateway
 
 logger = logging.getLogger(__name__)
+
+# How long an invocation waits for its inference-log row before answering without it.
+LOG_WRITE_TIMEOUT_SECONDS = 5.0
 
 _ERROR_MESSAGE_MAX_CHARS = 2000
 
@@ -154,9 +158,10 @@ class ModelServingService:
         if database is None:
             return
         try:
-            async with database.session() as session:
-                session.add(row)
-        except Exception as exc:
+            async with asyncio.timeout(LOG_WRITE_TIMEOUT_SECONDS):
+                async with database.session() as session:
+                    session.add(row)
+        except Exception as exc:  # incl. TimeoutError: the answer matters more than the log
             code = exc.code if isinstance(exc, AppError) else type(exc).__name__
             logger.warning(
                 "inference log not written",

@@ -167,7 +167,7 @@ def filter_sql(flt: QueryFilter, columns: Sequence[Column], params: ParameterSet
             markers = [params.add(*typed_value(column, item)) for item in flt.value]
             return f"{ident} IN ({', '.join(markers)})"
         return f"{ident} {COMPARISON_SQL[flt.op]} {params.add(*typed_value(column, flt.value))}"
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:  # OverflowError: an int too large for a DOUBLE
         raise invalid_query(
             f"Filter on column '{column.name}' ({column.type_text}) {exc}.", column=column.name
         ) from exc

@@ -44,6 +44,10 @@ NOT_FOUND_CLASSES = frozenset(
     {"TABLE_OR_VIEW_NOT_FOUND", "SCHEMA_NOT_FOUND", "CATALOG_NOT_FOUND", "TABLE_NOT_FOUND"}
 )
 PERMISSION_CLASSES = frozenset({"INSUFFICIENT_PERMISSIONS", "PERMISSION_DENIED"})
+# SQLSTATEs (status.sql_state, a structured field) come first: 42P01 undefined table,
+# 3F000 invalid schema name, 42501 insufficient privilege.
+NOT_FOUND_SQL_STATES = frozenset({"42P01", "3F000"})
+PERMISSION_SQL_STATES = frozenset({"42501"})
 UNAVAILABLE_STATEMENT_CODES = frozenset(
     {
         "TEMPORARILY_UNAVAILABLE",
@@ -91,9 +95,11 @@ def statement_error(status: StatementStatus | None) -> AppError:
         return AppError(
             ErrorCode.QUERY_FAILED, "The query was cancelled or closed.", details=details
         )
-    if code == "NOT_FOUND" or error_class in NOT_FOUND_CLASSES:
+    sql_state = status.sql_state if status else None
+    details["sql_state"] = sql_state
+    if sql_state in NOT_FOUND_SQL_STATES or code == "NOT_FOUND" or error_class in NOT_FOUND_CLASSES:
         return AppError(ErrorCode.TABLE_NOT_FOUND, "The table was not found.", details=details)
-    if error_class in PERMISSION_CLASSES:
+    if sql_state in PERMISSION_SQL_STATES or error_class in PERMISSION_CLASSES:
         return AppError(
             ErrorCode.CATALOG_PERMISSION_DENIED,
             "You do not have permission to query this table.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -87,3 +88,19 @@ async def test_migrating_twice_is_a_no_op() -> None:
         assert facts["tables"] == EXPECTED_TABLES
     finally:
         await engine.dispose()
+
+
+@pytest.mark.postgres_only
+async def test_replicas_migrating_at_once_take_turns(backend: BackendChoice) -> None:
+    name = _unique_name("race")
+    url = create_database(backend.url, name)
+    engines = [create_async_engine(url) for _ in range(3)]
+    try:
+        await asyncio.gather(*(upgrade(engine) for engine in engines))
+        async with engines[0].connect() as connection:
+            facts = await connection.run_sync(_schema_facts)
+        assert facts["tables"] == EXPECTED_TABLES
+    finally:
+        for engine in engines:
+            await engine.dispose()
+        drop_database(backend.url, name)

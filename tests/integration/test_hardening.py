@@ -1,0 +1,121 @@
+"""Inputs at the edges of what the types allow, and configurations that are half right: each
+must get a clear 4xx/503 in the envelope, never a 500, and never stop the app from starting."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+import pytest
+
+from tests.fakes.reference.identities import ALICE
+from tests.fakes.routes import Route
+from tests.fakes.server import FakeWorkspace
+from tests.harness import auth
+from tests.integration.helpers import assert_error
+
+pytestmark = pytest.mark.fake_only
+
+JSON = {"Content-Type": "application/json"}
+
+
+@pytest.mark.parametrize("path", ["/api/lakebase/preferences", "/api/model-serving/logs"])
+async def test_offset_beyond_any_table_is_400(client: httpx.AsyncClient, path: str) -> None:
+    response = await client.get(path, params={"offset": 10**20}, headers=auth(ALICE.token))
+    error = assert_error(response, 400, "INVALID_REQUEST")
+    assert error["details"][0]["field"] == "offset"
+
+
+@pytest.mark.parametrize("name", ["\x00", "a b", "a/b", ""])
+async def test_log_filter_must_look_like_an_endpoint_name(
+    client: httpx.AsyncClient, name: str
+) -> None:
+    response = await client.get(
+        "/api/model-serving/logs", params={"endpoint_name": name}, headers=auth(ALICE.token)
+    )
+    assert_error(response, 400, "INVALID_REQUEST")
+
+
+async def test_lone_surrogate_in_a_preference_is_400(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/lakebase/preferences",
+        content=b'{"key": "k", "value": "\\ud800"}',
+        headers={**auth(ALICE.token), **JSON},
+    )
+    assert_error(response, 400, "INVALID_PREFERENCE")
+
+
+async def test_lone_surrogate_in_model_inputs_is_400_without_a_call(
+    client: httpx.AsyncClient, fake: FakeWorkspace
+) -> None:
+    body = b'{"endpoint_name": "fraud-detector", "inputs": {"instances": ["\\udfff"]}}'
+    response = await client.post(
+        "/api/model-serving/invoke", content=body, headers={**auth(ALICE.token), **JSON}
+    )
+    assert_error(response, 400, "INVALID_INPUT")
+    assert fake.requests_for(Route.INVOCATIONS) == []
+
+
+async def test_number_too_large_for_a_double_column_is_400(
+    client: httpx.AsyncClient, fake: FakeWorkspace
+) -> None:
+    body = {
+        "catalog": "main",
+        "schema": "sales",
+        "table": "orders",
+        "filters": [{"column": "discount", "op": ">", "value": 10**400}],
+    }
+    response = await client.post("/api/unity-catalog/query", json=body, headers=auth(ALICE.token))
+    error = assert_error(response, 400, "INVALID_QUERY")
+    assert error["details"]["column"] == "discount"
+    assert fake.requests_for(Route.SQL_EXECUTE) == []
+
+
+async def test_method_not_allowed_names_the_allowed_ones(client: httpx.AsyncClient) -> None:
+    response = await client.put("/api/lakebase/preferences", headers=auth(ALICE.token))
+    assert_error(response, 405, "METHOD_NOT_ALLOWED")
+    # Starlette names the methods of the first route matching the path (here the GET one).
+    assert "GET" in response.headers["allow"]
+
+
+async def test_failed_statement_is_mapped_by_its_sql_state(
+    client: httpx.AsyncClient, fake: FakeWorkspace
+) -> None:
+    fake.sql.fail_next(message="Access to this object was refused.", sql_state="42501")
+    response = await client.get(
+        "/api/unity-catalog/query",
+        params={"catalog": "main", "schema": "sales", "table": "orders"},
+        headers=auth(ALICE.token),
+    )
+    error = assert_error(response, 403, "CATALOG_PERMISSION_DENIED")
+    assert error["details"]["sql_state"] == "42501"
+
+
+async def test_lakebase_app_starts_while_the_workspace_is_unreachable(client_factory) -> None:
+    client = await client_factory(
+        database=False,
+        databricks_host="http://127.0.0.1:9",
+        databricks_retry_timeout_seconds=1,
+        pghost="127.0.0.1",
+        pgport=9,
+        pgdatabase="app",
+        pguser="app-sp-client-id",
+        lakebase_instance_name="fake-lakebase",
+        run_migrations_on_startup=True,
+    )
+
+    assert (await client.get("/health")).status_code == 200
+    assert_error(await client.get("/ready"), 503, "DATABASE_UNAVAILABLE")
+
+
+async def test_half_configured_lakebase_is_reported(
+    client_factory, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        client = await client_factory(database=False, pghost="db.example.com")
+
+    response = await client.get("/api/lakebase/preferences", headers=auth(ALICE.token))
+
+    assert_error(response, 503, "LAKEBASE_NOT_CONFIGURED")
+    warning = [r for r in caplog.records if "only partly configured" in r.getMessage()]
+    assert [r.levelno for r in warning] == [logging.WARNING]
