@@ -13,6 +13,8 @@ from server.config import Settings
 from server.db.database import Database
 from server.errors import AppError, ErrorCode
 from server.observability import set_user_name
+from server.services.model_serving_service import ModelServingService
+from server.services.unity_catalog_service import UnityCatalogService
 from server.services.user_service import CurrentUser, UserService
 from server.workspace import WorkspaceGateway
 
@@ -31,6 +33,16 @@ async def get_gateway(request: Request) -> WorkspaceGateway:
 
 async def get_user_service(request: Request) -> UserService:
     service: UserService = request.app.state.user_service
+    return service
+
+
+async def get_unity_catalog_service(request: Request) -> UnityCatalogService:
+    service: UnityCatalogService = request.app.state.unity_catalog
+    return service
+
+
+async def get_model_serving_service(request: Request) -> ModelServingService:
+    service: ModelServingService = request.app.state.model_serving
     return service
 
 
@@ -80,6 +92,8 @@ async def get_current_user(
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 GatewayDep = Annotated[WorkspaceGateway, Depends(get_gateway)]
 UserServiceDep = Annotated[UserService, Depends(get_user_service)]
+UnityCatalogServiceDep = Annotated[UnityCatalogService, Depends(get_unity_catalog_service)]
+ModelServingServiceDep = Annotated[ModelServingService, Depends(get_model_serving_service)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 OptionalDatabaseDep = Annotated[Database | None, Depends(get_optional_database)]
 AccessTokenDep = Annotated[str | None, Depends(get_access_token)]

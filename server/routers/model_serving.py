@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 
-from server.deps import CurrentUserDep, DatabaseDep, OptionalDatabaseDep
+from server.deps import CurrentUserDep, DatabaseDep, ModelServingServiceDep, OptionalDatabaseDep
 from server.models.common import DEFAULT_PAGE_LIMIT, LimitParam, OffsetParam, Page
 from server.models.model_inference import InferenceLogOut
 from server.models.schema_detection_result import SchemaDetectionResult
@@ -18,17 +18,11 @@ from server.models.serving import (
     ServingEndpointOut,
 )
 from server.routers.responses import AUTHENTICATED, errors
-from server.services.model_serving_service import ModelServingService
 
 router = APIRouter(prefix="/api/model-serving", tags=["model-serving"], responses=AUTHENTICATED)
 
 
-async def get_service(request: Request) -> ModelServingService:
-    service: ModelServingService = request.app.state.model_serving
-    return service
-
-
-ServiceDep = Annotated[ModelServingService, Depends(get_service)]
+ServiceDep = ModelServingServiceDep
 NamePath = Annotated[str, Path(description="Endpoint name (URL-encoded; may be Unicode)")]
 EndpointFilter = Annotated[
     str | None,

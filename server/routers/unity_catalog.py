@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 
-from server.deps import CurrentUserDep, OptionalDatabaseDep
+from server.deps import CurrentUserDep, OptionalDatabaseDep, UnityCatalogServiceDep
 from server.models.common import (
     DEFAULT_PAGE_LIMIT,
     LimitParam,
@@ -24,17 +24,11 @@ from server.models.data_source import (
     TableOut,
 )
 from server.routers.responses import AUTHENTICATED, errors
-from server.services.unity_catalog_service import UnityCatalogService
 
 router = APIRouter(prefix="/api/unity-catalog", tags=["unity-catalog"], responses=AUTHENTICATED)
 
 
-async def get_service(request: Request) -> UnityCatalogService:
-    service: UnityCatalogService = request.app.state.unity_catalog
-    return service
-
-
-ServiceDep = Annotated[UnityCatalogService, Depends(get_service)]
+ServiceDep = UnityCatalogServiceDep
 
 
 def _name_query(description: str) -> Any:
