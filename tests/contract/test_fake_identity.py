@@ -47,6 +47,14 @@ def test_me_returns_the_user_of_the_token(sdk: SdkFactory) -> None:
     assert me.schemas, "schema URNs must parse into UserSchema enums"
 
 
+def test_me_names_the_workspace_in_a_header(http: httpx.Client) -> None:
+    # SDKs before 0.104 take get_workspace_id() from this header alone.
+    response = http.get("/api/2.0/preview/scim/v2/Me", headers=bearer(ALICE))
+
+    assert response.status_code == 200
+    assert response.headers["X-Databricks-Org-Id"] == str(WORKSPACE_ID)
+
+
 def test_admin_belongs_to_admins_group(sdk: SdkFactory) -> None:
     me = sdk(CAROL).current_user.me()
 

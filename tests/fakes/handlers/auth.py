@@ -88,4 +88,8 @@ def scim_user(who: Principal) -> dict[str, Any]:
 
 
 def scim_me(ctx: Ctx) -> Response:
-    return JSONResponse(scim_user(ctx.principal))
+    # Workspaces name themselves on every response; SDKs before 0.104 read the workspace id
+    # from this header rather than from /.well-known/databricks-config.
+    return JSONResponse(
+        scim_user(ctx.principal), headers={"X-Databricks-Org-Id": str(WORKSPACE_ID)}
+    )
