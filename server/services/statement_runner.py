@@ -65,11 +65,12 @@ class StatementResult:
     data: list[list[str | None]]
 
 
-def wait_timeout_for(settings: Settings) -> str:
-    """`wait_timeout` for execute_statement: "0s" or 5-50 s, and never past the query budget or
-    the HTTP read timeout (a read timeout would make the SDK send the POST again)."""
+def wait_timeout_for(settings: Settings, budget_seconds: float | None = None) -> str:
+    """`wait_timeout` for execute_statement: "0s" or 5-50 s, and never past the query budget left
+    or the HTTP read timeout (a read timeout would make the SDK send the POST again)."""
     wait = settings.sql_wait_timeout_seconds
-    ceiling = min(settings.query_timeout_seconds, settings.databricks_http_timeout_seconds - 1)
+    budget = settings.query_timeout_seconds if budget_seconds is None else budget_seconds
+    ceiling = min(budget, settings.databricks_http_timeout_seconds - 1)
     wait = min(wait, math.floor(ceiling), MAX_WAIT_SECONDS)
     if wait < MIN_WAIT_SECONDS:
         # Below 5 s the API only accepts 0 (return at once, then poll).
@@ -131,16 +132,23 @@ class StatementRunner:
         warehouse_id: str,
         statement: str,
         parameters: list[StatementParameterListItem],
+        *,
+        deadline: float | None = None,
     ) -> StatementResult:
-        """Execute, poll until done within the query budget (else cancel → 503), read chunks."""
-        deadline = time.monotonic() + self.settings.query_timeout_seconds
+        """Execute, poll until done within the query budget (else cancel → 503), read chunks.
+
+        ``deadline`` (a `time.monotonic()` instant) lets statements answering one request share
+        one budget; by default the statement gets `query_timeout_seconds` of its own.
+        """
+        if deadline is None:
+            deadline = self.new_deadline()
         response = await self.gateway.call(
             token,
             lambda w: w.statement_execution.execute_statement(
                 statement=statement,
                 warehouse_id=warehouse_id,
                 parameters=parameters,
-                wait_timeout=wait_timeout_for(self.settings),
+                wait_timeout=wait_timeout_for(self.settings, deadline - time.monotonic()),
                 on_wait_timeout=ExecuteStatementRequestOnWaitTimeout.CONTINUE,
                 disposition=Disposition.INLINE,
                 format=Format.JSON_ARRAY,
@@ -168,6 +176,10 @@ class StatementRunner:
         if response.status.state is not StatementState.SUCCEEDED:
             raise statement_error(response.status)
         return await self._collect(token, response)
+
+    def new_deadline(self) -> float:
+        """The instant the query budget (`query_timeout_seconds`) started now runs out."""
+        return time.monotonic() + self.settings.query_timeout_seconds
 
     async def _collect(self, token: str, response: StatementResponse) -> StatementResult:
         manifest_columns = (

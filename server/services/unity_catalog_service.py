@@ -11,9 +11,11 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 from urllib.parse import quote
+
+from databricks.sdk import WorkspaceClient
 
 from server.config import Settings
 from server.db.database import Database
@@ -50,6 +52,8 @@ from server.workspace import WorkspaceGateway
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 PREF_CATALOG = "default_catalog"
 PREF_SCHEMA = "default_schema"
 PREF_QUERY_LIMIT = "default_query_limit"
@@ -63,28 +67,39 @@ class UnityCatalogService:
         self.gateway = gateway
         self.statements = StatementRunner(settings, gateway)
 
+    async def _call(
+        self,
+        user: CurrentUser,
+        operation: Callable[[WorkspaceClient], T],
+        *,
+        subject: str,
+        not_found: ErrorCode = ErrorCode.NOT_FOUND,
+    ) -> T:
+        """A Unity Catalog call as the caller; a 403 on any securable is a catalog permission."""
+        return await self.gateway.call(
+            user.token,
+            operation,
+            not_found=not_found,
+            permission_denied=ErrorCode.CATALOG_PERMISSION_DENIED,
+            subject=subject,
+        )
+
     # listings ---------------------------------------------------------------------------------
 
     async def list_catalogs(
         self, user: CurrentUser, *, limit: int, offset: int
     ) -> Page[CatalogOut]:
-        infos = await self.gateway.call(
-            user.token,
-            lambda w: list(w.catalogs.list()),
-            permission_denied=ErrorCode.CATALOG_PERMISSION_DENIED,
-            subject="catalog list",
-        )
+        infos = await self._call(user, lambda w: list(w.catalogs.list()), subject="catalog list")
         items = sorted((catalog_out(i) for i in infos), key=lambda c: c.name)
         return page_of(items, limit=limit, offset=offset)
 
     async def list_schemas(
         self, user: CurrentUser, catalog: str, *, limit: int, offset: int
     ) -> Page[SchemaOut]:
-        infos = await self.gateway.call(
-            user.token,
+        infos = await self._call(
+            user,
             lambda w: list(w.schemas.list(catalog_name=catalog)),
             not_found=ErrorCode.CATALOG_NOT_FOUND,
-            permission_denied=ErrorCode.CATALOG_PERMISSION_DENIED,
             subject="catalog",
         )
         items = sorted((schema_out(i) for i in infos), key=lambda s: s.name)
@@ -93,13 +108,12 @@ class UnityCatalogService:
     async def list_table_names(
         self, user: CurrentUser, catalog: str, schema: str, *, limit: int, offset: int
     ) -> Page[str]:
-        infos = await self.gateway.call(
-            user.token,
+        infos = await self._call(
+            user,
             lambda w: list(
                 w.tables.list(catalog_name=catalog, schema_name=schema, omit_columns=True)
             ),
             not_found=ErrorCode.SCHEMA_NOT_FOUND,
-            permission_denied=ErrorCode.CATALOG_PERMISSION_DENIED,
             subject="schema",
         )
         names = sorted(i.name for i in infos if i.name)
@@ -116,11 +130,10 @@ class UnityCatalogService:
         offset: int,
     ) -> Page[TableOut]:
         catalog, schema = await self._location(user, database, catalog, schema)
-        infos = await self.gateway.call(
-            user.token,
+        infos = await self._call(
+            user,
             lambda w: list(w.tables.list(catalog_name=catalog, schema_name=schema)),
             not_found=ErrorCode.SCHEMA_NOT_FOUND,
-            permission_denied=ErrorCode.CATALOG_PERMISSION_DENIED,
             subject="schema",
         )
         items = sorted((table_out(i) for i in infos), key=lambda t: t.name)
@@ -145,11 +158,10 @@ class UnityCatalogService:
         catalog, schema = await self._location(user, database, catalog, schema)
         if limit is None:
             limit = await self._default_limit(user, database)
-        info = await self.gateway.call(
-            user.token,
+        info = await self._call(
+            user,
             lambda w: w.tables.get(quote(f"{catalog}.{schema}.{table}", safe=".")),
             not_found=ErrorCode.TABLE_NOT_FOUND,
-            permission_denied=ErrorCode.CATALOG_PERMISSION_DENIED,
             subject="table",
         )
         columns = columns_of(info)
@@ -159,17 +171,22 @@ class UnityCatalogService:
         bound = [table_parameter(catalog, schema, table), *params.items]
 
         started = time.monotonic()
+        # The page and its COUNT answer one request: they share one query budget.
+        deadline = self.statements.new_deadline()
         page = await self.statements.run(
             user.token,
             warehouse_id,
             select_sql(columns, where, order, limit=limit, offset=offset),
             bound,
+            deadline=deadline,
         )
         rows = convert_rows(page.columns, page.data)
         if (rows and len(rows) < limit) or (not rows and offset == 0):
             total = offset + len(rows)
         else:
-            counted = await self.statements.run(user.token, warehouse_id, count_sql(where), bound)
+            counted = await self.statements.run(
+                user.token, warehouse_id, count_sql(where), bound, deadline=deadline
+            )
             total = int(counted.data[0][0] or 0) if counted.data else 0
         elapsed_ms = round((time.monotonic() - started) * 1000)
 

@@ -481,6 +481,24 @@ async def test_a_statement_past_the_query_timeout_is_cancelled_and_503(
     assert statements(fake)[0].json["wait_timeout"] == "0s"
 
 
+async def test_the_page_and_its_count_share_one_query_budget(client_factory, fake) -> None:
+    # Each statement polls 8 times 0.05 s apart: alone, each fits in 0.6 s; together they cannot.
+    client = await client_factory(query_timeout_seconds=0.6, query_poll_interval_seconds=0.05)
+    fake.sql.stay_running_for(polls=8, statements=2)
+
+    response = await client.get(query_url(ORDERS, limit=10), headers=auth(ALICE.token))
+
+    error = assert_error(response, 503, "QUERY_TIMEOUT")
+    page, count = statements(fake)
+    assert "COUNT(*)" in count.json["statement"].upper()
+    # The page finished; the COUNT ran out of the budget the page had used and was cancelled.
+    assert error["details"]["statement_id"] == count.response_json["statement_id"]
+    assert [r.target for r in fake.requests_for(Route.SQL_CANCEL)] == [
+        count.response_json["statement_id"]
+    ]
+    assert page.response_json["statement_id"] != count.response_json["statement_id"]
+
+
 async def test_a_failed_cancel_still_answers_query_timeout(client_factory, fake) -> None:
     client = await client_factory(query_timeout_seconds=0.2, query_poll_interval_seconds=0.05)
     fake.sql.stay_running_for(polls=10_000)

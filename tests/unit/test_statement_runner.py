@@ -34,6 +34,20 @@ def test_wait_timeout_stays_valid_and_within_budgets(
     assert wait_timeout_for(settings) == expected
 
 
+@pytest.mark.parametrize(
+    ("budget_left", "expected"),
+    [
+        pytest.param(12.0, "10s", id="ample-budget-keeps-the-setting"),
+        pytest.param(6.7, "6s", id="wait-no-longer-than-what-is-left"),
+        pytest.param(4.9, "0s", id="under-5-s-left-means-poll"),
+        pytest.param(-1.0, "0s", id="already-spent"),
+    ],
+)
+def test_wait_timeout_respects_the_budget_left(budget_left: float, expected: str) -> None:
+    settings = Settings(databricks_http_timeout_seconds=15)
+    assert wait_timeout_for(settings, budget_left) == expected
+
+
 def _failed(code: ServiceErrorCode | None, message: str) -> StatementStatus:
     error = ServiceError(error_code=code, message=message)
     return StatementStatus(state=StatementState.FAILED, error=error)
