@@ -26,6 +26,8 @@ T = TypeVar("T")
 # A client is cheap to keep and costly to build (Config probes the host), so keep a bounded few.
 _CLIENT_CACHE_SIZE = 256
 _CLIENT_CACHE_TTL_SECONDS = 60.0  # a client holds the user's token: keep it no longer
+# Evicted clients are not closed: another thread may still be using the one it got a moment
+# ago; its connection pool is released when the last reference goes.
 
 NOT_FOUND_CODES: dict[str, ErrorCode] = {
     "CATALOG_DOES_NOT_EXIST": ErrorCode.CATALOG_NOT_FOUND,
