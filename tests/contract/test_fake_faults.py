@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -12,6 +13,7 @@ from databricks.sdk.errors import TooManyRequests
 from tests.contract.conftest import SdkFactory, bearer
 from tests.fakes import FakeWorkspace, FakeWorkspaceError, Route
 from tests.fakes.handlers import HANDLERS
+from tests.fakes.recorder import peak_in_flight
 from tests.fakes.reference import ALICE, BOB, FRAUD_DETECTOR, UNICODE_MODEL
 
 pytestmark = pytest.mark.fake_only
@@ -130,6 +132,27 @@ def test_requests_record_token_query_and_body(
     assert request.query == {"catalog_name": "main", "max_results": "0"}
     assert "databricks-sdk-py" in request.headers["user-agent"]
     assert len(fake_workspace.requests) >= 2  # the SDK's well-known probe came first
+
+
+def test_in_flight_peak_tells_sequential_from_overlapping_requests(
+    http: httpx.Client, fake_workspace: FakeWorkspace
+) -> None:
+    for _ in range(3):
+        assert http.get(ME, headers=bearer(ALICE)).status_code == 200
+    sequential = fake_workspace.requests_for(Route.SCIM_ME)
+    assert all(r.answered_at is not None and r.answered_at >= r.timestamp for r in sequential)
+    assert peak_in_flight(sequential) == 1
+
+    fake_workspace.reset()
+    fake_workspace.faults.hang(Route.SCIM_ME, seconds=1.5)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        hanging = pool.submit(http.get, ME, headers=bearer(ALICE))
+        while not fake_workspace.requests_for(Route.SCIM_ME):
+            time.sleep(0.01)
+        # Sent while the first one hangs, answered at once: the two overlap.
+        assert http.get(ME, headers=bearer(BOB)).status_code == 200
+        assert hanging.result().status_code == 200
+    assert peak_in_flight(fake_workspace.requests_for(Route.SCIM_ME)) == 2
 
 
 def test_unmatched_route_is_loud(http: httpx.Client, fake_workspace: FakeWorkspace) -> None:

@@ -89,6 +89,7 @@ class FakeApp:
         )
         self.state.requests.append(record)
         response = await self._respond(request, match, record)
+        record.answered_at = time.time()
         if response is None:
             await _drop_connection(send)
             return

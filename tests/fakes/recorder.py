@@ -29,6 +29,9 @@ class RecordedRequest:
     status: int | None = None
     fault: str | None = None
     response_body: bytes = b""
+    # When the answer was ready (before it was sent): with ``timestamp`` it spans the time the
+    # request was in flight at the fake, so tests can see how many were outstanding at once.
+    answered_at: float | None = None
 
     @property
     def response_json(self) -> Any:
@@ -66,6 +69,24 @@ class RecordedRequest:
         except (ValueError, UnicodeDecodeError):
             return None
         return user, password
+
+
+def peak_in_flight(records: list[RecordedRequest]) -> int:
+    """The most requests the fake was working on at one instant (unanswered ones count to the end).
+
+    A request that arrived exactly when another was answered does not overlap it: a client that
+    waits for one answer before sending the next never shows more than one.
+    """
+    # At equal instants an answer (-1) sorts before an arrival (+1).
+    events = sorted(
+        [(r.timestamp, 1) for r in records]
+        + [(r.answered_at, -1) for r in records if r.answered_at is not None]
+    )
+    peak = current = 0
+    for _, step in events:
+        current += step
+        peak = max(peak, current)
+    return peak
 
 
 class RequestLog:

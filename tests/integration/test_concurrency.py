@@ -16,6 +16,7 @@ from sqlalchemy import select
 from server.db.database import Database
 from server.models.model_inference import ModelInference
 from server.models.user_preference import UserPreference
+from tests.fakes.recorder import peak_in_flight
 from tests.fakes.reference import (
     ALICE,
     FRAUD_DETECTOR,
@@ -141,3 +142,21 @@ async def test_ten_users_querying_one_table_at_once_get_identical_correct_pages(
         if "LIMIT 100 OFFSET 250" in r.json["statement"]
     ]
     assert sorted(r.bearer_token for r in pages) == sorted(u.token for u in ten_users)
+
+
+@pytest.mark.parametrize("limit", [1, 2])
+async def test_workspace_calls_in_flight_never_exceed_the_configured_limit(
+    client_factory, fake, fresh_user, limit: int
+) -> None:
+    # Without the limiter all four callers' SDK threads would reach the slowed /Me together.
+    client = await client_factory(databricks_max_concurrent_calls=limit)
+    fake.faults.add_latency(Route.SCIM_ME, seconds=0.2)
+    callers = [fresh_user("limited") for _ in range(4)]
+
+    responses = await asyncio.gather(
+        *(client.get("/api/user/me", headers=auth(u.token)) for u in callers)
+    )
+
+    assert [r.json()["user_name"] for r in responses] == [u.user_name for u in callers]
+    assert {r.principal for r in fake.requests_for(Route.SCIM_ME)} == {u.user_name for u in callers}
+    assert peak_in_flight(fake.requests.snapshot()) == limit
