@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     model_retry_attempts: int = Field(default=3, ge=1, le=10)
     model_retry_max_wait_seconds: float = Field(default=10.0, ge=0)
     schema_cache_ttl_seconds: float = Field(default=300.0, ge=0)
+    # Writing the inference log never holds an answer back longer than this.
+    inference_log_write_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
 
     # HTTP edge
     max_body_bytes: int = Field(default=1 * MiB, ge=1)

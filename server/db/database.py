@@ -92,14 +92,22 @@ class Database:
                 self._migration_pending = False
 
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session in a transaction, committed on success; outages become 503."""
+    async def session(
+        self, *, statement_timeout_seconds: float | None = None
+    ) -> AsyncIterator[AsyncSession]:
+        """A session in a transaction, committed on success; outages become 503.
+
+        `statement_timeout_seconds` bounds every statement of the transaction on PostgreSQL,
+        lock waits included, on the server: cancelling the awaiting task alone would leave the
+        statement queued behind the lock and the connection's clean-up waiting on it.
+        """
         try:
             await self._refresh_credentials()
             if self._migration_pending:
                 await self._apply_pending_migration()
             if self._single_connection is None:
                 async with self._sessions.begin() as session:
+                    await self._limit_statements(session, statement_timeout_seconds)
                     yield session
             else:
                 async with self._single_connection, self._sessions.begin() as session:
@@ -110,6 +118,15 @@ class Database:
             if is_outage(exc):
                 raise database_unavailable(exc) from exc
             raise
+
+    async def _limit_statements(self, session: AsyncSession, seconds: float | None) -> None:
+        if seconds is None or self.dialect != "postgresql":
+            return
+        # SET takes no bind parameters; set_config(..., true) is SET LOCAL with one.
+        await session.execute(
+            text("SELECT set_config('statement_timeout', :ms, true)"),
+            {"ms": f"{max(1, round(seconds * 1000))}ms"},
+        )
 
     async def ping(self) -> None:
         """Raise DATABASE_UNAVAILABLE unless a trivial query succeeds."""

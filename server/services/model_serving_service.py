@@ -41,8 +41,9 @@ from server.workspace import WorkspaceGateway
 
 logger = logging.getLogger(__name__)
 
+LOG_WRITE_GRACE_SECONDS = 1.0
+
 # How long an invocation waits for its inference-log row before answering without it.
-LOG_WRITE_TIMEOUT_SECONDS = 5.0
 
 _ERROR_MESSAGE_MAX_CHARS = 2000
 
@@ -152,14 +153,16 @@ class ModelServingService:
         answer.execution_time_ms = await record(InferenceStatus.SUCCESS)
         return answer
 
-    @staticmethod
-    async def _write_log(database: Database | None, row: ModelInference) -> None:
-        """Best effort: a log that cannot be written never fails the invocation."""
+    async def _write_log(self, database: Database | None, row: ModelInference) -> None:
+        """Best effort: a log that cannot be written never fails or long delays the answer."""
         if database is None:
             return
+        limit = self.settings.inference_log_write_timeout_seconds
         try:
-            async with asyncio.timeout(LOG_WRITE_TIMEOUT_SECONDS):
-                async with database.session() as session:
+            # The server-side limit ends a write stuck behind a lock; the client-side one (a
+            # little later) covers waits outside a statement, such as for a pool connection.
+            async with asyncio.timeout(limit + LOG_WRITE_GRACE_SECONDS):
+                async with database.session(statement_timeout_seconds=limit) as session:
                     session.add(row)
         except Exception as exc:  # incl. TimeoutError: the answer matters more than the log
             code = exc.code if isinstance(exc, AppError) else type(exc).__name__

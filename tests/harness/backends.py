@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Literal
 
@@ -104,6 +106,28 @@ def terminate_connections(server_url: str, database: str) -> int:
             (database,),
         ).fetchall()
     return len(rows)
+
+
+@contextmanager
+def table_locked(
+    server_url: str, database: str, table: str, *, hold_at_most_seconds: int = 10
+) -> Iterator[None]:
+    """Hold an ACCESS EXCLUSIVE lock on `table` (what a long migration or VACUUM FULL does):
+    every other read or write of it waits until the block ends.
+
+    The server ends the lock after `hold_at_most_seconds` anyway, so code under test that waits
+    for it makes the test fail on its assertions instead of hanging the run.
+    """
+    with psycopg.connect(_libpq_url(_with_database(server_url, database))) as conn:
+        conn.execute(f"SET idle_in_transaction_session_timeout = '{int(hold_at_most_seconds)}s'")
+        conn.execute(
+            sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(sql.Identifier(table))
+        )
+        try:
+            yield
+        finally:
+            with suppress(psycopg.Error):  # already ended by the server
+                conn.rollback()
 
 
 def set_allow_connections(server_url: str, database: str, allowed: bool) -> None:

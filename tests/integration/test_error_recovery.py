@@ -15,7 +15,12 @@ from tests.fakes.reference.identities import ALICE
 from tests.fakes.routes import Route
 from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
-from tests.harness.backends import BackendChoice, set_allow_connections, terminate_connections
+from tests.harness.backends import (
+    BackendChoice,
+    set_allow_connections,
+    table_locked,
+    terminate_connections,
+)
 from tests.integration.helpers import assert_error
 
 # Acts as the fake workspace's seeded users; test_live_smoke.py covers live mode.
@@ -147,3 +152,35 @@ async def test_grant_revoked_mid_session_is_refused_on_the_next_request(
     assert before.json()["row_count"] == 5
     assert_error(after, 403, "CATALOG_PERMISSION_DENIED")
     assert len(fake.requests_for(Route.SQL_EXECUTE)) == statements_before
+
+
+@pytest.mark.postgres_only
+async def test_a_blocked_inference_log_does_not_hold_the_answer_back(
+    client_factory,
+    backend: BackendChoice,
+    database: Database,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client = await client_factory(inference_log_write_timeout_seconds=0.5)
+    name = database.engine.url.database
+    assert name is not None
+
+    # An ACCESS EXCLUSIVE lock (a migration, VACUUM FULL) makes the log's INSERT wait.
+    with (
+        caplog.at_level(logging.WARNING, logger="server.services.model_serving_service"),
+        table_locked(backend.url, name, "model_inferences"),
+    ):
+        blocked = await client.post(INVOKE, json=FRAUD_BODY, headers=auth(ALICE.token))
+
+    assert blocked.status_code == 200, blocked.text
+    assert blocked.json()["predictions"] == [fraud_score(*row) for row in FRAUD_ROWS]
+    skipped = [r for r in caplog.records if r.getMessage() == "inference log not written"]
+    assert [(r.request_id, r.error_code) for r in skipped] == [  # type: ignore[attr-defined]
+        (blocked.json()["request_id"], "DATABASE_UNAVAILABLE")
+    ]
+    # The lock gone, logging works again on the same app (no connection left broken).
+    after = await client.post(INVOKE, json=FRAUD_BODY, headers=auth(ALICE.token))
+    logs = (await client.get("/api/model-serving/logs", headers=auth(ALICE.token))).json()
+    assert [(i["request_id"], i["status"]) for i in logs["items"]] == [
+        (after.json()["request_id"], "SUCCESS")
+    ]
