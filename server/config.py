@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=5, ge=1, le=100)
     db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
     db_connect_timeout_seconds: int = Field(default=5, ge=1, le=120)
+    # PostgreSQL ends any statement (lock waits included) after this; 0 = no limit. A request
+    # stuck behind a lock then answers 503 instead of waiting as long as the lock is held.
+    db_statement_timeout_seconds: float = Field(default=30.0, ge=0, le=3600)
     run_migrations_on_startup: bool = True
 
     # Unity Catalog defaults

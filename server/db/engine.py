@@ -47,7 +47,7 @@ def create_engine_from_url(url: URL, settings: Settings) -> AsyncEngine:
     connect_args: dict[str, Any] = {"connect_timeout": settings.db_connect_timeout_seconds}
     if settings.pgappname:
         connect_args.setdefault("application_name", settings.pgappname)
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_pre_ping=True,
         pool_size=settings.db_pool_size,
@@ -56,6 +56,26 @@ def create_engine_from_url(url: URL, settings: Settings) -> AsyncEngine:
         pool_recycle=1800,
         connect_args=connect_args,
     )
+    if settings.db_statement_timeout_seconds > 0:
+        _limit_statements(engine, settings.db_statement_timeout_seconds)
+    return engine
+
+
+def _limit_statements(engine: AsyncEngine, seconds: float) -> None:
+    """Set `statement_timeout` once per new connection (a session setting: a pool's ROLLBACK
+    keeps it), rather than a startup `options` packet, which connection poolers may refuse."""
+    milliseconds = max(1, round(seconds * 1000))
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def set_statement_timeout(dbapi_connection: Any, _record: Any) -> None:
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True  # a SET alone must not open a transaction
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"SET statement_timeout = {milliseconds}")
+        finally:
+            cursor.close()
+            dbapi_connection.autocommit = autocommit
 
 
 def lakebase_url(settings: Settings) -> URL:

@@ -184,3 +184,26 @@ async def test_a_blocked_inference_log_does_not_hold_the_answer_back(
     assert [(i["request_id"], i["status"]) for i in logs["items"]] == [
         (after.json()["request_id"], "SUCCESS")
     ]
+
+
+@pytest.mark.postgres_only
+async def test_a_request_behind_a_table_lock_answers_503_then_heals(
+    client_factory, backend: BackendChoice, database: Database
+) -> None:
+    url = database.engine.url
+    assert url.database is not None
+    client = await client_factory(
+        database=False,
+        database_url=url.render_as_string(hide_password=False),
+        db_statement_timeout_seconds=0.5,
+    )
+    saved = await client.post(PREFS, json={"key": "k", "value": 1}, headers=auth(ALICE.token))
+    assert saved.status_code == 201, saved.text
+
+    with table_locked(backend.url, url.database, "user_preferences"):
+        during = await client.get(PREFS, headers=auth(ALICE.token))
+
+    error = assert_error(during, 503, "DATABASE_UNAVAILABLE")
+    assert error["retry_after"] >= 1
+    after = await client.get(PREFS, headers=auth(ALICE.token))
+    assert [(i["key"], i["value"]) for i in after.json()["items"]] == [("k", 1)]

@@ -5,17 +5,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from server.db.migrate import upgrade
+from server.db.engine import create_engine_from_url, normalise_url
+from server.db.migrate import MIGRATION_LOCK_ID, upgrade
 from server.models.base import Base
 from tests.harness.backends import BackendChoice, create_database, drop_database
 from tests.harness.backends import unique_database_name as _unique_name
+from tests.harness.settings import isolated_settings
 
 EXPECTED_TABLES = {"alembic_version", "user_preferences", "model_inferences"}
 
@@ -104,3 +107,35 @@ async def test_replicas_migrating_at_once_take_turns(backend: BackendChoice) -> 
         for engine in engines:
             await engine.dispose()
         drop_database(backend.url, name)
+
+
+@pytest.mark.postgres_only
+async def test_migrations_may_outlast_the_request_statement_timeout(
+    backend: BackendChoice,
+) -> None:
+    # Another replica holds the migration lock for longer than any request may take.
+    name = _unique_name("slow")
+    url = create_database(backend.url, name)
+    settings = isolated_settings(db_statement_timeout_seconds=0.3)
+    engine = create_engine_from_url(normalise_url(url.render_as_string(False)), settings)
+    holder = psycopg.connect(_plain(url), autocommit=True)
+    try:
+        holder.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_ID,))
+        migrating = asyncio.create_task(upgrade(engine))
+        await asyncio.sleep(1.0)  # let the upgrade queue behind the lock, past 0.3 s
+        assert not migrating.done()
+        holder.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_ID,))
+        await migrating
+        async with engine.connect() as connection:
+            facts = await connection.run_sync(_schema_facts)
+            timeout = (await connection.exec_driver_sql("SHOW statement_timeout")).scalar()
+        assert facts["tables"] == EXPECTED_TABLES
+        assert timeout == "300ms"  # requests keep their limit
+    finally:
+        holder.close()
+        await engine.dispose()
+        drop_database(backend.url, name)
+
+
+def _plain(url: URL) -> str:
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
