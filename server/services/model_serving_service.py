@@ -41,9 +41,9 @@ from server.workspace import WorkspaceGateway
 
 logger = logging.getLogger(__name__)
 
+# Past INFERENCE_LOG_WRITE_TIMEOUT_SECONDS (enforced by the database), how much longer an
+# invocation waits for its log row before answering without it.
 LOG_WRITE_GRACE_SECONDS = 1.0
-
-# How long an invocation waits for its inference-log row before answering without it.
 
 _ERROR_MESSAGE_MAX_CHARS = 2000
 
