@@ -1,12 +1,15 @@
-"""Assertions shared by the integration tests."""
+"""Assertions and expected API values shared by the integration tests."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
+
+from tests.fakes.reference import ORDERS, TableDef, order_row, render_value
 
 ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 TIMESTAMP_FIELDS = ("created_at", "updated_at", "timestamp")
@@ -46,3 +49,31 @@ def assert_utc_timestamps(document: Any) -> None:
         assert ISO_WITH_OFFSET.match(stamp), stamp
         assert datetime.fromisoformat(stamp).utcoffset() is not None
         assert datetime.fromisoformat(stamp).utcoffset().total_seconds() == 0, stamp
+
+
+def api_value(value: Any, type_name: str, scale: int | None) -> Any:
+    """How the API renders one seeded value (DECIMAL as an exact string, TIMESTAMP in UTC, Z)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, Decimal):
+        return render_value(value, type_name, scale)
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    assert isinstance(value, date)
+    return value.isoformat()
+
+
+def expected_rows(table: TableDef, rows: Any = None) -> list[dict[str, Any]]:
+    """Seeded rows (all of `table`'s by default) as the query endpoint renders them."""
+    return [
+        {
+            c.name: api_value(v, c.type_name, c.scale)
+            for c, v in zip(table.columns, row, strict=True)
+        }
+        for row in (table.rows if rows is None else rows)
+    ]
+
+
+def api_order(i: int) -> dict[str, Any]:
+    """Order `i` (1-based) of `main.sales.orders` as the query endpoint renders it."""
+    return expected_rows(ORDERS, [order_row(i)])[0]

@@ -22,11 +22,10 @@ from tests.fakes.reference import (
     FRAUD_DETECTOR,
     ORDERS,
     fraud_score,
-    order_row,
-    render_value,
 )
 from tests.fakes.routes import Route
 from tests.harness import auth
+from tests.integration.helpers import api_order
 
 pytestmark = pytest.mark.fake_only
 
@@ -43,15 +42,6 @@ def ten_users(fresh_user) -> list[Any]:
 def written_value(i: int) -> dict[str, Any]:
     """A distinctive nested value: a torn or mixed write could not equal any of them."""
     return {"writer": i, "layout": {"columns": [i] * (i + 1), "panel": {"title": f"w{i}" * 50}}}
-
-
-def api_order(i: int) -> dict[str, Any]:
-    row = dict(zip(ORDERS.column_names, order_row(i), strict=True))
-    return row | {
-        "amount": render_value(row["amount"], "DECIMAL", 2),
-        "order_date": row["order_date"].isoformat(),
-        "created_at": row["created_at"].isoformat().replace("+00:00", "Z"),
-    }
 
 
 async def rows_of(database: Database, model: Any, *where: Any) -> list[Any]:

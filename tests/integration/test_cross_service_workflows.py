@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -17,15 +17,13 @@ from tests.fakes.reference import (
     BOB,
     FRAUD_DETECTOR,
     ORDER_COUNT,
-    ORDERS,
     TRIPS,
     fraud_score,
     order_row,
-    render_value,
 )
 from tests.fakes.routes import Auth, Route
 from tests.harness import auth
-from tests.integration.helpers import assert_utc_timestamps
+from tests.integration.helpers import api_order, assert_utc_timestamps
 
 pytestmark = pytest.mark.fake_only
 
@@ -33,17 +31,6 @@ UC = "/api/unity-catalog"
 MS = "/api/model-serving"
 PREFS = "/api/lakebase/preferences"
 FRAUD_COLUMNS = ["amount", "merchant_score", "hour"]
-
-
-def api_order(i: int) -> dict[str, Any]:
-    """Order `i` (1-based) as the app's query endpoint renders it."""
-    row = dict(zip(ORDERS.column_names, order_row(i), strict=True))
-    created: datetime = row["created_at"]
-    return row | {
-        "amount": render_value(row["amount"], "DECIMAL", 2),
-        "order_date": row["order_date"].isoformat(),
-        "created_at": created.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-    }
 
 
 def fraud_inputs(rows: list[dict[str, Any]]) -> dict[str, Any]:

@@ -24,12 +24,10 @@ from tests.fakes.reference import (
     BOB,
     FRAUD_DETECTOR,
     ORDER_COUNT,
-    ORDERS,
-    order_row,
-    render_value,
 )
 from tests.fakes.routes import Route
 from tests.harness import auth
+from tests.integration.helpers import api_order
 
 pytestmark = pytest.mark.fake_only
 
@@ -42,16 +40,6 @@ EDGES = [
     pytest.param(999, 1000, id="offset-999-limit-1000"),
     pytest.param(10_000, 50, id="past-the-end"),
 ]
-
-
-def api_order(i: int) -> dict[str, Any]:
-    """Order `i` (1-based) as the app's query endpoint renders it."""
-    row = dict(zip(ORDERS.column_names, order_row(i), strict=True))
-    return row | {
-        "amount": render_value(row["amount"], "DECIMAL", 2),
-        "order_date": row["order_date"].isoformat(),
-        "created_at": row["created_at"].isoformat().replace("+00:00", "Z"),
-    }
 
 
 async def read_all(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,41 +16,18 @@ from tests.fakes.reference import (
     PRODUCTS,
     WEATHER,
     TableDef,
-    render_value,
     tables_in,
 )
 from tests.fakes.reference.identities import ALICE, BOB, CAROL, WAREHOUSE_ID
 from tests.fakes.routes import Route
 from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
-from tests.integration.helpers import assert_error, assert_utc_timestamps
+from tests.integration.helpers import assert_error, assert_utc_timestamps, expected_rows
 
 pytestmark = pytest.mark.fake_only
 
 UC = "/api/unity-catalog"
 HIDDEN_FROM_ALICE = {"margins_2023", "margins_2024"}
-
-
-def api_value(value: Any, type_name: str, scale: int | None) -> Any:
-    """How the API renders one seeded value (DECIMAL as an exact string, TIMESTAMP with +00:00)."""
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, Decimal):
-        return render_value(value, type_name, scale)
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    assert isinstance(value, date)
-    return value.isoformat()
-
-
-def expected_rows(table: TableDef, rows: Any = None) -> list[dict[str, Any]]:
-    return [
-        {
-            c.name: api_value(v, c.type_name, c.scale)
-            for c, v in zip(table.columns, row, strict=True)
-        }
-        for row in (table.rows if rows is None else rows)
-    ]
 
 
 def query_url(table: TableDef, **params: Any) -> str:
