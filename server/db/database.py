@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from server.db.engine import is_sqlite_memory
+from server.db.engine import is_sqlite_memory, statement_timeout_ms
 from server.db.lakebase import LakebaseCredentialProvider
 from server.errors import AppError, ErrorCode
 
@@ -125,7 +125,7 @@ class Database:
         # SET takes no bind parameters; set_config(..., true) is SET LOCAL with one.
         await session.execute(
             text("SELECT set_config('statement_timeout', :ms, true)"),
-            {"ms": f"{max(1, round(seconds * 1000))}ms"},
+            {"ms": f"{statement_timeout_ms(seconds)}ms"},
         )
 
     async def ping(self) -> None:

@@ -61,10 +61,15 @@ def create_engine_from_url(url: URL, settings: Settings) -> AsyncEngine:
     return engine
 
 
+def statement_timeout_ms(seconds: float) -> int:
+    """PostgreSQL's `statement_timeout` in whole milliseconds (0 would mean no limit)."""
+    return max(1, round(seconds * 1000))
+
+
 def _limit_statements(engine: AsyncEngine, seconds: float) -> None:
     """Set `statement_timeout` once per new connection (a session setting: a pool's ROLLBACK
     keeps it), rather than a startup `options` packet, which connection poolers may refuse."""
-    milliseconds = max(1, round(seconds * 1000))
+    milliseconds = statement_timeout_ms(seconds)
 
     @event.listens_for(engine.sync_engine, "connect")
     def set_statement_timeout(dbapi_connection: Any, _record: Any) -> None:
