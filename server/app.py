@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
+from server.clock import Clock, SystemClock
 from server.config import Settings, get_settings
 from server.db.database import Database
 from server.db.runtime import build_database
@@ -27,36 +28,44 @@ logger = logging.getLogger(__name__)
 INVOKE_PATH = "/api/model-serving/invoke"
 
 
-def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    clock: Clock | None = None,
+) -> FastAPI:
     """The app for `settings` (default: from the environment).
 
     `database` lets a caller (the test harness) share an already-migrated database between
     apps; otherwise the lifespan builds one from the settings, migrates it and disposes it.
+    `clock` is what every wait and time reading goes through (default: the real one).
     """
     settings = settings or get_settings()
+    clock = clock or SystemClock()
     configure_logging(settings.log_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = database if database is not None else build_database(settings)
+        db = database if database is not None else build_database(settings, clock)
         if db is not None and database is None and settings.run_migrations_on_startup:
             await db.migrate_or_defer()
-        gateway = WorkspaceGateway(settings)
+        gateway = WorkspaceGateway(settings, clock)
         http_client = httpx.AsyncClient(
             # Per-request timeouts are set by the caller; this is only the ceiling for connects.
             timeout=httpx.Timeout(settings.databricks_http_timeout_seconds),
             follow_redirects=False,
         )
-        schema_detection = SchemaDetectionService(settings, gateway)
+        schema_detection = SchemaDetectionService(settings, gateway, clock)
         app.state.settings = settings
+        app.state.clock = clock
         app.state.database = db
         app.state.gateway = gateway
         app.state.http_client = http_client
-        app.state.user_service = UserService(gateway, settings)
-        app.state.unity_catalog = UnityCatalogService(settings, gateway)
+        app.state.user_service = UserService(gateway, settings, clock)
+        app.state.unity_catalog = UnityCatalogService(settings, gateway, clock)
         app.state.schema_detection = schema_detection
         app.state.model_serving = ModelServingService(
-            settings, gateway, http_client, schema_detection
+            settings, gateway, http_client, schema_detection, clock
         )
         logger.info(
             "app started",
@@ -82,7 +91,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         limits={INVOKE_PATH: settings.invoke_max_body_bytes},
     )
     # Added last, so it wraps everything: every answer carries the correlation id.
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, clock=clock)
     for module in (health, user, lakebase, unity_catalog, model_serving):
         app.include_router(module.router)
     return app

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 import uuid
 from collections.abc import Mapping
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.clock import Clock, SystemClock
 from server.errors import ErrorCode, error_response
 from server.observability import set_correlation_id, set_user_name
 
@@ -36,8 +36,9 @@ def _incoming_correlation_id(headers: list[tuple[bytes, bytes]]) -> str | None:
 class RequestContextMiddleware:
     """Gives each request a correlation id, logs one line for it, never lets a stack trace out."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, clock: Clock | None = None) -> None:
         self.app = app
+        self.clock = clock or SystemClock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -46,7 +47,7 @@ class RequestContextMiddleware:
         correlation_id = _incoming_correlation_id(scope["headers"]) or uuid.uuid4().hex
         set_correlation_id(correlation_id)
         set_user_name(None)
-        started = time.perf_counter()
+        started = self.clock.monotonic()
         status_holder = {"status": 500, "started": False}
 
         async def send_with_header(message: Message) -> None:
@@ -70,7 +71,7 @@ class RequestContextMiddleware:
                 )
                 await response(scope, receive, send_with_header)
         finally:
-            duration_ms = round((time.perf_counter() - started) * 1000, 2)
+            duration_ms = round((self.clock.monotonic() - started) * 1000, 2)
             logger.info(
                 "request",
                 extra={

@@ -16,6 +16,7 @@ from databricks.sdk import WorkspaceClient
 from databricks.sdk.core import Config
 from databricks.sdk.errors.base import DatabricksError
 
+from server.clock import Clock, SdkClock
 from server.config import Settings
 from server.errors import AppError, ErrorCode
 
@@ -103,10 +104,12 @@ def _status_from_class(exc: DatabricksError) -> int | None:
 class WorkspaceGateway:
     """Builds and caches SDK clients; every user-facing call uses the caller's token."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Clock) -> None:
         self.settings = settings
+        self._clock = clock
+        self._sdk_clock = SdkClock(clock)
         self._clients: TTLCache[str, WorkspaceClient] = TTLCache(
-            maxsize=_CLIENT_CACHE_SIZE, ttl=_CLIENT_CACHE_TTL_SECONDS
+            maxsize=_CLIENT_CACHE_SIZE, ttl=_CLIENT_CACHE_TTL_SECONDS, timer=clock.monotonic
         )
         self._lock = threading.Lock()
         self._limiter = CapacityLimiter(settings.databricks_max_concurrent_calls)
@@ -128,6 +131,7 @@ class WorkspaceGateway:
             auth_type="pat",
             http_timeout_seconds=self.settings.databricks_http_timeout_seconds,
             retry_timeout_seconds=self.settings.databricks_retry_timeout_seconds,
+            clock=self._sdk_clock,  # the SDK's retry back-off waits on the app's clock
         )
         return WorkspaceClient(config=config)
 

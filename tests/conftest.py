@@ -40,6 +40,7 @@ from tests.harness.backends import (
     ensure_login_role,
     unique_database_name,
 )
+from tests.harness.clock import FakeClock
 from tests.harness.live import is_live, live_config, missing_live_variables
 from tests.harness.settings import isolated_settings
 
@@ -253,7 +254,9 @@ def _lakebase_database(
             pgsslmode="disable",
             lakebase_instance_name="fake-lakebase",
         )
-    engine, provider = create_lakebase_engine(lakebase_settings)
+    # The shared database's credentials are read on the session's own clock, which nothing
+    # advances: the token minted first stays current for the whole run.
+    engine, provider = create_lakebase_engine(lakebase_settings, FakeClock())
     return Database(engine, credentials=provider)
 
 
@@ -269,20 +272,27 @@ async def _isolate_rows(request: pytest.FixtureRequest) -> AsyncIterator[None]:
 
 
 @pytest.fixture
+def clock() -> FakeClock:
+    """The test's clock: every app the test builds waits and reads time on it."""
+    return FakeClock()
+
+
+@pytest.fixture
 async def client_factory(
-    database: Database, settings_factory: Callable[..., Settings]
+    database: Database, settings_factory: Callable[..., Settings], clock: FakeClock
 ) -> AsyncIterator[ClientFactory]:
     """Build clients over fresh apps: `await client_factory(database=False, **settings)`.
 
     `database=True` shares the run's migrated database; False gives an app with no database
     (unless the settings name one, which the app then builds, migrates and disposes itself).
+    Every app runs on the test's `clock`.
     """
     async with AsyncExitStack() as stack:
 
         async def make(*, database: Database | bool = True, **overrides: Any) -> AppClient:
             settings = settings_factory(**overrides)
             shared = _shared if database is True else (database or None)
-            app = create_app(settings, database=shared)
+            app = create_app(settings, database=shared, clock=clock)
             await stack.enter_async_context(LifespanManager(app))
             return await stack.enter_async_context(AppClient(app))
 

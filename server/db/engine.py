@@ -10,6 +10,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from server.clock import Clock
 from server.config import Settings
 from server.db.lakebase import LakebaseCredentialProvider, service_principal_minter
 
@@ -95,12 +96,13 @@ def lakebase_url(settings: Settings) -> URL:
 
 
 def create_lakebase_engine(
-    settings: Settings, provider: LakebaseCredentialProvider | None = None
+    settings: Settings, clock: Clock, provider: LakebaseCredentialProvider | None = None
 ) -> tuple[AsyncEngine, LakebaseCredentialProvider]:
     """Engine whose every new connection authenticates with the current Lakebase token."""
     provider = provider or LakebaseCredentialProvider(
-        service_principal_minter(settings),
+        service_principal_minter(settings, clock),
         refresh_margin=timedelta(seconds=settings.lakebase_token_refresh_margin_seconds),
+        clock=clock,
     )
     engine = create_engine_from_url(lakebase_url(settings), settings)
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.core import Config
 
+from server.clock import Clock, SdkClock
 from server.config import Settings
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ def _parse_expiry(raw: str | None, now: datetime) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def service_principal_minter(settings: Settings) -> Minter:
+def service_principal_minter(settings: Settings, clock: Clock) -> Minter:
     """Mint tokens with `database.generate_database_credential` as the app's service principal."""
     if not (settings.databricks_host and settings.databricks_client_id):
         raise ValueError("Lakebase needs DATABRICKS_HOST and DATABRICKS_CLIENT_ID/SECRET")
@@ -57,6 +58,7 @@ def service_principal_minter(settings: Settings) -> Minter:
                 auth_type="oauth-m2m",
                 http_timeout_seconds=settings.databricks_http_timeout_seconds,
                 retry_timeout_seconds=settings.databricks_retry_timeout_seconds,
+                clock=SdkClock(clock),
             )
             clients.append(WorkspaceClient(config=config))
         return clients[0]
@@ -67,7 +69,7 @@ def service_principal_minter(settings: Settings) -> Minter:
         )
         if not credential.token:
             raise RuntimeError("generate_database_credential returned no token")
-        expires_at = _parse_expiry(credential.expiration_time, datetime.now(UTC))
+        expires_at = _parse_expiry(credential.expiration_time, clock.now())
         logger.info(
             "minted a Lakebase credential",
             extra={"instance": instance, "expires_at": expires_at.isoformat()},
@@ -89,7 +91,7 @@ class LakebaseCredentialProvider:
         mint: Minter,
         *,
         refresh_margin: timedelta,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock,
     ) -> None:
         self._mint = mint
         self._refresh_margin = refresh_margin
@@ -99,7 +101,7 @@ class LakebaseCredentialProvider:
 
     def needs_refresh(self) -> bool:
         current = self._current
-        return current is None or self._clock() >= current.expires_at - self._refresh_margin
+        return current is None or self._clock.now() >= current.expires_at - self._refresh_margin
 
     def token(self) -> str:
         """The token to use as the password of a new connection."""

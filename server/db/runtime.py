@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from server.clock import Clock
 from server.config import Settings
 from server.db.database import Database
 from server.db.engine import create_engine_from_url, create_lakebase_engine, normalise_url
@@ -11,7 +12,7 @@ from server.db.engine import create_engine_from_url, create_lakebase_engine, nor
 logger = logging.getLogger(__name__)
 
 
-def build_database(settings: Settings) -> Database | None:
+def build_database(settings: Settings, clock: Clock) -> Database | None:
     """DATABASE_URL wins; otherwise Lakebase from the PG* variables; otherwise no database."""
     if settings.database_mode == "url":
         assert settings.database_url is not None
@@ -28,6 +29,6 @@ def build_database(settings: Settings) -> Database | None:
             extra={"set": [n.upper() for n in partial]},
         )
     if settings.database_mode == "lakebase":
-        engine, provider = create_lakebase_engine(settings)
+        engine, provider = create_lakebase_engine(settings, clock)
         return Database(engine, credentials=provider)
     return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
-from datetime import UTC, datetime
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
@@ -13,6 +13,7 @@ import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 from tenacity.wait import wait_base, wait_exponential
 
+from server.clock import Clock
 from server.config import Settings
 from server.errors import DEFAULT_RETRY_AFTER_SECONDS, AppError, ErrorCode
 from server.workspace import WorkspaceGateway
@@ -21,9 +22,10 @@ logger = logging.getLogger(__name__)
 
 _MODEL_MESSAGE_MAX_CHARS = 1000
 _BACKOFF_MULTIPLIER_SECONDS = 0.5
+_HTTP_BACKSTOP_SECONDS = 30.0
 
 
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
     """Seconds to wait from a Retry-After header (delta seconds or HTTP date), else None."""
     if value is None or not value.strip():
         return None
@@ -34,7 +36,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
             moment = parsedate_to_datetime(value)
         except (TypeError, ValueError):
             return None
-        seconds = (moment - (now or datetime.now(UTC))).total_seconds()
+        seconds = (moment - now).total_seconds()
     return max(seconds, 0.0) if math.isfinite(seconds) else None
 
 
@@ -111,11 +113,16 @@ class ModelInvoker:
     """Sends invocations with the caller's token over the shared HTTP client."""
 
     def __init__(
-        self, settings: Settings, gateway: WorkspaceGateway, http_client: httpx.AsyncClient
+        self,
+        settings: Settings,
+        gateway: WorkspaceGateway,
+        http_client: httpx.AsyncClient,
+        clock: Clock,
     ) -> None:
         self.settings = settings
         self.gateway = gateway
         self.http_client = http_client
+        self.clock = clock
 
     async def post(
         self, token: str, name: str, body: bytes, timeout_seconds: float
@@ -132,6 +139,7 @@ class ModelInvoker:
             stop=stop_after_attempt(attempts),
             wait=RetryAfterWait(self.settings.model_retry_max_wait_seconds),
             retry=retry_if_exception_type(ModelBusy),
+            sleep=self.clock.sleep,
             reraise=True,
         )
         try:
@@ -150,10 +158,16 @@ class ModelInvoker:
         self, url: str, headers: dict[str, str], body: bytes, timeout_seconds: float
     ) -> httpx.Response:
         try:
-            response = await self.http_client.post(
-                url, content=body, headers=headers, timeout=timeout_seconds
-            )
-        except httpx.TimeoutException as exc:
+            # The caller's budget is kept on the app's clock; httpx's own timeout (a little
+            # later) is only a backstop for a clock that is never advanced.
+            async with self.clock.timeout(timeout_seconds):
+                response = await self.http_client.post(
+                    url,
+                    content=body,
+                    headers=headers,
+                    timeout=timeout_seconds + _HTTP_BACKSTOP_SECONDS,
+                )
+        except (TimeoutError, httpx.TimeoutException) as exc:
             # Never retried: the model may have run, and a second call would be billed again.
             raise AppError(
                 ErrorCode.MODEL_TIMEOUT,
@@ -167,7 +181,8 @@ class ModelInvoker:
             ) from exc
         if response.status_code in (429, 503):
             raise ModelBusy(
-                response.status_code, parse_retry_after(response.headers.get("Retry-After"))
+                response.status_code,
+                parse_retry_after(response.headers.get("Retry-After"), self.clock.now()),
             )
         if response.is_success:
             return response

@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 import uuid
 from collections.abc import Callable
 from urllib.parse import quote
@@ -19,6 +17,7 @@ from databricks.sdk.service.serving import (
 )
 from sqlalchemy import func, select
 
+from server.clock import Clock
 from server.config import Settings
 from server.db.database import Database
 from server.errors import AppError, ErrorCode
@@ -66,12 +65,14 @@ class ModelServingService:
         gateway: WorkspaceGateway,
         http_client: httpx.AsyncClient,
         schema_detection: SchemaDetectionService,
+        clock: Clock,
     ) -> None:
         self.settings = settings
         self.gateway = gateway
         self.http_client = http_client
         self.schema_detection = schema_detection
-        self.invoker = ModelInvoker(settings, gateway, http_client)
+        self.clock = clock
+        self.invoker = ModelInvoker(settings, gateway, http_client, clock)
 
     # Endpoints
 
@@ -115,10 +116,10 @@ class ModelServingService:
             raise AppError(ErrorCode.ENDPOINT_NOT_FOUND, "The serving endpoint was not found.")
         body = encode_inputs(request.inputs, self.settings.model_max_input_bytes)
         request_id = uuid.uuid4().hex
-        started = time.perf_counter()
+        started = self.clock.monotonic()
 
         async def record(status: InferenceStatus, error: str | None = None) -> float:
-            latency_ms = round((time.perf_counter() - started) * 1000, 3)
+            latency_ms = round((self.clock.monotonic() - started) * 1000, 3)
             row = ModelInference(
                 request_id=request_id,
                 user_name=user.user_name,
@@ -161,9 +162,11 @@ class ModelServingService:
         try:
             # The server-side limit ends a write stuck behind a lock; the client-side one (a
             # little later) covers waits outside a statement, such as for a pool connection.
-            async with asyncio.timeout(limit + LOG_WRITE_GRACE_SECONDS):
-                async with database.session(statement_timeout_seconds=limit) as session:
-                    session.add(row)
+            async with (
+                self.clock.timeout(limit + LOG_WRITE_GRACE_SECONDS),
+                database.session(statement_timeout_seconds=limit) as session,
+            ):
+                session.add(row)
         except Exception as exc:  # incl. TimeoutError: the answer matters more than the log
             code = exc.code if isinstance(exc, AppError) else type(exc).__name__
             logger.warning(

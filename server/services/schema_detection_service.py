@@ -13,6 +13,7 @@ from cachetools import TTLCache
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.service.serving import ServingEndpointDetailed
 
+from server.clock import Clock
 from server.config import Settings
 from server.errors import AppError, ErrorCode
 from server.models.schema_detection_result import (
@@ -171,11 +172,13 @@ class SchemaDetectionService:
     caller passes the endpoint it fetched); only the detection itself is cached.
     """
 
-    def __init__(self, settings: Settings, gateway: WorkspaceGateway) -> None:
+    def __init__(self, settings: Settings, gateway: WorkspaceGateway, clock: Clock) -> None:
         self.settings = settings
         self.gateway = gateway
         self._cache: TTLCache[CacheKey, SchemaDetectionResult] | None = (
-            TTLCache(maxsize=_CACHE_SIZE, ttl=settings.schema_cache_ttl_seconds)
+            TTLCache(
+                maxsize=_CACHE_SIZE, ttl=settings.schema_cache_ttl_seconds, timer=clock.monotonic
+            )
             if settings.schema_cache_ttl_seconds > 0
             else None
         )

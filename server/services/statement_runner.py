@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -23,6 +21,7 @@ from databricks.sdk.service.sql import (
     StatementStatus,
 )
 
+from server.clock import Clock
 from server.config import Settings
 from server.errors import AppError, ErrorCode
 from server.models.data_source import QueryColumn
@@ -122,9 +121,10 @@ def _chunk_reader(statement_id: str, index: int) -> Callable[[WorkspaceClient], 
 class StatementRunner:
     """Executes statements on a SQL warehouse with the caller's token; nothing is kept."""
 
-    def __init__(self, settings: Settings, gateway: WorkspaceGateway) -> None:
+    def __init__(self, settings: Settings, gateway: WorkspaceGateway, clock: Clock) -> None:
         self.settings = settings
         self.gateway = gateway
+        self.clock = clock
 
     async def run(
         self,
@@ -137,8 +137,8 @@ class StatementRunner:
     ) -> StatementResult:
         """Execute, poll until done within the query budget (else cancel → 503), read chunks.
 
-        ``deadline`` (a `time.monotonic()` instant) lets statements answering one request share
-        one budget; by default the statement gets `query_timeout_seconds` of its own.
+        ``deadline`` (an instant on `self.clock.monotonic()`) lets the statements answering one
+        request share one budget; by default the statement gets `query_timeout_seconds` alone.
         """
         if deadline is None:
             deadline = self.new_deadline()
@@ -148,7 +148,7 @@ class StatementRunner:
                 statement=statement,
                 warehouse_id=warehouse_id,
                 parameters=parameters,
-                wait_timeout=wait_timeout_for(self.settings, deadline - time.monotonic()),
+                wait_timeout=wait_timeout_for(self.settings, deadline - self.clock.monotonic()),
                 on_wait_timeout=ExecuteStatementRequestOnWaitTimeout.CONTINUE,
                 disposition=Disposition.INLINE,
                 format=Format.JSON_ARRAY,
@@ -160,7 +160,7 @@ class StatementRunner:
         )
         statement_id = response.statement_id or ""
         while response.status is None or response.status.state in RUNNING_STATES:
-            remaining = deadline - time.monotonic()
+            remaining = deadline - self.clock.monotonic()
             if remaining <= 0:
                 await self._cancel(token, statement_id)
                 raise AppError(
@@ -169,7 +169,7 @@ class StatementRunner:
                     "and was cancelled; try a smaller page or narrower filters.",
                     details={"statement_id": statement_id},
                 )
-            await asyncio.sleep(min(self.settings.query_poll_interval_seconds, remaining))
+            await self.clock.sleep(min(self.settings.query_poll_interval_seconds, remaining))
             response = await self._call(
                 token, lambda w: w.statement_execution.get_statement(statement_id)
             )
@@ -179,7 +179,7 @@ class StatementRunner:
 
     def new_deadline(self) -> float:
         """The instant the query budget (`query_timeout_seconds`) started now runs out."""
-        return time.monotonic() + self.settings.query_timeout_seconds
+        return self.clock.monotonic() + self.settings.query_timeout_seconds
 
     async def _collect(self, token: str, response: StatementResponse) -> StatementResult:
         manifest_columns = (

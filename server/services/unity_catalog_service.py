@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 from databricks.sdk import WorkspaceClient
 
+from server.clock import Clock
 from server.config import Settings
 from server.db.database import Database
 from server.errors import AppError, ErrorCode
@@ -62,10 +62,11 @@ PREF_QUERY_LIMIT = "default_query_limit"
 class UnityCatalogService:
     """Lists securables and pages through tables on behalf of the caller; nothing is cached."""
 
-    def __init__(self, settings: Settings, gateway: WorkspaceGateway) -> None:
+    def __init__(self, settings: Settings, gateway: WorkspaceGateway, clock: Clock) -> None:
         self.settings = settings
         self.gateway = gateway
-        self.statements = StatementRunner(settings, gateway)
+        self.clock = clock
+        self.statements = StatementRunner(settings, gateway, clock)
 
     async def _call(
         self,
@@ -170,7 +171,7 @@ class UnityCatalogService:
         order = order_sql(order_by, columns)
         bound = [table_parameter(catalog, schema, table), *params.items]
 
-        started = time.monotonic()
+        started = self.clock.monotonic()
         # The page and its COUNT answer one request: they share one query budget.
         deadline = self.statements.new_deadline()
         page = await self.statements.run(
@@ -188,7 +189,7 @@ class UnityCatalogService:
                 user.token, warehouse_id, count_sql(where), bound, deadline=deadline
             )
             total = int(counted.data[0][0] or 0) if counted.data else 0
-        elapsed_ms = round((time.monotonic() - started) * 1000)
+        elapsed_ms = round((self.clock.monotonic() - started) * 1000)
 
         return QueryResult(
             catalog=catalog,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from cachetools import TTLCache
 from databricks.sdk import WorkspaceClient
 
+from server.clock import Clock
 from server.config import Settings
 from server.errors import AppError, ErrorCode
 from server.models.user import UserEmail, UserInfo, WorkspaceInfo
@@ -41,11 +42,13 @@ def _user_info(client: WorkspaceClient) -> UserInfo:
 class UserService:
     """Identifies callers; caches the answer per token fingerprint for a short, bounded time."""
 
-    def __init__(self, gateway: WorkspaceGateway, settings: Settings) -> None:
+    def __init__(self, gateway: WorkspaceGateway, settings: Settings, clock: Clock) -> None:
         self.gateway = gateway
         self.settings = settings
         self._cache: TTLCache[str, UserInfo] = TTLCache(
-            maxsize=settings.identity_cache_size, ttl=settings.identity_cache_ttl_seconds
+            maxsize=settings.identity_cache_size,
+            ttl=settings.identity_cache_ttl_seconds,
+            timer=clock.monotonic,
         )
 
     async def _scim_me(self, token: str) -> UserInfo:

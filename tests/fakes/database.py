@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +19,10 @@ from tests.fakes.reference import DATABASE_INSTANCES
 from tests.fakes.reference.specs import DatabaseInstanceDef
 
 DEFAULT_CREDENTIAL_LIFETIME_SECONDS = 3600
+
+
+def _real_now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,8 @@ class Lakebase:
         self._instances: dict[str, DatabaseInstanceDef] = {}
         self._minted: list[MintedCredential] = []
         self.credential_lifetime_seconds = DEFAULT_CREDENTIAL_LIFETIME_SECONDS
+        self.now: Callable[[], datetime] = _real_now
+        """What credentials are stamped and checked with: a test sets its own clock's `now`."""
         self.reset()
 
     def reset(self) -> None:
@@ -50,6 +57,7 @@ class Lakebase:
             self._instances = dict(self._seed)
             self._minted = []
             self.credential_lifetime_seconds = DEFAULT_CREDENTIAL_LIFETIME_SECONDS
+            self.now = _real_now
 
     @property
     def minted(self) -> list[MintedCredential]:
@@ -92,7 +100,7 @@ class Lakebase:
                 user_name=who.user_name,
                 instance_names=tuple(instance_names),
                 request_id=request_id,
-                expires_at=datetime.now(UTC).replace(microsecond=0)
+                expires_at=self.now().replace(microsecond=0)
                 + timedelta(seconds=self.credential_lifetime_seconds),
             )
             self._minted.append(credential)
@@ -100,7 +108,7 @@ class Lakebase:
 
     def is_valid(self, token: str, user_name: str | None = None) -> bool:
         """Would a Postgres login with ``token`` (as ``user_name``) succeed right now?"""
-        now = datetime.now(UTC)
+        now = self.now()
         return any(
             c.token == token and c.expires_at > now and user_name in (None, c.user_name)
             for c in self.minted

@@ -4,8 +4,6 @@ every new connection is a database token minted by the service principal."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from server.db.database import Database
@@ -15,6 +13,7 @@ from tests.fakes.routes import Route
 from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
 from tests.harness.backends import BackendChoice, ensure_login_role
+from tests.harness.clock import FakeClock
 
 pytestmark = [
     pytest.mark.postgres_only,
@@ -88,23 +87,28 @@ async def test_token_is_reused_until_close_to_expiry(
     assert fake.database.tokens_minted == 1
 
 
-@pytest.mark.slow
 async def test_a_new_token_is_minted_shortly_before_expiry(
-    client_factory, database: Database, fake: FakeWorkspace
+    client_factory, database: Database, fake: FakeWorkspace, clock: FakeClock
 ) -> None:
-    # Expiry is whole seconds, so a 4 s token has 3-4 s left when minted: outside the 2.5 s
-    # margin at first, inside it at the latest 1.5 s later.
-    fake.database.credential_lifetime_seconds = 4
+    # A one-hour token and a five-minute margin, on one clock for the fake and the app.
+    fake.database.now = clock.now
+    fake.database.credential_lifetime_seconds = 3600
     client = await lakebase_client(
-        client_factory, database, lakebase_token_refresh_margin_seconds=2.5
+        client_factory, database, lakebase_token_refresh_margin_seconds=300
     )
     app_database: Database = client.app.state.database
     await client.get(PREFS, headers=auth(ALICE.token))
     first = fake.database.minted[0].token
 
-    assert fake.database.tokens_minted == 1
-    await asyncio.sleep(1.6)  # now inside the refresh margin of the first token
+    clock.advance(3000)  # 50 minutes on: still outside the margin
     await app_database.engine.dispose()  # the next request opens a new connection
+    reused = await client.get(PREFS, headers=auth(ALICE.token))
+    assert reused.status_code == 200
+    assert fake.database.tokens_minted == 1
+    assert await connection_password(app_database) == first
+
+    clock.advance(400)  # 56 minutes 40 s on: inside the last five minutes
+    await app_database.engine.dispose()
     response = await client.get(PREFS, headers=auth(ALICE.token))
 
     assert response.status_code == 200

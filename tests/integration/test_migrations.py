@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import psycopg
 import pytest
@@ -19,6 +20,7 @@ from server.models.base import Base
 from tests.harness.backends import BackendChoice, create_database, drop_database
 from tests.harness.backends import unique_database_name as _unique_name
 from tests.harness.settings import isolated_settings
+from tests.harness.waiting import until
 
 EXPECTED_TABLES = {"alembic_version", "user_preferences", "model_inferences"}
 
@@ -122,7 +124,12 @@ async def test_migrations_may_outlast_the_request_statement_timeout(
     try:
         holder.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_ID,))
         migrating = asyncio.create_task(upgrade(engine))
-        await asyncio.sleep(1.0)  # let the upgrade queue behind the lock, past 0.3 s
+        # PostgreSQL itself says the upgrade has waited for the lock ten times the request
+        # limit: a statement timeout applied to it would have ended it by then.
+        await until(
+            lambda: _lock_wait_seconds(holder, name) >= 3.0,
+            what="the upgrade to wait 3 s for the migration lock",
+        )
         assert not migrating.done()
         holder.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_ID,))
         await migrating
@@ -135,6 +142,16 @@ async def test_migrations_may_outlast_the_request_statement_timeout(
         holder.close()
         await engine.dispose()
         drop_database(backend.url, name)
+
+
+def _lock_wait_seconds(holder: psycopg.Connection[Any], database: str) -> float:
+    """How long a session of `database` has been waiting for a lock, per PostgreSQL (0: none)."""
+    row = holder.execute(
+        "SELECT COALESCE(MAX(EXTRACT(EPOCH FROM clock_timestamp() - state_change)), 0) "
+        "FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'",
+        (database,),
+    ).fetchone()
+    return float(row[0]) if row else 0.0
 
 
 def _plain(url: URL) -> str:

@@ -3,6 +3,7 @@ and the caller's inference log, against the fake workspace and the selected data
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 from urllib.parse import quote
@@ -31,6 +32,8 @@ from tests.fakes.reference import (
 from tests.fakes.routes import Route
 from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
+from tests.harness.clock import FakeClock
+from tests.harness.waiting import until
 from tests.integration.helpers import assert_error, assert_utc_timestamps
 
 pytestmark = pytest.mark.fake_only
@@ -395,14 +398,25 @@ async def test_model_refusing_the_input_is_400_with_its_message(
 
 
 async def test_slow_model_times_out_once_and_is_logged(
-    client: httpx.AsyncClient, database: Database, fake: FakeWorkspace
+    client: httpx.AsyncClient, database: Database, fake: FakeWorkspace, clock: FakeClock
 ) -> None:
-    fake.faults.hang(Route.INVOCATIONS, seconds=3, target=FRAUD_DETECTOR.name)
+    # The model answers only when the test ends: the app's own 1 s budget must end the call.
+    fake.faults.hang(Route.INVOCATIONS, seconds=60, target=FRAUD_DETECTOR.name)
+    answer = asyncio.create_task(invoke(client, fraud_inputs(), timeout_seconds=1))
+    await until(
+        lambda: invocations(fake) and clock.pending_timeouts == 1,
+        what="the invocation to reach the model",
+    )
 
-    response = await invoke(client, fraud_inputs(), timeout_seconds=1)
+    clock.advance(0.99)
+    await asyncio.sleep(0)
+    assert not answer.done()
+    clock.advance(0.01)
+    response = await answer
 
     error = assert_error(response, 503, "MODEL_TIMEOUT")
     assert error["retry_after"] >= 1
+    assert error["details"] == {"timeout_seconds": 1}
     assert len(invocations(fake)) == 1
     [row] = await log_rows(database)
     assert row.status == "TIMEOUT"

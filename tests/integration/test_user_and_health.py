@@ -11,6 +11,7 @@ from tests.fakes.reference.identities import ALICE, APP_SP, WORKSPACE_ID
 from tests.fakes.routes import Route
 from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
+from tests.harness.clock import FakeClock
 from tests.integration.helpers import assert_error
 
 pytestmark = pytest.mark.fake_only
@@ -117,15 +118,35 @@ async def test_identity_cache_can_be_turned_off(client_factory, fake: FakeWorksp
     assert len(fake.requests_for(Route.SCIM_ME)) == 3
 
 
-async def test_revoked_token_is_refused_once_the_cache_expires(
+async def test_revoked_token_is_refused_at_once_without_the_identity_cache(
     client_factory, fake: FakeWorkspace
 ) -> None:
     client = await client_factory(identity_cache_ttl_seconds=0)
-    assert (await client.get("/api/user/me", headers=auth(ALICE.token))).status_code == 200
+    prefs = "/api/lakebase/preferences"
+    assert (await client.get(prefs, headers=auth(ALICE.token))).status_code == 200
 
     fake.revoke_token(ALICE.token)
 
-    assert_error(await client.get("/api/user/me", headers=auth(ALICE.token)), 401, "AUTH_INVALID")
+    assert_error(await client.get(prefs, headers=auth(ALICE.token)), 401, "AUTH_INVALID")
+
+
+async def test_revoked_token_is_refused_once_the_identity_cache_lifetime_has_passed(
+    client_factory, fake: FakeWorkspace, clock: FakeClock
+) -> None:
+    # A route that calls only the database trusts the cached identity for its lifetime.
+    client = await client_factory(identity_cache_ttl_seconds=10)
+    prefs = "/api/lakebase/preferences"
+    assert (await client.get(prefs, headers=auth(ALICE.token))).status_code == 200
+    fake.revoke_token(ALICE.token)
+
+    clock.advance(9)
+    still_cached = await client.get(prefs, headers=auth(ALICE.token))
+    clock.advance(1.5)
+    expired = await client.get(prefs, headers=auth(ALICE.token))
+
+    assert still_cached.status_code == 200, still_cached.text
+    assert_error(expired, 401, "AUTH_INVALID")
+    assert len(fake.requests_for(Route.SCIM_ME)) == 2
 
 
 async def test_auth_status_passes_on_workspace_failures(

@@ -26,10 +26,11 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_from_settings() -> None:
+    from server.clock import SystemClock
     from server.config import get_settings
     from server.db.runtime import build_database
 
-    database = build_database(get_settings())
+    database = build_database(get_settings(), SystemClock())
     if database is None:
         raise SystemExit("No database configured: set DATABASE_URL or the Lakebase PG* variables.")
     try:

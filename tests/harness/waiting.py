@@ -1,0 +1,24 @@
+"""Waiting on a condition that another thread or process makes true, never on a guess."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+# Only the failing direction waits this long: a condition that holds returns at once.
+DEFAULT_WITHIN_SECONDS = 30.0
+_POLL_SECONDS = 0.005
+
+
+async def until(
+    condition: Callable[[], object], *, what: str, within: float = DEFAULT_WITHIN_SECONDS
+) -> None:
+    """Return as soon as `condition()` is true; fail, naming `what`, after `within` seconds."""
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still waiting after {within:g} s for {what}")
+        # Real time on purpose: the fake workspace or PostgreSQL makes the condition true, in
+        # another thread or process; the loop must run meanwhile.
+        await asyncio.sleep(_POLL_SECONDS)
