@@ -40,6 +40,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # What the sandbox takes from the working tree rather than from the last commit.
 OVERLAY = (
     "noxfile.py",
+    "tools",
     "pyproject.toml",
     ".gitignore",
     "README.md",

@@ -168,11 +168,14 @@ def test_every_session_explains_itself(nox_sessions: list[dict[str, Any]]) -> No
     assert not undocumented
 
 
-def test_cells_are_tagged_by_backend_and_python(nox_sessions: list[dict[str, Any]]) -> None:
+def test_cells_are_tagged_by_backend_and_run_on_their_python(
+    nox_sessions: list[dict[str, Any]],
+) -> None:
+    # `nox -t <backend>` selects a backend, `nox -p <python>` a Python.
     for db in ("sqlite", "postgres", "lakebase"):
         for py in ("3.11", "3.12", "3.13"):
             (cell,) = [s for s in nox_sessions if s["session"] == f"integration-{db}-{py}"]
-            assert {db, f"py{py}"} <= set(cell["tags"])
+            assert db in cell["tags"]
             assert cell["python"] == py
 
 

@@ -8,7 +8,6 @@ use it never start it.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -18,6 +17,7 @@ from tests.fakes.identity import FakeUser
 from tests.fakes.reference import ALICE, APP_SP, BOB, CAROL
 from tests.fakes.reference.specs import ServicePrincipalDef, UserDef
 from tests.fakes.server import FakeWorkspace
+from tools.environment import is_live
 
 _PROXY_VARIABLES = (
     "HTTP_PROXY",
@@ -32,15 +32,11 @@ _LOOPBACK = "127.0.0.1,localhost"
 _active: FakeWorkspace | None = None
 
 
-def live_mode() -> bool:
-    return os.environ.get("TEST_MODE", "fake").strip().lower() == "live"
-
-
 @pytest.fixture(scope="session")
 def fake_workspace() -> Iterator[FakeWorkspace]:
     """The running fake (base URL in ``.base_url``), shared by the whole session."""
     global _active
-    if live_mode():
+    if is_live():
         pytest.skip("TEST_MODE=live: the fake workspace is not used")
     with pytest.MonkeyPatch.context() as env:
         for name in _PROXY_VARIABLES:

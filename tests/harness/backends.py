@@ -15,10 +15,11 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import URL, make_url
 
+from tools.environment import DEFAULT_POSTGRES_URL
+
 BackendName = Literal["sqlite", "postgres", "lakebase"]
 BACKENDS: tuple[BackendName, ...] = ("sqlite", "postgres", "lakebase")
 
-DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 SQLITE_MEMORY_URL = "sqlite+aiosqlite://"
 TEST_DATABASE_PREFIX = "dbx_app_test_"
 

@@ -5,27 +5,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-REQUIRED_LIVE_VARIABLES = (
-    "DATABRICKS_HOST",
-    "DATABRICKS_TOKEN",
-    "DATABRICKS_WAREHOUSE_ID",
-    "LIVE_CATALOG",
-    "LIVE_SCHEMA",
-    "LIVE_TABLE",
-    "LIVE_ENDPOINT",
-)
-LAKEBASE_VARIABLES = (
-    "DATABRICKS_CLIENT_ID",
-    "DATABRICKS_CLIENT_SECRET",
-    "LAKEBASE_INSTANCE_NAME",
-    "PGHOST",
-    "PGDATABASE",
-    "PGUSER",
-)
+from tools.environment import is_live, missing_live_variables
 
-
-def is_live() -> bool:
-    return os.environ.get("TEST_MODE", "fake").lower() == "live"
+__all__ = ["LiveConfig", "is_live", "live_config", "missing_live_variables"]
 
 
 @dataclass(frozen=True)
@@ -37,11 +19,6 @@ class LiveConfig:
     schema: str
     table: str
     endpoint: str
-
-
-def missing_live_variables(*, lakebase: bool) -> list[str]:
-    required = REQUIRED_LIVE_VARIABLES + (LAKEBASE_VARIABLES if lakebase else ())
-    return [name for name in required if not os.environ.get(name)]
 
 
 def live_config() -> LiveConfig:

@@ -1,0 +1,93 @@
+"""The one way every session runs the integration suite, and how each session starts."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import nox
+
+from tools.environment import DEFAULT_POSTGRES_URL
+
+ROOT = Path(__file__).resolve().parents[1]
+COVERAGE_DIR = ROOT / "coverage"
+LOCAL_BACKENDS = ("sqlite", "postgres")  # need no workspace: what a bare `nox` runs
+
+# strict config/markers and -ra come from pyproject.toml
+PYTEST_ARGS = ("--durations=10",)
+
+
+def print_environment(session: nox.Session) -> None:
+    """Record what this session runs on, so every log says it."""
+    session.run(
+        "python",
+        "-c",
+        "import platform, sys; print(sys.version); print(platform.platform())",
+        silent=False,
+    )
+    session.run("uv", "--version")
+
+
+def install(session: nox.Session, name: str, *, project: bool = False) -> None:
+    """Install requirements/<name>.txt (hash-checked), then the project without deps."""
+    session.install("--require-hashes", "-r", f"requirements/{name}.txt")
+    if project:
+        session.install("--no-deps", "-e", ".")
+
+
+def backend_env(db: str) -> dict[str, str]:
+    """What the suite needs to find its backend (the PostgreSQL server for per-run databases)."""
+    if db == "postgres":
+        return {"TEST_POSTGRES_URL": os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)}
+    return {}
+
+
+def pytest_command(db: str, *extra: str, workers: str | None = None) -> list[str]:
+    """`pytest tests/` on one backend; `workers` is xdist's -n (None: serial)."""
+    parallel = ("-n", workers) if workers is not None else ()
+    return [
+        "pytest",
+        "tests",
+        "--ignore=tests/automation",
+        f"--db={db}",
+        *PYTEST_ARGS,
+        *parallel,
+        *extra,
+    ]
+
+
+def default_workers(db: str) -> str | None:
+    """A worker per core on local backends; a shared database given as is cannot be split."""
+    if db in LOCAL_BACKENDS and not os.environ.get("TEST_DATABASE_URL"):
+        return "auto"
+    return None
+
+
+def run_suite(
+    session: nox.Session, db: str, env: dict[str, str], posargs: Sequence[str] = ()
+) -> None:
+    """Run the suite with branch coverage into coverage/.coverage.<session>."""
+    data_file = COVERAGE_DIR / f".coverage.{session.name}"
+    scratch = Path(session.create_tmp()) / "coverage-data"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    env = {
+        **backend_env(db),
+        **env,
+        "COVERAGE_FILE": str(scratch / ".coverage"),
+        "COVERAGE_CONTEXT": f"py{session.python}-{db}",
+    }
+    command = pytest_command(db, "--cov", "--cov-report=", *posargs, workers=default_workers(db))
+    try:
+        session.run(*command, env=env)
+    finally:
+        # Fold what pytest-cov left (one file, or one per process) into the session's single
+        # data file, also when tests failed, so the report still shows what ran.
+        parts = sorted(str(p) for p in scratch.glob(".coverage*"))
+        if parts:
+            COVERAGE_DIR.mkdir(exist_ok=True)
+            data_file.unlink(missing_ok=True)
+            session.run("coverage", "combine", "--quiet", f"--data-file={data_file}", *parts)
+            session.log(f"coverage data: {data_file.relative_to(ROOT)}")
