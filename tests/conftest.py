@@ -21,6 +21,7 @@ from sqlalchemy import delete
 from sqlalchemy.engine import make_url
 
 from server.app import create_app
+from server.clock import Clock, SystemClock
 from server.config import Settings
 from server.db.database import Database
 from server.db.engine import create_engine_from_url, create_lakebase_engine
@@ -174,8 +175,6 @@ def settings_factory(workspace_target: WorkspaceTarget) -> Callable[..., Setting
         "databricks_client_secret": workspace_target.client_secret,
         "databricks_http_timeout_seconds": 10,
         "databricks_retry_timeout_seconds": 5,
-        "query_poll_interval_seconds": 0.01,
-        "model_retry_max_wait_seconds": 0.2,
         "run_migrations_on_startup": False,
         "default_catalog": os.environ.get("LIVE_CATALOG", "main") if is_live() else "main",
         "default_schema": os.environ.get("LIVE_SCHEMA", "sales") if is_live() else "sales",
@@ -274,25 +273,28 @@ async def _isolate_rows(request: pytest.FixtureRequest) -> AsyncIterator[None]:
 @pytest.fixture
 def clock() -> FakeClock:
     """The test's clock: every app the test builds waits and reads time on it."""
+    if is_live():
+        pytest.skip("steps the app's clock: a live workspace runs on real time")
     return FakeClock()
 
 
 @pytest.fixture
 async def client_factory(
-    database: Database, settings_factory: Callable[..., Settings], clock: FakeClock
+    request: pytest.FixtureRequest, database: Database, settings_factory: Callable[..., Settings]
 ) -> AsyncIterator[ClientFactory]:
     """Build clients over fresh apps: `await client_factory(database=False, **settings)`.
 
     `database=True` shares the run's migrated database; False gives an app with no database
     (unless the settings name one, which the app then builds, migrates and disposes itself).
-    Every app runs on the test's `clock`.
+    Every app runs on the test's `clock` (on real time against a live workspace).
     """
+    app_clock: Clock = SystemClock() if is_live() else request.getfixturevalue("clock")
     async with AsyncExitStack() as stack:
 
         async def make(*, database: Database | bool = True, **overrides: Any) -> AppClient:
             settings = settings_factory(**overrides)
             shared = _shared if database is True else (database or None)
-            app = create_app(settings, database=shared, clock=clock)
+            app = create_app(settings, database=shared, clock=app_clock)
             await stack.enter_async_context(LifespanManager(app))
             return await stack.enter_async_context(AppClient(app))
 

@@ -144,15 +144,41 @@ def test_in_flight_peak_tells_sequential_from_overlapping_requests(
     assert peak_in_flight(sequential) == 1
 
     fake_workspace.reset()
-    fake_workspace.faults.hang(Route.SCIM_ME, seconds=1.5)
+    gate = fake_workspace.faults.hold(Route.SCIM_ME, times=1)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        hanging = pool.submit(http.get, ME, headers=bearer(ALICE))
-        while not fake_workspace.requests_for(Route.SCIM_ME):
-            time.sleep(0.01)
-        # Sent while the first one hangs, answered at once: the two overlap.
+        held = pool.submit(http.get, ME, headers=bearer(ALICE))
+        while gate.held == 0:
+            time.sleep(0.01)  # real time: the fake's own thread takes the request
+        # Sent while the first one is held, answered at once: the two overlap.
         assert http.get(ME, headers=bearer(BOB)).status_code == 200
-        assert hanging.result().status_code == 200
+        gate.open()
+        assert held.result().status_code == 200
     assert peak_in_flight(fake_workspace.requests_for(Route.SCIM_ME)) == 2
+
+
+def test_a_held_request_waits_for_its_gate_and_a_reset_drops_it(
+    http: httpx.Client, fake_workspace: FakeWorkspace
+) -> None:
+    gate = fake_workspace.faults.hold(Route.SCIM_ME)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first = pool.submit(http.get, ME, headers=bearer(ALICE))
+        second = pool.submit(http.get, ME, headers=bearer(BOB))
+        while gate.held < 2:
+            time.sleep(0.01)  # real time: the fake's own thread takes the requests
+        assert not first.done()
+        assert not second.done()
+        gate.open()
+        assert [first.result().status_code, second.result().status_code] == [200, 200]
+    assert gate.held == 0
+
+    gate = fake_workspace.faults.hold(Route.SCIM_ME)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        dropped = pool.submit(http.get, ME, headers=bearer(ALICE))
+        while gate.held == 0:
+            time.sleep(0.01)
+        fake_workspace.reset()
+        with pytest.raises(httpx.RemoteProtocolError):
+            dropped.result()
 
 
 def test_unmatched_route_is_loud(http: httpx.Client, fake_workspace: FakeWorkspace) -> None:

@@ -26,7 +26,7 @@ from tests.fakes.errors import (
     oauth_error_response,
     unauthenticated,
 )
-from tests.fakes.faults import FaultPlan
+from tests.fakes.faults import FaultPlan, Gate
 from tests.fakes.handlers import HANDLERS, Ctx
 from tests.fakes.identity import Principal
 from tests.fakes.recorder import RecordedRequest
@@ -109,6 +109,8 @@ class FakeApp:
         record.fault = plan.description
         if plan.delay:
             await self._wait(plan.delay)
+        for gate in plan.gates:
+            await self._hold(gate)
         if plan.drop or self.state.generation != generation:
             return None
         if plan.failure is not None:
@@ -122,6 +124,18 @@ class FakeApp:
             if self.closing.is_set() or self.state.generation != generation:
                 return
             await asyncio.sleep(min(_SLICE_SECONDS, remaining))
+
+    async def _hold(self, gate: Gate) -> None:
+        """Wait until the gate opens, the fake is reset or it is shutting down."""
+        generation = self.state.generation
+        gate.arrive()
+        try:
+            while not gate.is_open:
+                if self.closing.is_set() or self.state.generation != generation:
+                    return
+                await asyncio.sleep(_SLICE_SECONDS)
+        finally:
+            gate.leave()
 
     @staticmethod
     def _failure(plan: FaultPlan, request_id: str) -> Response:

@@ -6,6 +6,7 @@ first path parameter, e.g. an endpoint name) and is consumed by the next matchin
     fake.faults.fail_next(Route.INVOCATIONS, status=429, error_code="REQUEST_LIMIT_EXCEEDED")
     fake.faults.add_latency(Route.SQL_GET, seconds=0.2)
     fake.faults.hang(Route.INVOCATIONS, seconds=2)  # answers only after 2 s
+    gate = fake.faults.hold(Route.SCIM_ME)  # held until gate.open(): overlap without timing
     fake.faults.drop_connection(Route.SERVING_GET)  # socket closed, no response
 """
 
@@ -22,7 +23,38 @@ class FaultKind(enum.Enum):
     FAIL = "fail"
     LATENCY = "latency"
     HANG = "hang"
+    HOLD = "hold"
     DROP = "drop"
+
+
+class Gate:
+    """Holds matching requests until :meth:`open` (or the fake's reset), and counts them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._opened = threading.Event()
+        self._held = 0
+
+    def open(self) -> None:
+        self._opened.set()
+
+    @property
+    def is_open(self) -> bool:
+        return self._opened.is_set()
+
+    @property
+    def held(self) -> int:
+        """How many requests are waiting at the gate right now."""
+        with self._lock:
+            return self._held
+
+    def arrive(self) -> None:
+        with self._lock:
+            self._held += 1
+
+    def leave(self) -> None:
+        with self._lock:
+            self._held -= 1
 
 
 @dataclass(frozen=True)
@@ -44,6 +76,7 @@ class Fault:
     """How many more requests it applies to; ``None`` = every request until reset."""
     seconds: float = 0.0
     failure: Failure | None = None
+    gate: Gate | None = None
 
     def matches(self, match: RouteMatch) -> bool:
         return self.route is match.route and self.target in (None, match.target)
@@ -60,9 +93,12 @@ class FaultPlan:
     delay: float = 0.0
     failure: Failure | None = None
     drop: bool = False
+    gates: tuple[Gate, ...] = ()
 
     @property
     def description(self) -> str | None:
+        if self.gates:
+            return "hold"
         if self.drop:
             return "drop"
         if self.failure is not None:
@@ -110,6 +146,13 @@ class Faults:
         """Answer the next ``times`` matching requests only after ``seconds``."""
         return self._add(Fault(FaultKind.HANG, route, target, times, seconds=seconds))
 
+    def hold(self, route: Route, times: int | None = None, *, target: str | None = None) -> Gate:
+        """Hold matching requests (every one until reset if ``times`` is None) until the gate
+        opens: requests that overlap for certain, however fast or slow the machine is."""
+        gate = Gate()
+        self._add(Fault(FaultKind.HOLD, route, target, times, gate=gate))
+        return gate
+
     def drop_connection(self, route: Route, times: int = 1, *, target: str | None = None) -> Fault:
         """Close the socket of the next ``times`` matching requests without any response."""
         return self._add(Fault(FaultKind.DROP, route, target, times))
@@ -127,6 +170,7 @@ class Faults:
     def take(self, match: RouteMatch) -> FaultPlan:
         """Consume the faults that apply to one request and return the plan."""
         delay = 0.0
+        gates: list[Gate] = []
         terminal: Fault | None = None
         with self._lock:
             for fault in self._faults:
@@ -134,6 +178,8 @@ class Faults:
                     continue
                 if fault.kind in (FaultKind.LATENCY, FaultKind.HANG):
                     delay += fault.seconds
+                elif fault.kind is FaultKind.HOLD and fault.gate is not None:
+                    gates.append(fault.gate)
                 elif terminal is None:
                     terminal = fault
                 else:
@@ -142,7 +188,7 @@ class Faults:
                     fault.remaining -= 1
             self._faults = [f for f in self._faults if not f.exhausted]
         if terminal is None:
-            return FaultPlan(delay=delay)
+            return FaultPlan(delay=delay, gates=tuple(gates))
         if terminal.kind is FaultKind.DROP:
-            return FaultPlan(delay=delay, drop=True)
-        return FaultPlan(delay=delay, failure=terminal.failure)
+            return FaultPlan(delay=delay, drop=True, gates=tuple(gates))
+        return FaultPlan(delay=delay, failure=terminal.failure, gates=tuple(gates))

@@ -25,6 +25,7 @@ from tests.fakes.reference import (
 )
 from tests.fakes.routes import Route
 from tests.harness import auth
+from tests.harness.waiting import until
 from tests.integration.helpers import api_order
 
 pytestmark = pytest.mark.fake_only
@@ -138,14 +139,16 @@ async def test_ten_users_querying_one_table_at_once_get_identical_correct_pages(
 async def test_workspace_calls_in_flight_never_exceed_the_configured_limit(
     client_factory, fake, fresh_user, limit: int
 ) -> None:
-    # Without the limiter all four callers' SDK threads would reach the slowed /Me together.
+    # /Me answers nobody until `limit` calls wait at it together; without the limiter all four
+    # callers' SDK threads would be there too.
     client = await client_factory(databricks_max_concurrent_calls=limit)
-    fake.faults.add_latency(Route.SCIM_ME, seconds=0.2)
+    gate = fake.faults.hold(Route.SCIM_ME)
     callers = [fresh_user("limited") for _ in range(4)]
 
-    responses = await asyncio.gather(
-        *(client.get("/api/user/me", headers=auth(u.token)) for u in callers)
-    )
+    answers = asyncio.gather(*(client.get("/api/user/me", headers=auth(u.token)) for u in callers))
+    await until(lambda: gate.held == limit, what=f"{limit} /Me calls held at once")
+    gate.open()
+    responses = await answers
 
     assert [r.json()["user_name"] for r in responses] == [u.user_name for u in callers]
     assert {r.principal for r in fake.requests_for(Route.SCIM_ME)} == {u.user_name for u in callers}

@@ -424,7 +424,11 @@ async def test_slow_model_times_out_once_and_is_logged(
 
 @pytest.mark.parametrize("status", [429, 503])
 async def test_busy_model_is_retried_until_it_answers(
-    client: httpx.AsyncClient, database: Database, fake: FakeWorkspace, status: int
+    client: httpx.AsyncClient,
+    database: Database,
+    fake: FakeWorkspace,
+    clock: FakeClock,
+    status: int,
 ) -> None:
     fake.faults.fail_next(
         Route.INVOCATIONS,
@@ -439,22 +443,40 @@ async def test_busy_model_is_retried_until_it_answers(
     assert response.status_code == 200, response.text
     assert response.json()["predictions"] == [fraud_score(*row) for row in ROWS]
     assert len(invocations(fake)) == 3
+    assert clock.sleeps == [1, 1]  # what Retry-After asked, before each new attempt
     assert [r.status for r in await log_rows(database)] == ["SUCCESS"]
 
 
 async def test_busy_model_without_retry_after_backs_off(
-    client: httpx.AsyncClient, fake: FakeWorkspace
+    client: httpx.AsyncClient, fake: FakeWorkspace, clock: FakeClock
 ) -> None:
-    fake.faults.fail_next(Route.INVOCATIONS, status=503, error_code="TEMPORARILY_UNAVAILABLE")
+    fake.faults.fail_next(
+        Route.INVOCATIONS, times=2, status=503, error_code="TEMPORARILY_UNAVAILABLE"
+    )
 
     response = await invoke(client, fraud_inputs())
 
     assert response.status_code == 200, response.text
-    assert len(invocations(fake)) == 2
+    assert len(invocations(fake)) == 3
+    assert clock.sleeps == [0.5, 1.0]  # exponential back-off from half a second
+
+
+async def test_retry_after_is_capped_by_the_longest_wait_allowed(
+    client_factory, fake: FakeWorkspace, clock: FakeClock
+) -> None:
+    client = await client_factory(model_retry_max_wait_seconds=2)
+    fake.faults.fail_next(
+        Route.INVOCATIONS, status=429, error_code="REQUEST_LIMIT_EXCEEDED", retry_after=3600
+    )
+
+    response = await invoke(client, fraud_inputs())
+
+    assert response.status_code == 200, response.text
+    assert clock.sleeps == [2]
 
 
 async def test_exhausted_retries_give_503_model_unavailable(
-    client: httpx.AsyncClient, database: Database, fake: FakeWorkspace
+    client: httpx.AsyncClient, database: Database, fake: FakeWorkspace, clock: FakeClock
 ) -> None:
     fake.faults.fail_next(
         Route.INVOCATIONS, times=5, status=429, error_code="REQUEST_LIMIT_EXCEEDED", retry_after=7
@@ -465,6 +487,7 @@ async def test_exhausted_retries_give_503_model_unavailable(
     error = assert_error(response, 503, "MODEL_UNAVAILABLE")
     assert error["retry_after"] == 7
     assert len(invocations(fake)) == 3
+    assert clock.sleeps == [7, 7]  # no wait after the last attempt
     assert [r.status for r in await log_rows(database)] == ["ERROR"]
 
 
