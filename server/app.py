@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import certifi
 import httpx
 from fastapi import FastAPI
 
@@ -42,10 +45,10 @@ def create_app(
     """
     settings = settings or get_settings()
     clock = clock or SystemClock()
-    configure_logging(settings.log_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.log_level)
         db = database if database is not None else build_database(settings, clock)
         if db is not None and database is None and settings.run_migrations_on_startup:
             await db.migrate_or_defer()
@@ -54,6 +57,7 @@ def create_app(
             # Per-request timeouts are set by the caller; this is only the ceiling for connects.
             timeout=httpx.Timeout(settings.databricks_http_timeout_seconds),
             follow_redirects=False,
+            verify=tls_context(),
         )
         schema_detection = SchemaDetectionService(settings, gateway, clock)
         app.state.settings = settings
@@ -95,6 +99,13 @@ def create_app(
     for module in (health, user, lakebase, unity_catalog, model_serving):
         app.include_router(module.router)
     return app
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context per process: loading the CA bundle costs tens of milliseconds, and
+    every app (and every test's app) would otherwise load it again."""
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 _default_app: FastAPI | None = None

@@ -13,14 +13,11 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-from fastapi import FastAPI
 from sqlalchemy import delete
 from sqlalchemy.engine import make_url
 
-from server.app import create_app
 from server.clock import Clock, SystemClock
 from server.config import Settings
 from server.db.database import Database
@@ -31,6 +28,7 @@ from server.models.user_preference import UserPreference
 from tests.fakes.reference import APP_SP
 from tests.fakes.server import FakeWorkspace
 from tests.harness import auth as _auth
+from tests.harness.apps import AppClient, AppPool
 from tests.harness.backends import (
     BackendChoice,
     BackendUnavailable,
@@ -46,14 +44,6 @@ from tests.harness.live import is_live, live_config, missing_live_variables
 from tests.harness.settings import isolated_settings
 
 pytest_plugins = ["tests.fakes.plugin"]
-
-
-class AppClient(httpx.AsyncClient):
-    """An httpx client over one app instance, which tests can inspect (`client.app.state`)."""
-
-    def __init__(self, app: FastAPI) -> None:
-        super().__init__(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
-        self.app = app
 
 
 ClientFactory = Callable[..., Awaitable[AppClient]]
@@ -278,9 +268,18 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+@pytest.fixture(scope="session")
+def app_pool() -> AppPool:
+    """Apps built once per distinct settings and database (see tests/harness/apps.py)."""
+    return AppPool()
+
+
 @pytest.fixture
 async def client_factory(
-    request: pytest.FixtureRequest, database: Database, settings_factory: Callable[..., Settings]
+    request: pytest.FixtureRequest,
+    database: Database,
+    settings_factory: Callable[..., Settings],
+    app_pool: AppPool,
 ) -> AsyncIterator[ClientFactory]:
     """Build clients over fresh apps: `await client_factory(database=False, **settings)`.
 
@@ -294,9 +293,10 @@ async def client_factory(
         async def make(*, database: Database | bool = True, **overrides: Any) -> AppClient:
             settings = settings_factory(**overrides)
             shared = _shared if database is True else (database or None)
-            app = create_app(settings, database=shared, clock=app_clock)
-            await stack.enter_async_context(LifespanManager(app))
-            return await stack.enter_async_context(AppClient(app))
+            pooled = app_pool.acquire(settings, shared, app_clock)
+            stack.callback(app_pool.release, settings, shared, pooled)
+            await stack.enter_async_context(LifespanManager(pooled.app))
+            return await stack.enter_async_context(AppClient(pooled.app))
 
         _shared = database
         yield make

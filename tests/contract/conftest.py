@@ -9,18 +9,23 @@ import httpx
 import pytest
 from databricks.sdk import WorkspaceClient
 
+from server.clock import SdkClock
 from tests.fakes import FakeUser, FakeWorkspace
 from tests.fakes.reference import UserDef
+from tests.harness.clock import FakeClock
 
 SdkFactory = Callable[..., WorkspaceClient]
 
 
 @pytest.fixture
 def sdk(fake_workspace: FakeWorkspace) -> SdkFactory:
-    """``sdk(user)``: a real ``WorkspaceClient`` with a PAT; ``retry_timeout_seconds`` kwarg."""
+    """``sdk(user)``: a real ``WorkspaceClient`` with a PAT; ``retry_timeout_seconds`` kwarg.
+    Its retries wait on a test clock: a retry budget is counted in attempts, not real seconds."""
 
     def make(user: UserDef | FakeUser | str, retry_timeout_seconds: int = 5) -> WorkspaceClient:
-        return fake_workspace.workspace_client(user, retry_timeout_seconds=retry_timeout_seconds)
+        return fake_workspace.workspace_client(
+            user, retry_timeout_seconds=retry_timeout_seconds, clock=SdkClock(FakeClock())
+        )
 
     return make
 

@@ -26,6 +26,7 @@ from tests.fakes.unity_catalog import UnityCatalog
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
+    from databricks.sdk.clock import Clock as SdkClock
 
 _START_TIMEOUT_SECONDS = 10.0
 
@@ -189,9 +190,14 @@ class FakeWorkspace:
     # -- clients -----------------------------------------------------------------------------
 
     def workspace_client(
-        self, user: UserDef | FakeUser | str, *, retry_timeout_seconds: int = 5
+        self,
+        user: UserDef | FakeUser | str,
+        *,
+        retry_timeout_seconds: int = 5,
+        clock: SdkClock | None = None,
     ) -> WorkspaceClient:
-        """A real SDK client authenticated with ``user``'s token (``auth_type="pat"``)."""
+        """A real SDK client authenticated with ``user``'s token (``auth_type="pat"``); with
+        ``clock``, the SDK's retries wait on it instead of on real time."""
         from databricks.sdk import WorkspaceClient
         from databricks.sdk.config import Config
 
@@ -202,5 +208,6 @@ class FakeWorkspace:
             auth_type="pat",
             retry_timeout_seconds=retry_timeout_seconds,
             http_timeout_seconds=5,
+            clock=clock,
         )
         return WorkspaceClient(config=config)
