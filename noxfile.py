@@ -100,7 +100,9 @@ def integration_lakebase(session: nox.Session) -> None:
 def lowest(session: nox.Session) -> None:
     """SQLite suite on the lowest versions pyproject.toml allows (--resolution lowest-direct)."""
     print_environment(session)
-    session.install("--resolution", "lowest-direct", "--group", "test", "-e", ".")
+    session.install(
+        "--resolution", "lowest-direct", "--group", "test", "-e", ".", env=COMPILE_AT_INSTALL
+    )
     session.run("uv", "pip", "list")
     run_suite(session, "sqlite", {}, session.posargs)
 

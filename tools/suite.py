@@ -17,6 +17,12 @@ LOCAL_BACKENDS = ("sqlite", "postgres")  # need no workspace: what a bare `nox` 
 
 # strict config/markers and -ra come from pyproject.toml
 PYTEST_ARGS = ("--durations=10",)
+# Installed packages are compiled once, at install; the suite's processes may then write the
+# bytecode of our own modules and pytest's rewritten tests (the machines this runs on set
+# PYTHONDONTWRITEBYTECODE, so every process - and every xdist worker - would otherwise compile
+# everything it imports from source, every run).
+COMPILE_AT_INSTALL = {"UV_COMPILE_BYTECODE": "1"}
+WRITE_BYTECODE = {"PYTHONDONTWRITEBYTECODE": ""}
 
 
 def print_environment(session: nox.Session) -> None:
@@ -32,16 +38,18 @@ def print_environment(session: nox.Session) -> None:
 
 def install(session: nox.Session, name: str, *, project: bool = False) -> None:
     """Install requirements/<name>.txt (hash-checked), then the project without deps."""
-    session.install("--require-hashes", "-r", f"requirements/{name}.txt")
+    session.install("--require-hashes", "-r", f"requirements/{name}.txt", env=COMPILE_AT_INSTALL)
     if project:
         session.install("--no-deps", "-e", ".")
 
 
 def backend_env(db: str) -> dict[str, str]:
-    """What the suite needs to find its backend (the PostgreSQL server for per-run databases)."""
+    """What the suite needs to find its backend (the PostgreSQL server for per-run databases),
+    and leave to write bytecode."""
     if db == "postgres":
-        return {"TEST_POSTGRES_URL": os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)}
-    return {}
+        url = os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+        return {**WRITE_BYTECODE, "TEST_POSTGRES_URL": url}
+    return {**WRITE_BYTECODE}
 
 
 def pytest_command(db: str, *extra: str, workers: str | None = None) -> list[str]:

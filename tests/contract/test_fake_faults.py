@@ -175,7 +175,7 @@ def test_a_held_request_waits_for_its_gate_and_a_reset_drops_it(
     with ThreadPoolExecutor(max_workers=1) as pool:
         dropped = pool.submit(http.get, ME, headers=bearer(ALICE))
         while gate.held == 0:
-            time.sleep(0.01)
+            time.sleep(0.01)  # real time: the fake's own thread takes the request
         fake_workspace.reset()
         with pytest.raises(httpx.RemoteProtocolError):
             dropped.result()

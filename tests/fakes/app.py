@@ -123,6 +123,8 @@ class FakeApp:
         while (remaining := deadline - time.monotonic()) > 0:
             if self.closing.is_set() or self.state.generation != generation:
                 return
+            # Real time by design: latency and hangs are what a slow network or workspace
+            # costs the client; in slices, so a reset or shutdown ends the wait early.
             await asyncio.sleep(min(_SLICE_SECONDS, remaining))
 
     async def _hold(self, gate: Gate) -> None:
@@ -133,7 +135,7 @@ class FakeApp:
             while not gate.is_open:
                 if self.closing.is_set() or self.state.generation != generation:
                     return
-                await asyncio.sleep(_SLICE_SECONDS)
+                await asyncio.sleep(_SLICE_SECONDS)  # polls the gate, which a test thread opens
         finally:
             gate.leave()
 

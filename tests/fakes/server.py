@@ -76,7 +76,7 @@ class FakeWorkspace:
         while not server.started:
             if not thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("the fake Databricks workspace did not start")
-            time.sleep(0.01)
+            time.sleep(0.01)  # uvicorn starts in its own thread; poll until it listens
         port = server.servers[0].sockets[0].getsockname()[1]
         self._server, self._thread = server, thread
         self.base_url = f"http://127.0.0.1:{port}"

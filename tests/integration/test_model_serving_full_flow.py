@@ -409,7 +409,7 @@ async def test_slow_model_times_out_once_and_is_logged(
     )
 
     clock.advance(0.99)
-    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # one turn of the loop: a timeout that had fired would show now
     assert not answer.done()
     clock.advance(0.01)
     response = await answer
