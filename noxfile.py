@@ -23,10 +23,12 @@ from tools import coverage_gate, locks
 from tools import flakes as flake_hunter
 from tools.environment import is_truthy, missing_live_variables
 from tools.suite import (
+    COMPILE_AT_INSTALL,
     COVERAGE_DIR,
     LOCAL_BACKENDS,
     PYTEST_ARGS,
     ROOT,
+    backend_env,
     install,
     print_environment,
     pytest_command,
@@ -221,6 +223,7 @@ def bench(session: nox.Session) -> None:
             run,
             pytest_command("sqlite", "-q", "-p", "no:randomly", *session.posargs, workers=workers),
             scratch,
+            env=backend_env("sqlite"),
         )
         for label, workers in variants.items()
         for run in range(1, runs + 1)

@@ -28,11 +28,16 @@ def gnu_time(session: nox.Session) -> str:
 
 
 def measure(
-    session: nox.Session, label: str, run: int, command: list[str], scratch: Path
+    session: nox.Session,
+    label: str,
+    run: int,
+    command: list[str],
+    scratch: Path,
+    env: dict[str, str] | None = None,
 ) -> Measurement:
     """Run `command` once under `/usr/bin/time -v`; a failing command stops the session."""
     report = scratch / f"time-{label.replace(' ', '-')}-{run}.txt"
-    session.run(gnu_time(session), "-v", "-o", str(report), *command, external=True)
+    session.run(gnu_time(session), "-v", "-o", str(report), *command, external=True, env=env)
     text = report.read_text()
     status = re.search(r"Exit status: (\d+)", text)
     wall = re.search(r"Elapsed \(wall clock\) time .*: (?:(\d+):)?(\d+):([\d.]+)", text)
