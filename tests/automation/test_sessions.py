@@ -127,8 +127,15 @@ def known(nox_sessions: list[dict[str, Any]]) -> tuple[set[str], set[str]]:
     return names, tags
 
 
+# Runs no project code at all (see test_comment_workflow_runs_no_pull_request_code).
+COMMENT_WORKFLOW = ROOT / ".github" / "workflows" / "diff-cover-comment.yml"
+
 SOURCES = {
-    **{f".github/workflows/{p.name}": (lambda p=p: workflow_nox_commands(p)) for p in WORKFLOWS},
+    **{
+        f".github/workflows/{p.name}": (lambda p=p: workflow_nox_commands(p))
+        for p in WORKFLOWS
+        if p != COMMENT_WORKFLOW
+    },
     "README.md": lambda: nox_invocations(readme_code()),
     "coverage/README.md": lambda: nox_invocations(readme_code("coverage/README.md")),
     ".ci/run": lambda: nox_invocations((ROOT / ".ci" / "run").read_text()),
@@ -189,6 +196,35 @@ def test_the_test_matrix_is_defined_once() -> None:
     }
     assert runs_cells == {"test-matrix.yml"}
     assert callers == {"ci.yml", "release.yml"}
+
+
+def test_comment_workflow_runs_no_pull_request_code() -> None:
+    """The workflow_run job holds a write token: it must not check out or run anything."""
+    workflow = yaml.safe_load(COMMENT_WORKFLOW.read_text())
+    assert workflow[True]["workflow_run"]["workflows"] == ["CI"]  # PyYAML reads `on` as True
+    assert workflow["permissions"] == {}
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"] == {"actions": "read", "pull-requests": "write"}
+    actions = [step["uses"].split("@")[0] for step in job["steps"] if "uses" in step]
+    assert actions == ["actions/download-artifact", "marocchino/sticky-pull-request-comment"]
+    scripts = "\n".join(step.get("run", "") for step in job["steps"])
+    assert not nox_invocations(scripts)
+    assert not re.search(r"\b(python|pip|uv|bash|sh|source|make)\b|\./|comment/[^ ]*\.sh", scripts)
+    # The pull request number is read from the artifact, so it is checked before use.
+    assert "=~ ^[1-9][0-9]" in scripts
+    assert "HEAD_SHA" in scripts
+
+
+def test_pull_request_workflow_has_no_write_permission() -> None:
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())
+    granted = [
+        (name, scope, level)
+        for name, job in workflow["jobs"].items()
+        for scope, level in (job.get("permissions") or {}).items()
+    ]
+    assert granted
+    assert all(level == "read" for _, _, level in granted), granted
+    assert workflow["permissions"] == {}
 
 
 def test_every_session_explains_itself(nox_sessions: list[dict[str, Any]]) -> None:
