@@ -425,6 +425,16 @@ def diff_cover(session: nox.Session) -> None:
     session.run("diff-cover", str(xml.relative_to(ROOT)), *DIFF_COVER_ARGS, *session.posargs)
 
 
+@nox.session(python=PYTHONS[0], tags=["dev"], default=False)
+def dev(session: nox.Session) -> None:
+    """The app on uvicorn against the fake workspace, behind a local Apps proxy; Ctrl-C stops.
+
+    Arguments after `--` go to tools/devserver.py: `--user bob`, `--port 8001`, `--database`.
+    """
+    _install(session, "test", project=True)
+    session.run("python", "-m", "tools.devserver", *session.posargs)
+
+
 @nox.session(python=PYTHONS[0], tags=["bench"], default=False)
 def bench(session: nox.Session) -> None:
     """Wall time + peak memory of the SQLite suite, serial vs -n 2 (GNU time): bench/suite.md."""
