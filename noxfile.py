@@ -22,10 +22,10 @@ from tools import bench as benchmarks
 from tools import coverage_gate, locks
 from tools import flakes as flake_hunter
 from tools.environment import is_truthy, missing_live_variables
+from tools.matrix import BACKENDS, LOCAL_BACKENDS, PYTHONS, WHERE, optional_python_missing
 from tools.suite import (
     COMPILE_AT_INSTALL,
     COVERAGE_DIR,
-    LOCAL_BACKENDS,
     PYTEST_ARGS,
     ROOT,
     backend_env,
@@ -43,15 +43,6 @@ nox.options.download_python = "never"
 # Locally a missing Python is skipped with a message; on CI (CI set) it is an error.
 nox.options.error_on_missing_interpreters = is_truthy(os.environ.get("CI"))
 
-# The matrix axes; the default comes first.
-PYTHONS = ["3.11", "3.12", "3.13"]
-BACKENDS = ["sqlite", "postgres", "lakebase"]
-WHERE = {
-    "sqlite": "SQLite (in-process)",
-    "postgres": "PostgreSQL at $TEST_POSTGRES_URL",
-    "lakebase": "a live Lakebase + workspace (TEST_MODE=live)",
-}
-
 DIFF_COVER_ARGS = (
     "--compare-branch=origin/main",
     "--fail-under=90",
@@ -68,34 +59,57 @@ nox.options.sessions = [
 ]
 
 
-@nox.session(name="integration-sqlite", python=PYTHONS, tags=["sqlite", "integration"])
-def integration_sqlite(session: nox.Session) -> None:
-    """pytest tests/ --db=sqlite: SQLite (in-process)."""
-    print_environment(session)
-    install(session, "test", project=True)
-    run_suite(session, "sqlite", {}, session.posargs)
+def integration_cell(db: str, python: str) -> None:
+    """Register `integration-<db>-<python>`: the suite on one backend and one Python."""
+    missing = optional_python_missing(python)
+
+    def cell(session: nox.Session) -> None:
+        if missing:
+            session.skip(f"Python {python} not found; its cells are optional here (CI runs them)")
+        print_environment(session)
+        env: dict[str, str] = {}
+        if db == "lakebase":
+            env = live_lakebase_env(session)
+        install(session, "test", project=True)
+        run_suite(session, db, env, session.posargs)
+
+    cell.__doc__ = f"pytest tests/ --db={db} on Python {python}: {WHERE[db]}."
+    nox.session(
+        name=f"integration-{db}-{python}",
+        python=False if missing else python,  # False: nothing to look for, the cell only skips
+        tags=[db, f"py{python}", "integration"],
+    )(cell)
 
 
-@nox.session(name="integration-postgres", python=PYTHONS, tags=["postgres", "integration"])
-def integration_postgres(session: nox.Session) -> None:
-    """pytest tests/ --db=postgres: a database per worker on $TEST_POSTGRES_URL."""
-    print_environment(session)
-    install(session, "test", project=True)
-    run_suite(session, "postgres", {}, session.posargs)
+def integration_backend(db: str) -> None:
+    """Register `integration-<db>`: every Python's cell for one backend."""
+
+    def every_python(session: nox.Session) -> None:
+        session.log(f"integration-{db} ran on: {', '.join(PYTHONS)}")
+
+    every_python.__doc__ = f"All integration-{db}-* cells ({', '.join(PYTHONS)})."
+    nox.session(
+        name=f"integration-{db}",
+        python=False,
+        requires=[f"integration-{db}-{py}" for py in PYTHONS],
+    )(every_python)
 
 
-@nox.session(name="integration-lakebase", python=PYTHONS, tags=["lakebase", "integration"])
-def integration_lakebase(session: nox.Session) -> None:
-    """pytest tests/ --db=lakebase against a live Lakebase + workspace (TEST_MODE=live)."""
-    print_environment(session)
+def live_lakebase_env(session: nox.Session) -> dict[str, str]:
+    """TEST_MODE=live, once the live variables are all set (else skip, or fail if required)."""
     missing = missing_live_variables(lakebase=True)
     if missing:
         message = "integration-lakebase needs a live workspace; missing: " + ", ".join(missing)
         if is_truthy(os.environ.get("LAKEBASE_REQUIRED")):
             session.error(message + " (LAKEBASE_REQUIRED is set)")
         session.skip(message)
-    install(session, "test", project=True)
-    run_suite(session, "lakebase", {"TEST_MODE": "live"}, session.posargs)
+    return {"TEST_MODE": "live"}
+
+
+for _db in BACKENDS:
+    for _python in PYTHONS:
+        integration_cell(_db, _python)
+    integration_backend(_db)
 
 
 @nox.session(python=PYTHONS[0], tags=["lowest"])
@@ -206,6 +220,16 @@ def diff_cover(session: nox.Session) -> None:
         session.error("coverage/coverage.xml is missing: run `nox -s coverage` first")
     install(session, "coverage")
     session.run("diff-cover", str(xml.relative_to(ROOT)), *DIFF_COVER_ARGS, *session.posargs)
+
+
+@nox.session(python=PYTHONS[0], tags=["dev"], default=False)
+def dev(session: nox.Session) -> None:
+    """The app on uvicorn against the fake workspace, behind a local Apps proxy; Ctrl-C stops.
+
+    Arguments after `--` go to tools/devserver.py: `--user bob`, `--port 8001`, `--database`.
+    """
+    install(session, "test", project=True)
+    session.run("python", "-m", "tools.devserver", *session.posargs)
 
 
 @nox.session(python=PYTHONS[0], tags=["bench"], default=False)

@@ -10,10 +10,10 @@ from pathlib import Path
 import nox
 
 from tools.environment import DEFAULT_POSTGRES_URL
+from tools.matrix import LOCAL_BACKENDS
 
 ROOT = Path(__file__).resolve().parents[1]
 COVERAGE_DIR = ROOT / "coverage"
-LOCAL_BACKENDS = ("sqlite", "postgres")  # need no workspace: what a bare `nox` runs
 
 # strict config/markers and -ra come from pyproject.toml
 PYTEST_ARGS = ("--durations=10",)

@@ -50,6 +50,30 @@ def test_missing_interpreter_is_an_error_only_on_ci(
     assert options.default_venv_backend == "uv"
 
 
+def test_missing_optional_python_is_skipped_even_on_ci_but_a_required_one_fails(
+    sandbox: Sandbox,
+) -> None:
+    # Two Pythons no machine has: 3.98 required like 3.11-3.13, 3.99 optional like 3.14.
+    noxfile = sandbox.path / "noxfile.py"
+    text = noxfile.read_text()
+    for old, new in (
+        ('"3.13", "3.14"]', '"3.13", "3.14", "3.98", "3.99"]'),
+        ('OPTIONAL_PYTHONS = {"3.14"}', 'OPTIONAL_PYTHONS = {"3.14", "3.99"}'),
+    ):
+        assert old in text
+        text = text.replace(old, new)
+    noxfile.write_text(text)
+
+    optional = sandbox.nox("-s", "integration-sqlite-3.99", CI="true")
+    assert optional.returncode == 0, optional.stdout
+    assert "integration-sqlite-3.99 skipped: Python 3.99 not found" in optional.stdout
+
+    required = sandbox.nox("-s", "integration-sqlite-3.98", CI="true")
+    assert required.returncode != 0, required.stdout
+    assert "integration-sqlite-3.98 failed" in required.stdout
+    assert "3.98" in required.stdout
+
+
 def test_lint_fails_when_requirements_are_stale(sandbox: Sandbox) -> None:
     pyproject = sandbox.path / "pyproject.toml"
     text = pyproject.read_text()

@@ -66,11 +66,18 @@ def expand(text: str, cell: dict[str, str], env: dict[str, str]) -> str:
     return SHELL_VAR.sub(lambda m: env.get(m[1] or m[2], m[0]), text)
 
 
-def workflow_nox_commands(path: Path) -> list[tuple[list[str], list[str]]]:
-    """nox commands of every `run:` step, with matrix values and env variables expanded."""
+def workflow_nox_commands(
+    path: Path, *, follow_calls: bool = True
+) -> list[tuple[list[str], list[str]]]:
+    """nox commands of every `run:` step, with matrix values and env variables expanded,
+    and (`follow_calls`) those of the repository's reusable workflows its jobs call."""
     workflow = yaml.safe_load(path.read_text())
     commands = []
     for job in workflow["jobs"].values():
+        if "uses" in job:
+            if follow_calls and job["uses"].startswith("./"):
+                commands.extend(workflow_nox_commands(ROOT / job["uses"]))
+            continue
         for cell in matrix_cells(job):
             for step in job.get("steps", []):
                 if "run" not in step:
@@ -120,8 +127,15 @@ def known(nox_sessions: list[dict[str, Any]]) -> tuple[set[str], set[str]]:
     return names, tags
 
 
+# Runs no project code at all (see test_comment_workflow_runs_no_pull_request_code).
+COMMENT_WORKFLOW = ROOT / ".github" / "workflows" / "diff-cover-comment.yml"
+
 SOURCES = {
-    **{f".github/workflows/{p.name}": (lambda p=p: workflow_nox_commands(p)) for p in WORKFLOWS},
+    **{
+        f".github/workflows/{p.name}": (lambda p=p: workflow_nox_commands(p))
+        for p in WORKFLOWS
+        if p != COMMENT_WORKFLOW
+    },
     "README.md": lambda: nox_invocations(readme_code()),
     "coverage/README.md": lambda: nox_invocations(readme_code("coverage/README.md")),
     ".ci/run": lambda: nox_invocations((ROOT / ".ci" / "run").read_text()),
@@ -158,9 +172,59 @@ def test_workflows_run_every_ci_cell(nox_sessions: list[dict[str, Any]]) -> None
     }
     cells = {s["session"] for s in nox_sessions if "integration" in s["tags"]}
     local_cells = {c for c in cells if "lakebase" not in c}
+    # The live Lakebase cells run on the required Pythons only (one workspace, cells in turn).
+    optional_live = {f"integration-lakebase-{py}" for py in load_noxfile().OPTIONAL_PYTHONS}
     assert local_cells <= ci, f"ci.yml misses {local_cells - ci}"
-    assert cells | {"lowest", "coverage", "lint", "typecheck"} <= release
+    assert (cells - optional_live) | {"lowest", "coverage", "lint", "typecheck"} <= release
     assert {"coverage", "diff-cover", "lint", "typecheck"} <= ci
+
+
+def test_the_test_matrix_is_defined_once() -> None:
+    """ci.yml and release.yml call test-matrix.yml; only that workflow runs the local cells."""
+    local = ("integration-sqlite-", "integration-postgres-")
+    runs_cells = {
+        path.name
+        for path in WORKFLOWS
+        for sessions, _ in workflow_nox_commands(path, follow_calls=False)
+        if any(s.startswith(local) for s in sessions)
+    }
+    callers = {
+        path.name
+        for path in WORKFLOWS
+        for job in yaml.safe_load(path.read_text())["jobs"].values()
+        if job.get("uses") == "./.github/workflows/test-matrix.yml"
+    }
+    assert runs_cells == {"test-matrix.yml"}
+    assert callers == {"ci.yml", "release.yml"}
+
+
+def test_comment_workflow_runs_no_pull_request_code() -> None:
+    """The workflow_run job holds a write token: it must not check out or run anything."""
+    workflow = yaml.safe_load(COMMENT_WORKFLOW.read_text())
+    assert workflow[True]["workflow_run"]["workflows"] == ["CI"]  # PyYAML reads `on` as True
+    assert workflow["permissions"] == {}
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"] == {"actions": "read", "pull-requests": "write"}
+    actions = [step["uses"].split("@")[0] for step in job["steps"] if "uses" in step]
+    assert actions == ["actions/download-artifact", "marocchino/sticky-pull-request-comment"]
+    scripts = "\n".join(step.get("run", "") for step in job["steps"])
+    assert not nox_invocations(scripts)
+    assert not re.search(r"\b(python|pip|uv|bash|sh|source|make)\b|\./|comment/[^ ]*\.sh", scripts)
+    # The pull request number is read from the artifact, so it is checked before use.
+    assert "=~ ^[1-9][0-9]" in scripts
+    assert "HEAD_SHA" in scripts
+
+
+def test_pull_request_workflow_has_no_write_permission() -> None:
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())
+    granted = [
+        (name, scope, level)
+        for name, job in workflow["jobs"].items()
+        for scope, level in (job.get("permissions") or {}).items()
+    ]
+    assert granted
+    assert all(level == "read" for _, _, level in granted), granted
+    assert workflow["permissions"] == {}
 
 
 def test_every_session_explains_itself(nox_sessions: list[dict[str, Any]]) -> None:
@@ -168,15 +232,13 @@ def test_every_session_explains_itself(nox_sessions: list[dict[str, Any]]) -> No
     assert not undocumented
 
 
-def test_cells_are_tagged_by_backend_and_run_on_their_python(
-    nox_sessions: list[dict[str, Any]],
-) -> None:
-    # `nox -t <backend>` selects a backend, `nox -p <python>` a Python.
+def test_cells_are_tagged_by_backend_and_python(nox_sessions: list[dict[str, Any]]) -> None:
     for db in ("sqlite", "postgres", "lakebase"):
-        for py in ("3.11", "3.12", "3.13"):
+        for py in ("3.11", "3.12", "3.13", "3.14"):
             (cell,) = [s for s in nox_sessions if s["session"] == f"integration-{db}-{py}"]
-            assert db in cell["tags"]
-            assert cell["python"] == py
+            assert {db, f"py{py}"} <= set(cell["tags"])
+            # A missing optional Python's cells are registered without one: they only skip.
+            assert cell["python"] == py or (py == "3.14" and cell["python"] is False)
 
 
 def test_plain_nox_runs_the_local_matrix_then_coverage_last() -> None:

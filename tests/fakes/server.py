@@ -58,11 +58,12 @@ class FakeWorkspace:
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def start(self) -> Self:
+    def start(self, port: int = 0) -> Self:
+        """Serve on 127.0.0.1:``port`` (0: a free port); the URL is then ``base_url``."""
         config = uvicorn.Config(
             self._app,
             host="127.0.0.1",
-            port=0,
+            port=port,
             http="h11",
             lifespan="off",
             log_level="warning",

@@ -1,0 +1,162 @@
+"""`nox -s dev`: the app, running, with no workspace.
+
+One process serves three things on loopback: the fake Databricks workspace (seeded users,
+catalogs, tables, models, Lakebase credentials), the app on uvicorn against it with a SQLite
+file database (migrated at start-up), and in front of the app a stand-in for the Databricks
+Apps proxy that signs every request in as the user chosen with `--user`. Ctrl-C (or SIGTERM)
+stops all three; nothing is left running.
+
+    python -m tools.devserver [--user alice|bob|carol] [--port 8000] [--database .dev/app.db]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import uvicorn
+
+from server.app import create_app
+from server.config import Settings
+from tests.fakes.reference import ALICE, APP_SP, BOB, CAROL, WORKSPACE_ID
+from tests.fakes.reference.specs import UserDef
+from tests.fakes.server import FakeWorkspace
+from tools.apps_proxy import AppsProxy, SignedInUser
+
+USERS: dict[str, tuple[UserDef, str]] = {
+    "alice": (ALICE, "reads main and samples, not restricted nor the margins tables"),
+    "bob": (BOB, "like alice, plus SELECT on main.sales.margins_*"),
+    "carol": (CAROL, "workspace and metastore admin: sees everything"),
+}
+DEFAULT_DATABASE = Path(".dev") / "app.db"
+TRY = ("/api/user/me", "/api/unity-catalog/query?catalog=main&schema=sales&table=orders&limit=5")
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that leaves the signals to `serve`, which stops every server at once."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+    def install_signal_handlers(self) -> None:  # uvicorn < 0.29
+        return None
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="nox -s dev --", description=__doc__.split("\n")[0])
+    parser.add_argument("--user", choices=sorted(USERS), default="alice", help="who is signed in")
+    parser.add_argument("--port", type=int, default=8000, help="the proxy's port (0: any free)")
+    parser.add_argument("--app-port", type=int, default=0, help="the app's own port")
+    parser.add_argument("--fake-port", type=int, default=0, help="the fake workspace's port")
+    parser.add_argument("--database", type=Path, default=DEFAULT_DATABASE, help="SQLite file")
+    return parser.parse_args(argv)
+
+
+def app_settings(fake: FakeWorkspace, database: Path) -> Settings:
+    return Settings(
+        databricks_host=fake.base_url,
+        databricks_warehouse_id=fake.warehouse_id,
+        databricks_client_id=APP_SP.client_id,
+        databricks_client_secret=APP_SP.client_secret,
+        database_url=f"sqlite+aiosqlite:///{database.resolve()}",
+    )
+
+
+def signed_in(user: UserDef) -> SignedInUser:
+    # The real proxy forwards the user's id at the workspace as X-Forwarded-User.
+    return SignedInUser(user.token, user.user_name, f"{user.scim_id}@{WORKSPACE_ID}")
+
+
+def banner(user: str, proxy: str, app: str, fake: FakeWorkspace, database: Path) -> str:
+    users = "\n".join(
+        f"  {'*' if name == user else ' '} {name:<6} {d.user_name:<20} {about}"
+        for name, (d, about) in USERS.items()
+    )
+    tries = "\n".join(f"           {proxy}{path}" for path in TRY)
+    return f"""
+The app, locally, against a fake Databricks workspace (no workspace needed)
+
+  open     {proxy}/docs   signed in as {USERS[user][0].user_name}
+  proxy    {proxy}   adds X-Forwarded-Access-Token, -User, -Email as Databricks Apps does
+  app      {app}   the app itself (no identity headers: /api/ answers 401)
+  fake     {fake.base_url}   fake workspace, SQL warehouse {fake.warehouse_id}
+  database {database} (SQLite, migrated)
+  try
+{tries}
+
+Users (switch: restart with `nox -s dev -- --user bob`):
+{users}
+
+Ctrl-C stops everything.
+"""
+
+
+async def _start(server: _Server) -> tuple[asyncio.Task[None], str]:
+    """Serve in a task; return it and the URL once the server listens."""
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            await task  # raises what stopped it
+            raise RuntimeError("server stopped before it started")
+        await asyncio.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    return task, f"http://127.0.0.1:{port}"
+
+
+def _server(app: object, port: int) -> _Server:
+    config = uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,  # the app logs each request itself
+        timeout_graceful_shutdown=5,
+    )
+    return _Server(config)
+
+
+async def serve(args: argparse.Namespace) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    args.database.parent.mkdir(parents=True, exist_ok=True)
+    fake = FakeWorkspace().start(port=args.fake_port)
+    servers: list[_Server] = []
+    tasks: list[asyncio.Task[None]] = []
+    try:
+        app_server = _server(create_app(app_settings(fake, args.database)), args.app_port)
+        servers.append(app_server)
+        app_task, app_url = await _start(app_server)
+        tasks.append(app_task)
+        proxy = AppsProxy(app_url, signed_in(USERS[args.user][0]))
+        proxy_server = _server(proxy, args.port)
+        servers.append(proxy_server)
+        proxy_task, proxy_url = await _start(proxy_server)
+        tasks.append(proxy_task)
+        print(banner(args.user, proxy_url, app_url, fake, args.database), flush=True)
+        # Until Ctrl-C, or until a server stops on its own (its error is then raised below).
+        waiter = asyncio.create_task(stop.wait())
+        await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+    finally:
+        for server in reversed(servers):
+            server.should_exit = True
+        await asyncio.gather(*tasks)
+        fake.stop()
+        print("stopped: proxy, app and fake workspace", flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    asyncio.run(serve(parse_args(argv)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
