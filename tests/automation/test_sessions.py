@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from tools.matrix import OPTIONAL_PYTHONS
+
 from .conftest import ROOT
 
 yaml = pytest.importorskip("yaml", reason="needs PyYAML: run `nox -s automation`")
@@ -173,7 +175,7 @@ def test_workflows_run_every_ci_cell(nox_sessions: list[dict[str, Any]]) -> None
     cells = {s["session"] for s in nox_sessions if "integration" in s["tags"]}
     local_cells = {c for c in cells if "lakebase" not in c}
     # The live Lakebase cells run on the required Pythons only (one workspace, cells in turn).
-    optional_live = {f"integration-lakebase-{py}" for py in load_noxfile().OPTIONAL_PYTHONS}
+    optional_live = {f"integration-lakebase-{py}" for py in OPTIONAL_PYTHONS}
     assert local_cells <= ci, f"ci.yml misses {local_cells - ci}"
     assert (cells - optional_live) | {"lowest", "coverage", "lint", "typecheck"} <= release
     assert {"coverage", "diff-cover", "lint", "typecheck"} <= ci
