@@ -2,8 +2,8 @@
 
 Every environment is built with uv from the pinned, hashed files in requirements/
 (`nox -s lock` regenerates them from pyproject.toml). Plain `nox` runs lint, typecheck,
-the SQLite and PostgreSQL suites on every Python found, the automation tests, and
-finally the coverage gate.
+the SQLite and PostgreSQL suites on every Python found, the Lakebase suite on 3.11 (offline
+unless the workspace variables are set), the automation tests, and finally the coverage gate.
 """
 
 from __future__ import annotations
@@ -83,6 +83,8 @@ nox.options.sessions = [
     "lint",
     "typecheck",
     *(f"integration-{db}-{py}" for db in LOCAL_BACKENDS for py in PYTHONS),
+    # Offline without the workspace variables (a local Lakebase stand-in); on the Apps runtime.
+    f"integration-lakebase-{PYTHONS[0]}",
     "automation",
     "coverage",  # last: it combines what the sessions above wrote
 ]
@@ -142,6 +144,22 @@ def _missing_lakebase_env() -> list[str]:
     return missing
 
 
+def _lakebase_mode() -> tuple[str, str]:
+    """("live" | "offline" | "error", the line the Lakebase cell starts with)."""
+    missing = _missing_lakebase_env()
+    if not missing:
+        return "live", "LIVE: a real workspace and Lakebase instance (TEST_MODE=live)"
+    if _truthy(os.environ.get("LAKEBASE_REQUIRED")):
+        return "error", (
+            f"integration-lakebase needs a live workspace; missing: {', '.join(missing)} "
+            "(LAKEBASE_REQUIRED is set)"
+        )
+    return "offline", (
+        "OFFLINE: the fake workspace and a local Lakebase stand-in (SSL, minted tokens only); "
+        f"a live run needs: {', '.join(missing)}"
+    )
+
+
 def _run_suite(session: nox.Session, db: str, env: dict[str, str]) -> None:
     """Run `pytest tests/` against one backend; coverage lands in coverage/.coverage.<session>."""
     data_file = COVERAGE_DIR / f".coverage.{session.name}"
@@ -163,10 +181,11 @@ def _run_suite(session: nox.Session, db: str, env: dict[str, str]) -> None:
             "--cov-report=",
             *PYTEST_ARGS,
             # A live Lakebase database is shared, not per worker: workers would clean each
-            # other's rows. SQLite (in memory) and PostgreSQL (a database per worker) parallelise.
+            # other's rows. SQLite (in memory), PostgreSQL (a database per worker) and the
+            # offline Lakebase stand-in (a cluster per worker) parallelise.
             *(
                 SUITE_ARGS
-                if db in LOCAL_BACKENDS and not os.environ.get("TEST_DATABASE_URL")
+                if env.get("TEST_MODE") != "live" and not os.environ.get("TEST_DATABASE_URL")
                 else ()
             ),
             *session.posargs,
@@ -192,27 +211,24 @@ def _strip_ansi(text: str) -> str:
 
 def _integration_session(db: str, python: str) -> None:
     def session_func(session: nox.Session) -> None:
-        _print_environment(session)
         env: dict[str, str] = {}
+        if db == "lakebase":
+            mode, message = _lakebase_mode()
+            if mode == "error":
+                session.error(message)
+            session.log(message)  # first, so that every log says which Lakebase it ran on
+            env["TEST_MODE"] = "live" if mode == "live" else "fake"
+        _print_environment(session)
         if db == "postgres":
             env["TEST_POSTGRES_URL"] = os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
-        if db == "lakebase":
-            missing = _missing_lakebase_env()
-            if missing:
-                message = "integration-lakebase needs a live workspace; missing: " + ", ".join(
-                    missing
-                )
-                if _truthy(os.environ.get("LAKEBASE_REQUIRED")):
-                    session.error(message + " (LAKEBASE_REQUIRED is set)")
-                session.skip(message)
-            env["TEST_MODE"] = "live"
         _install(session, "test", project=True)
         _run_suite(session, db, env)
 
     where = {
         "sqlite": "SQLite (in-process)",
         "postgres": "PostgreSQL at $TEST_POSTGRES_URL",
-        "lakebase": "a live Lakebase + workspace (TEST_MODE=live)",
+        "lakebase": "a local Lakebase stand-in + the fake workspace, or live with the "
+        "workspace variables",
     }[db]
     session_func.__doc__ = f"pytest tests/ --db={db} on Python {python}: {where}."
     nox.session(

@@ -4,17 +4,20 @@ every new connection is a database token minted by the service principal."""
 
 from __future__ import annotations
 
-import asyncio
+from datetime import timedelta
 
 import pytest
 
 from server.db.database import Database
+from server.db.engine import create_lakebase_engine
+from server.db.lakebase import LakebaseCredentialProvider, service_principal_minter
 from tests.fakes.reference import APP_SP, LAKEBASE
 from tests.fakes.reference.identities import ALICE
 from tests.fakes.routes import Route
 from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
 from tests.harness.backends import BackendChoice, ensure_login_role
+from tests.harness.movable_clock import MovableClock
 
 pytestmark = [
     pytest.mark.postgres_only,
@@ -90,30 +93,43 @@ async def test_token_is_reused_until_close_to_expiry(
     assert fake.database.tokens_minted == 1
 
 
-@pytest.mark.slow
 async def test_a_new_token_is_minted_shortly_before_expiry(
-    client_factory, database: Database, fake: FakeWorkspace
+    client_factory, settings_factory, database: Database, fake: FakeWorkspace
 ) -> None:
-    # Expiry is whole seconds, so a 4 s token has 3-4 s left when minted: outside the 2.5 s
-    # margin at first, inside it at the latest 1.5 s later.
-    fake.database.credential_lifetime_seconds = 4
-    client = await lakebase_client(
-        client_factory, database, lakebase_token_refresh_margin_seconds=2.5
+    # The provider reads a clock the test moves: no waiting, whatever the machine's load.
+    clock = MovableClock(fake)
+    url = database.engine.url
+    settings = settings_factory(
+        pghost=url.host,
+        pgport=url.port or 5432,
+        pgdatabase=url.database,
+        pguser=APP_SP.application_id,
+        pgsslmode=url.query.get("sslmode", "disable"),
+        lakebase_instance_name=LAKEBASE.name,
     )
-    app_database: Database = client.app.state.database
-    await client.get(PREFS, headers=auth(ALICE.token))
-    first = fake.database.minted[0].token
+    margin = timedelta(minutes=5)
+    provider = LakebaseCredentialProvider(
+        service_principal_minter(settings), refresh_margin=margin, clock=clock
+    )
+    engine, _ = create_lakebase_engine(settings, provider)
+    app_database = Database(engine, credentials=provider)
+    try:
+        client = await client_factory(database=app_database)
+        await client.get(PREFS, headers=auth(ALICE.token))
+        first = fake.database.minted[0].token
 
-    assert fake.database.tokens_minted == 1
-    await asyncio.sleep(1.6)  # now inside the refresh margin of the first token
-    await app_database.engine.dispose()  # the next request opens a new connection
-    response = await client.get(PREFS, headers=auth(ALICE.token))
+        assert fake.database.tokens_minted == 1
+        clock.advance(timedelta(hours=1) - margin + timedelta(seconds=1))  # inside the margin
+        await engine.dispose()  # the next request opens a new connection
+        response = await client.get(PREFS, headers=auth(ALICE.token))
 
-    assert response.status_code == 200
-    assert fake.database.tokens_minted == 2
-    second = fake.database.minted[1].token
-    assert second != first
-    assert await connection_password(app_database) == second
+        assert response.status_code == 200
+        assert fake.database.tokens_minted == 2
+        second = fake.database.minted[1].token
+        assert second != first
+        assert await connection_password(app_database) == second
+    finally:
+        await engine.dispose()
 
 
 async def test_minting_failure_is_503_database_unavailable(

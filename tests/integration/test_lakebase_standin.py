@@ -10,7 +10,7 @@ fake ends credentials on demand, and the app's credential provider reads a clock
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import psycopg
@@ -25,6 +25,7 @@ from tests.fakes.reference.identities import ALICE
 from tests.fakes.routes import Route
 from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
+from tests.harness.movable_clock import MovableClock
 from tests.integration.helpers import assert_error
 
 pytestmark = [pytest.mark.lakebase_only, pytest.mark.fake_only]
@@ -32,25 +33,6 @@ pytestmark = [pytest.mark.lakebase_only, pytest.mark.fake_only]
 PREFS = "/api/lakebase/preferences"
 REFRESH_MARGIN = timedelta(minutes=5)
 LIFETIME = timedelta(hours=1)
-
-
-class MovableClock:
-    """The app's wall clock, moved forward by the test; the database server's stays real."""
-
-    def __init__(self, fake: FakeWorkspace) -> None:
-        self.offset = timedelta(0)
-        self._fake = fake
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-    def advance(self, by: timedelta) -> None:
-        self.offset += by
-        # The fake dates credentials by the real clock: keep the new ones an hour long as the
-        # app sees them (the server then accepts them a little longer, which tests no refusal).
-        self._fake.database.credential_lifetime_seconds = int(
-            (LIFETIME + self.offset).total_seconds()
-        )
 
 
 @pytest.fixture
@@ -129,7 +111,7 @@ async def test_a_connection_without_ssl_is_refused(lakebase_settings: Settings) 
 
 @pytest.fixture
 def clock(fake: FakeWorkspace) -> MovableClock:
-    return MovableClock(fake)
+    return MovableClock(fake, lifetime=LIFETIME)
 
 
 @pytest.fixture
