@@ -2,8 +2,9 @@
 
 Every environment is built with uv from the pinned, hashed files in requirements/
 (`nox -s lock` regenerates them from pyproject.toml). Plain `nox` runs lint, typecheck,
-the SQLite and PostgreSQL suites on every Python found, the automation tests, and
-finally the coverage gate. The logic behind the sessions lives in tools/, one job a module.
+the SQLite and PostgreSQL suites on every Python found, the Lakebase suite on 3.11 (offline
+unless the workspace variables are set), the automation tests, and finally the coverage gate.
+The logic behind the sessions lives in tools/, one job a module.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ nox.options.sessions = [
     "lint",
     "typecheck",
     *(f"integration-{db}-{py}" for db in LOCAL_BACKENDS for py in PYTHONS),
+    f"integration-lakebase-{PYTHONS[0]}",  # offline here; Databricks Apps run Python 3.11
     "automation",
     "coverage",  # last: it combines what the sessions above wrote
 ]
@@ -66,10 +68,8 @@ def integration_cell(db: str, python: str) -> None:
     def cell(session: nox.Session) -> None:
         if missing:
             session.skip(f"Python {python} not found; its cells are optional here (CI runs them)")
+        env = lakebase_env(session) if db == "lakebase" else {}
         print_environment(session)
-        env: dict[str, str] = {}
-        if db == "lakebase":
-            env = live_lakebase_env(session)
         install(session, "test", project=True)
         run_suite(session, db, env, session.posargs)
 
@@ -95,15 +95,23 @@ def integration_backend(db: str) -> None:
     )(every_python)
 
 
-def live_lakebase_env(session: nox.Session) -> dict[str, str]:
-    """TEST_MODE=live, once the live variables are all set (else skip, or fail if required)."""
+def lakebase_env(session: nox.Session) -> dict[str, str]:
+    """Live (TEST_MODE=live) when every workspace variable is set, an error when they are
+    required but missing, otherwise offline on the fake workspace and the local stand-in."""
     missing = missing_live_variables(lakebase=True)
-    if missing:
-        message = "integration-lakebase needs a live workspace; missing: " + ", ".join(missing)
-        if is_truthy(os.environ.get("LAKEBASE_REQUIRED")):
-            session.error(message + " (LAKEBASE_REQUIRED is set)")
-        session.skip(message)
-    return {"TEST_MODE": "live"}
+    if not missing:
+        session.log("LIVE: a real workspace and Lakebase instance (TEST_MODE=live)")
+        return {"TEST_MODE": "live"}
+    if is_truthy(os.environ.get("LAKEBASE_REQUIRED")):
+        session.error(
+            f"integration-lakebase needs a live workspace; missing: {', '.join(missing)} "
+            "(LAKEBASE_REQUIRED is set)"
+        )
+    session.log(
+        "OFFLINE: the fake workspace and a local Lakebase stand-in (SSL, minted tokens only); "
+        f"a live run needs: {', '.join(missing)}"
+    )
+    return {}
 
 
 for _db in BACKENDS:

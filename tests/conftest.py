@@ -7,6 +7,7 @@ after each test that touched the database, apps and clients are built per test).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
@@ -40,10 +41,11 @@ from tests.harness.backends import (
     unique_database_name,
 )
 from tests.harness.clock import FakeClock
+from tests.harness.lakebase_standin import StandInUnavailable, find_bindir
 from tests.harness.live import is_live, live_config, missing_live_variables
 from tests.harness.settings import isolated_settings
 
-pytest_plugins = ["tests.fakes.plugin"]
+pytest_plugins = ["tests.fakes.plugin", "tests.harness.lakebase_fixtures"]
 
 
 ClientFactory = Callable[..., Awaitable[AppClient]]
@@ -72,15 +74,27 @@ def pytest_configure(config: pytest.Config) -> None:
                 "TEST_MODE=live needs these environment variables: " + ", ".join(missing),
                 returncode=pytest.ExitCode.USAGE_ERROR,
             )
-    if choice.name in ("postgres", "lakebase") and not (choice.name == "lakebase" and is_live()):
+    if choice.name == "postgres":
         try:
             check_postgres(choice.url)
         except BackendUnavailable as exc:
+            pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
+    if _uses_standin(choice):
+        try:
+            find_bindir()  # each worker starts its own stand-in later; fail before collecting
+        except StandInUnavailable as exc:
             pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
     config.stash[_CHOICE] = choice
 
 
 _CHOICE = pytest.StashKey[BackendChoice]()
+
+
+def _uses_standin(choice: BackendChoice) -> bool:
+    """Offline Lakebase runs against the stand-in (tests/harness/lakebase_standin.py)."""
+    return choice.name == "lakebase" and not is_live()
+
+
 # In Lakebase the app connects as its service principal, whose Postgres role is its client id.
 _SP_ROLE = APP_SP.application_id
 
@@ -90,7 +104,12 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     if choice is None:
         return []
     mode = "live workspace" if is_live() else "fake workspace"
-    return [f"backend: {choice.name} ({make_url(choice.url).render_as_string()}); {mode}"]
+    where = (
+        "a Lakebase stand-in per worker: SSL + minted tokens only"
+        if _uses_standin(choice)
+        else make_url(choice.url).render_as_string()
+    )
+    return [f"backend: {choice.name} ({where}); {mode}"]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -107,11 +126,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(
                 pytest.mark.skip(reason="PostgreSQL-only behaviour (run with --db postgres)")
             )
+        if choice.name != "lakebase" and item.get_closest_marker("lakebase_only"):
+            item.add_marker(pytest.mark.skip(reason="Lakebase-only (run with --db lakebase)"))
 
 
 @pytest.fixture(scope="session")
-def backend(pytestconfig: pytest.Config) -> BackendChoice:
-    return pytestconfig.stash[_CHOICE]
+def backend(pytestconfig: pytest.Config, request: pytest.FixtureRequest) -> BackendChoice:
+    choice = pytestconfig.stash[_CHOICE]
+    if _uses_standin(choice):
+        return dataclasses.replace(
+            choice, url=request.getfixturevalue("lakebase_standin").admin_url
+        )
+    return choice
 
 
 @pytest.fixture(scope="session")
@@ -240,7 +266,7 @@ def _lakebase_database(
             pgport=url.port or 5432,
             pgdatabase=url.database,
             pguser=_SP_ROLE,
-            pgsslmode="disable",
+            pgsslmode="require",  # the stand-in, like Lakebase, refuses connections without SSL
             lakebase_instance_name="fake-lakebase",
         )
     # The shared database's credentials are read on the session's own clock, which nothing

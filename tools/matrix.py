@@ -11,7 +11,7 @@ LOCAL_BACKENDS = ["sqlite", "postgres"]  # need no workspace: what a bare `nox` 
 WHERE = {
     "sqlite": "SQLite (in-process)",
     "postgres": "a database per worker on $TEST_POSTGRES_URL",
-    "lakebase": "a live Lakebase + workspace (TEST_MODE=live)",
+    "lakebase": "the Lakebase path, offline on a local stand-in or live (TEST_MODE=live)",
 }
 
 

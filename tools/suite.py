@@ -10,7 +10,6 @@ from pathlib import Path
 import nox
 
 from tools.environment import DEFAULT_POSTGRES_URL
-from tools.matrix import LOCAL_BACKENDS
 
 ROOT = Path(__file__).resolve().parents[1]
 COVERAGE_DIR = ROOT / "coverage"
@@ -66,11 +65,13 @@ def pytest_command(db: str, *extra: str, workers: str | None = None) -> list[str
     ]
 
 
-def default_workers(db: str) -> str | None:
-    """A worker per core on local backends; a shared database given as is cannot be split."""
-    if db in LOCAL_BACKENDS and not os.environ.get("TEST_DATABASE_URL"):
-        return "auto"
-    return None
+def default_workers(env: dict[str, str]) -> str | None:
+    """A worker per core, each with its own database (SQLite in memory, a PostgreSQL database,
+    a Lakebase stand-in cluster); a live or given database is shared, so it runs serially
+    (workers would clean each other's rows)."""
+    if env.get("TEST_MODE") == "live" or os.environ.get("TEST_DATABASE_URL"):
+        return None
+    return "auto"
 
 
 def run_suite(
@@ -87,7 +88,7 @@ def run_suite(
         "COVERAGE_FILE": str(scratch / ".coverage"),
         "COVERAGE_CONTEXT": f"py{session.python}-{db}",
     }
-    command = pytest_command(db, "--cov", "--cov-report=", *posargs, workers=default_workers(db))
+    command = pytest_command(db, "--cov", "--cov-report=", *posargs, workers=default_workers(env))
     try:
         session.run(*command, env=env)
     finally:

@@ -16,16 +16,30 @@ needs_matrix_python = pytest.mark.skipif(
 )
 
 
-@needs_matrix_python
-def test_lakebase_cell_without_a_workspace_is_skipped_naming_what_is_missing(
-    sandbox: Sandbox,
+def test_lakebase_cell_without_a_workspace_runs_offline_naming_what_live_needs(
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    result = sandbox.nox("-s", f"integration-lakebase-{PYTHON}", DATABRICKS_HOST="https://x")
-    assert result.returncode == 0, result.stdout
-    assert f"Session integration-lakebase-{PYTHON} skipped" in result.stdout
-    for name in ("PGHOST", "LAKEBASE_INSTANCE_NAME", "DATABRICKS_TOKEN", "LIVE_ENDPOINT"):
-        assert name in result.stdout
-    assert "missing: DATABRICKS_HOST" not in result.stdout, "a variable that is set is not named"
+    for name in ("LAKEBASE_REQUIRED", "DATABRICKS_TOKEN", "DATABRICKS_CLIENT_ID", "PGHOST"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABRICKS_HOST", "https://x")
+
+    mode, message = load_noxfile()._lakebase_mode()
+
+    assert mode == "offline"
+    assert message.startswith("OFFLINE")
+    for name in ("PGHOST", "DATABRICKS_TOKEN"):
+        assert name in message
+    assert "DATABRICKS_HOST," not in message, "a variable that is set is not named"
+
+
+def test_lakebase_cell_with_every_workspace_variable_runs_live(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    noxfile = load_noxfile()
+    for name in (*noxfile.LAKEBASE_ENV, "DATABRICKS_TOKEN"):
+        monkeypatch.setenv(name, "x")
+
+    assert noxfile._lakebase_mode()[0] == "live"
 
 
 @needs_matrix_python

@@ -1,7 +1,10 @@
 """Lakebase (managed Postgres): instances and short-lived login credentials.
 
 Any authenticated principal may mint a credential for an existing instance (the real
-service additionally checks the instance's permissions; the fake grants everyone).
+service additionally checks the instance's permissions; the fake grants everyone unless a test
+revokes a principal's access). Listeners registered with :meth:`Lakebase.on_credential` hear of
+every credential minted or expired, so a database standing in for the instance can make the
+principal's password follow them (the fake itself knows nothing about PostgreSQL).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from tests.fakes.errors import invalid_parameter, not_found
+from tests.fakes.errors import invalid_parameter, not_found, permission_denied
 from tests.fakes.identity import Principal
 from tests.fakes.reference import DATABASE_INSTANCES
 from tests.fakes.reference.specs import DatabaseInstanceDef
@@ -39,6 +42,9 @@ class MintedCredential:
         return self.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+CredentialListener = Callable[[MintedCredential], None]
+
+
 class Lakebase:
     """Instances (seeded, state controllable) and every credential minted in this test."""
 
@@ -47,6 +53,9 @@ class Lakebase:
         self._seed = {i.name: i for i in DATABASE_INSTANCES}
         self._instances: dict[str, DatabaseInstanceDef] = {}
         self._minted: list[MintedCredential] = []
+        self._revoked: set[str] = set()
+        # Registered once per session by whoever stands in for the instance; reset keeps them.
+        self._listeners: list[CredentialListener] = []
         self.credential_lifetime_seconds = DEFAULT_CREDENTIAL_LIFETIME_SECONDS
         self.now: Callable[[], datetime] = _real_now
         """What credentials are stamped and checked with: a test sets its own clock's `now`."""
@@ -56,8 +65,48 @@ class Lakebase:
         with self._lock:
             self._instances = dict(self._seed)
             self._minted = []
+            self._revoked = set()
             self.credential_lifetime_seconds = DEFAULT_CREDENTIAL_LIFETIME_SECONDS
             self.now = _real_now
+
+    def on_credential(self, listener: CredentialListener) -> Callable[[], None]:
+        """Call ``listener`` with every credential minted, and again with each one
+        :meth:`expire_credentials` ends, before the caller sees the answer. Returns the
+        function that unregisters it."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def remove() -> None:
+            with self._lock:
+                self._listeners.remove(listener)
+
+        return remove
+
+    def _notify(self, credentials: list[MintedCredential]) -> None:
+        # Outside the lock: a listener may take a while (it talks to a database).
+        with self._lock:
+            listeners = list(self._listeners)
+        for credential in credentials:
+            for listener in listeners:
+                listener(credential)
+
+    def revoke_access(self, user_name: str) -> None:
+        """``user_name`` (e.g. the app's service principal) may no longer mint credentials:
+        403 ``PERMISSION_DENIED`` until :meth:`grant_access` or the end of the test."""
+        with self._lock:
+            self._revoked.add(user_name)
+
+    def grant_access(self, user_name: str) -> None:
+        with self._lock:
+            self._revoked.discard(user_name)
+
+    def expire_credentials(self) -> None:
+        """End every credential minted in this test now, as if its lifetime had run out."""
+        expired_at = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=1)
+        with self._lock:
+            self._minted = [dataclasses.replace(c, expires_at=expired_at) for c in self._minted]
+            ended = list(self._minted)
+        self._notify(ended)
 
     @property
     def minted(self) -> list[MintedCredential]:
@@ -95,6 +144,12 @@ class Lakebase:
         for name in instance_names:
             self.instance(name)
         with self._lock:
+            revoked = who.user_name in self._revoked
+        if revoked:
+            raise permission_denied(
+                f"{who.user_name} has no permission to use database instance '{instance_names[0]}'."
+            )
+        with self._lock:
             credential = MintedCredential(
                 token=f"lbtok-{len(self._minted) + 1}-{secrets.token_urlsafe(24)}",
                 user_name=who.user_name,
@@ -104,7 +159,8 @@ class Lakebase:
                 + timedelta(seconds=self.credential_lifetime_seconds),
             )
             self._minted.append(credential)
-            return credential
+        self._notify([credential])
+        return credential
 
     def is_valid(self, token: str, user_name: str | None = None) -> bool:
         """Would a Postgres login with ``token`` (as ``user_name``) succeed right now?"""

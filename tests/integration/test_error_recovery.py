@@ -7,6 +7,7 @@ import logging
 
 import pytest
 from sqlalchemy import update
+from sqlalchemy.engine import make_url
 
 from server.db.database import Database
 from server.models.user_preference import UserPreference
@@ -192,9 +193,12 @@ async def test_a_request_behind_a_table_lock_answers_503_then_heals(
 ) -> None:
     url = database.engine.url
     assert url.database is not None
+    # The harness's own user on the run's database: on the Lakebase stand-in the service
+    # principal's role logs in only with a minted token, which DATABASE_URL cannot carry.
+    own = make_url(backend.url).set(drivername="postgresql+psycopg", database=url.database)
     client = await client_factory(
         database=False,
-        database_url=url.render_as_string(hide_password=False),
+        database_url=own.render_as_string(hide_password=False),
         db_statement_timeout_seconds=0.5,
     )
     saved = await client.post(PREFS, json={"key": "k", "value": 1}, headers=auth(ALICE.token))

@@ -40,7 +40,9 @@ async def lakebase_client(client_factory, database: Database, **overrides):
         "pgport": url.port or 5432,
         "pgdatabase": url.database,
         "pguser": APP_SP.application_id,
-        "pgsslmode": "disable",  # the local server has no TLS; production uses PGSSLMODE=require
+        # As the run's database: `require` on the Lakebase stand-in (as in production), `disable`
+        # on the local PostgreSQL, which has no TLS.
+        "pgsslmode": url.query.get("sslmode", "disable"),
         "lakebase_instance_name": LAKEBASE.name,
         "run_migrations_on_startup": True,
     }

@@ -1,0 +1,304 @@
+"""A throwaway PostgreSQL cluster that refuses what Lakebase refuses.
+
+Lakebase lets a principal's role log in only over SSL and only with a database credential its
+workspace minted and that has not expired. This cluster does the same with PostgreSQL's own
+means: every role but the harness's admin needs SSL (`hostnossl ... reject`) and a SCRAM
+password (`hostssl ... scram-sha-256`), and :meth:`LakebaseStandIn.accept_credential` makes a
+role's password a minted token, `VALID UNTIL` its expiry.
+
+One difference remains: a role has one password, so only the newest credential logs in, where
+Lakebase accepts every unexpired one. Callers that mint on the side restore the previous
+password with :meth:`password_state` / :meth:`restore_password_state`.
+
+The cluster is created with `initdb` in a temporary directory, listens on a free loopback port
+with a self-signed certificate made at start, and is stopped and deleted by :meth:`stop`.
+`initdb` refuses to run as root; as root the cluster belongs to the `postgres` OS user.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import ipaddress
+import os
+import pwd
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+import psycopg
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from psycopg import sql
+
+ADMIN_ROLE = "lakebase_standin_admin"
+_BINDIR_VARIABLE = "PG_BINDIR"
+_START_ATTEMPTS = 3  # a free port picked here may be taken before the server binds it
+
+
+class StandInUnavailable(Exception):
+    """The cluster cannot be created or started here; the message says why."""
+
+
+@dataclass(frozen=True)
+class PasswordState:
+    """A role's stored password (SCRAM verifier) and expiry, to put back later."""
+
+    role: str
+    verifier: str | None
+    valid_until: dt.datetime | None
+
+
+def find_bindir() -> Path:
+    """The PostgreSQL server binaries: $PG_BINDIR, else `pg_config --bindir`, else the newest
+    /usr/lib/postgresql/<version>/bin (Debian/Ubuntu, GitHub's runner images)."""
+    candidates: list[Path] = []
+    if os.environ.get(_BINDIR_VARIABLE):
+        candidates.append(Path(os.environ[_BINDIR_VARIABLE]))
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        result = subprocess.run(
+            [pg_config, "--bindir"], capture_output=True, text=True, check=False
+        )
+        if result.returncode == 0:
+            candidates.append(Path(result.stdout.strip()))
+    versions = Path("/usr/lib/postgresql").glob("*/bin")
+    candidates += sorted(versions, key=lambda p: _version_key(p.parent.name), reverse=True)
+    for candidate in candidates:
+        if (candidate / "initdb").is_file() and (candidate / "pg_ctl").is_file():
+            return candidate
+    raise StandInUnavailable(
+        "the Lakebase stand-in needs the PostgreSQL server binaries (initdb, pg_ctl); none found "
+        f"in {', '.join(map(str, candidates)) or 'pg_config --bindir or /usr/lib/postgresql'}. "
+        f"Install them (apt-get install postgresql) or set {_BINDIR_VARIABLE}."
+    )
+
+
+def _version_key(name: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", name))
+
+
+def _free_loopback_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _self_signed_certificate() -> tuple[bytes, bytes]:
+    """(certificate, key) in PEM for 127.0.0.1/localhost, valid for a day."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "lakebase-standin")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return certificate.public_bytes(serialization.Encoding.PEM), key_pem
+
+
+# Order matters: the first line that matches a connection decides. Only the harness's admin
+# role gets in without a password; every other role needs SSL and a SCRAM password.
+_PG_HBA = f"""\
+# TYPE    DATABASE USER          ADDRESS       METHOD
+host      all      {ADMIN_ROLE}  127.0.0.1/32  trust
+hostnossl all      all           127.0.0.1/32  reject
+hostssl   all      all           127.0.0.1/32  scram-sha-256
+"""
+
+
+class LakebaseStandIn:
+    """One running cluster: `admin_url` for the harness, `host`/`port` for the app."""
+
+    def __init__(self, directory: Path | None = None, *, bindir: Path | None = None) -> None:
+        # Under the system temporary directory by default: pytest's own is private to the user
+        # running it, and as root the cluster's owner must be able to reach its directory.
+        self.directory = directory or Path(tempfile.mkdtemp(prefix="lakebase-standin-"))
+        self.bindir = bindir or find_bindir()
+        self.data = self.directory / "data"
+        self.log = self.directory / "server.log"
+        self.host = "127.0.0.1"
+        self.port = 0
+        self._owner = _cluster_owner()
+        self._running = False
+
+    @property
+    def admin_url(self) -> str:
+        return f"postgresql://{ADMIN_ROLE}@{self.host}:{self.port}/postgres"
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> Self:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._give_to_owner(self.directory)
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            ADMIN_ROLE,
+            "--auth=reject",  # replaced below; nothing may log in before pg_hba.conf is ours
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        )
+        certificate, key = _self_signed_certificate()
+        self._write(self.data / "server.crt", certificate, mode=0o644)
+        self._write(self.data / "server.key", key, mode=0o600)  # PostgreSQL insists on 0600
+        self._write(self.data / "pg_hba.conf", _PG_HBA.encode(), mode=0o600)
+        last_error: StandInUnavailable | None = None
+        for _ in range(_START_ATTEMPTS):
+            self.port = _free_loopback_port()
+            self._configure()
+            try:
+                self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "start")
+            except StandInUnavailable as exc:
+                last_error = exc
+                continue
+            self._running = True
+            atexit.register(self.stop)  # a run that ends without fixture teardown
+            return self
+        assert last_error is not None
+        raise last_error
+
+    def stop(self) -> None:
+        if self._running:
+            self._running = False
+            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _configure(self) -> None:
+        settings = {
+            "listen_addresses": "'127.0.0.1'",
+            "port": str(self.port),
+            "unix_socket_directories": "''",  # TCP only; no shared socket directory needed
+            "ssl": "on",
+            "ssl_cert_file": "'server.crt'",
+            "ssl_key_file": "'server.key'",
+            "password_encryption": "'scram-sha-256'",
+            # A scratch cluster: durability buys nothing.
+            "fsync": "off",
+            "synchronous_commit": "off",
+            "full_page_writes": "off",
+        }
+        text = "".join(f"{name} = {value}\n" for name, value in settings.items())
+        self._write(self.data / "postgresql.auto.conf", text.encode(), mode=0o600)
+
+    # -- credentials -------------------------------------------------------------------------
+
+    def accept_credential(self, role: str, token: str, expires_at: dt.datetime) -> None:
+        """From now on `role` logs in with `token` (SSL only) until `expires_at`."""
+        if not self._role_exists(role):
+            return  # a principal with no role here (e.g. a user) could not log in anyway
+        self._admin_execute(
+            sql.SQL("ALTER ROLE {} PASSWORD {} VALID UNTIL {}").format(
+                sql.Identifier(role), sql.Literal(token), sql.Literal(expires_at.isoformat())
+            )
+        )
+
+    def password_state(self, role: str) -> PasswordState:
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            row = conn.execute(
+                "SELECT rolpassword, rolvaliduntil FROM pg_authid WHERE rolname = %s", (role,)
+            ).fetchone()
+        return PasswordState(role, *(row or (None, None)))
+
+    def restore_password_state(self, state: PasswordState) -> None:
+        """Put back a password saved by :meth:`password_state` (a SCRAM verifier is stored as
+        is, so the token it came from logs in again)."""
+        if not self._role_exists(state.role):
+            return
+        password = sql.Literal(state.verifier) if state.verifier else sql.SQL("NULL")
+        until = state.valid_until.isoformat() if state.valid_until else "infinity"
+        self._admin_execute(
+            sql.SQL("ALTER ROLE {} PASSWORD {} VALID UNTIL {}").format(
+                sql.Identifier(state.role), password, sql.Literal(until)
+            )
+        )
+
+    def _role_exists(self, role: str) -> bool:
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            found = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+        return found is not None
+
+    def _admin_execute(self, statement: sql.Composed) -> None:
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(statement)
+
+    # -- running as the cluster's owner ------------------------------------------------------
+
+    def _run(self, program: str, *args: str) -> None:
+        owner = self._owner
+        result = subprocess.run(
+            [str(self.bindir / program), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=self.directory,
+            user=owner.pw_uid if owner else None,
+            group=owner.pw_gid if owner else None,
+            extra_groups=[] if owner else None,
+        )
+        if result.returncode != 0:
+            log = self.log.read_text()[-2000:] if self.log.exists() else ""
+            raise StandInUnavailable(
+                f"{program} {' '.join(args)} failed ({result.returncode}):\n"
+                f"{result.stdout}{result.stderr}{log}"
+            )
+
+    def _write(self, path: Path, content: bytes, *, mode: int) -> None:
+        path.write_bytes(content)
+        path.chmod(mode)
+        self._give_to_owner(path)
+
+    def _give_to_owner(self, path: Path) -> None:
+        if self._owner is not None:
+            os.chown(path, self._owner.pw_uid, self._owner.pw_gid)
+
+
+def _cluster_owner() -> pwd.struct_passwd | None:
+    """None: run the binaries as ourselves. As root (initdb refuses it): the `postgres` user."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        return pwd.getpwnam("postgres")
+    except KeyError as exc:
+        raise StandInUnavailable(
+            "running as root, the Lakebase stand-in needs an OS user `postgres` to own its "
+            "cluster (initdb refuses root); run as another user or create it"
+        ) from exc

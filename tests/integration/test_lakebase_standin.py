@@ -1,0 +1,220 @@
+"""The Lakebase stand-in refuses what Lakebase refuses, and the app copes with it.
+
+Lakebase lets the app's service principal in only over SSL and only with an unexpired database
+credential its workspace minted. These tests show the stand-in enforces that (a trust-auth
+server would let each of the refused connections in) and that the app keeps its database by
+minting a new credential inside its refresh margin. No test waits for real time to pass: the
+fake ends credentials on demand, and the app's credential provider reads a clock the test moves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+from typing import Any
+
+import psycopg
+import pytest
+
+from server.clock import SystemClock
+from server.config import Settings
+from server.db.database import Database
+from server.db.engine import create_lakebase_engine
+from server.db.lakebase import LakebaseCredentialProvider, service_principal_minter
+from tests.fakes.reference import APP_SP, LAKEBASE
+from tests.fakes.reference.identities import ALICE
+from tests.fakes.routes import Route
+from tests.fakes.server import FakeWorkspace
+from tests.harness import auth
+from tests.harness.clock import FakeClock
+from tests.integration.helpers import assert_error
+
+pytestmark = [pytest.mark.lakebase_only, pytest.mark.fake_only]
+
+PREFS = "/api/lakebase/preferences"
+REFRESH_MARGIN = timedelta(minutes=5)
+LIFETIME = timedelta(hours=1)
+
+
+@pytest.fixture
+def lakebase_settings(database: Database, settings_factory: Callable[..., Settings]) -> Settings:
+    """Storage as Databricks Apps configures it, on the run's database in the stand-in."""
+    url = database.engine.url
+    return settings_factory(
+        pghost=url.host,
+        pgport=url.port,
+        pgdatabase=url.database,
+        pguser=APP_SP.application_id,
+        pgsslmode="require",
+        lakebase_instance_name=LAKEBASE.name,
+        lakebase_token_refresh_margin_seconds=REFRESH_MARGIN.total_seconds(),
+    )
+
+
+def mint(settings: Settings) -> str:
+    """A credential minted as the app mints it: the service principal, through the SDK."""
+    return service_principal_minter(settings, SystemClock())().token
+
+
+def connect(settings: Settings, password: str, *, sslmode: str = "require") -> None:
+    """Open (and close) a connection as the service principal's role; raises when refused."""
+    with psycopg.connect(
+        host=settings.pghost,
+        port=settings.pgport,
+        dbname=settings.pgdatabase,
+        user=settings.pguser,
+        password=password,
+        sslmode=sslmode,
+        connect_timeout=10,
+    ) as conn:
+        conn.execute("SELECT 1")
+
+
+def refused(settings: Settings, password: str, **options: Any) -> str:
+    """The server's reason for refusing this connection (fails the test if it lets it in)."""
+    with pytest.raises(psycopg.OperationalError) as refusal:
+        connect(settings, password, **options)
+    return str(refusal.value)
+
+
+async def test_a_made_up_token_is_refused(lakebase_settings: Settings) -> None:
+    minted = mint(lakebase_settings)
+
+    reason = refused(lakebase_settings, "lbtok-1-made-up")
+
+    assert "password authentication failed" in reason
+    connect(lakebase_settings, minted)  # the minted one gets in: the refusal was the token
+
+
+async def test_an_expired_token_is_refused(
+    lakebase_settings: Settings, fake: FakeWorkspace
+) -> None:
+    fake.database.credential_lifetime_seconds = -60  # minted already past its expiry
+    expired = mint(lakebase_settings)
+    fake.database.credential_lifetime_seconds = int(LIFETIME.total_seconds())
+    valid = mint(lakebase_settings)
+
+    connect(lakebase_settings, valid)
+    fake.database.expire_credentials()
+
+    assert "password authentication failed" in refused(lakebase_settings, expired)
+    assert "password authentication failed" in refused(lakebase_settings, valid)
+
+
+async def test_a_connection_without_ssl_is_refused(lakebase_settings: Settings) -> None:
+    token = mint(lakebase_settings)
+
+    reason = refused(lakebase_settings, token, sslmode="disable")
+
+    assert "no encryption" in reason
+    connect(lakebase_settings, token, sslmode="require")
+
+
+@pytest.fixture
+def clock(clock: FakeClock, fake: FakeWorkspace) -> FakeClock:
+    """The test's clock, which the fake stamps credential expiries with too (the stand-in
+    server checks them against real time, which stays behind: only expire_credentials ends one)."""
+    fake.database.now = clock.now
+    fake.database.credential_lifetime_seconds = int(LIFETIME.total_seconds())
+    return clock
+
+
+@pytest.fixture
+async def lakebase_app_database(
+    lakebase_settings: Settings, clock: FakeClock
+) -> AsyncIterator[Database]:
+    """The app's Lakebase storage (engine + credential provider) reading the test's clock."""
+    provider = LakebaseCredentialProvider(
+        service_principal_minter(lakebase_settings, clock),
+        refresh_margin=REFRESH_MARGIN,
+        clock=clock,
+    )
+    engine, _ = create_lakebase_engine(lakebase_settings, clock, provider)
+    database = Database(engine, credentials=provider)
+    try:
+        yield database
+    finally:
+        await engine.dispose()
+
+
+async def connection_password(database: Database) -> str:
+    async with database.engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        return str(raw.driver_connection.info.password)
+
+
+async def first_token_in_use(client: Any, fake: FakeWorkspace) -> str:
+    """A request that makes the app mint and log in; the token it minted."""
+    response = await client.post(PREFS, json={"key": "k", "value": 1}, headers=auth(ALICE.token))
+    assert response.status_code == 201, response.text
+    assert fake.database.tokens_minted == 1
+    return fake.database.minted[0].token
+
+
+async def test_the_app_keeps_answering_across_an_expiry_by_minting_inside_its_margin(
+    client_factory, lakebase_app_database: Database, fake: FakeWorkspace, clock: FakeClock
+) -> None:
+    client = await client_factory(database=lakebase_app_database)
+    first = await first_token_in_use(client, fake)
+
+    clock.advance(
+        (LIFETIME - REFRESH_MARGIN + timedelta(seconds=1)).total_seconds()
+    )  # inside the margin
+    fake.database.expire_credentials()  # from now on the server refuses the first token
+    await lakebase_app_database.engine.dispose()  # passwords are checked when connecting
+    response = await client.get(PREFS, headers=auth(ALICE.token))
+
+    assert response.status_code == 200, response.text
+    assert [(i["key"], i["value"]) for i in response.json()["items"]] == [("k", 1)]
+    assert fake.database.tokens_minted == 2
+    second = fake.database.minted[1].token
+    assert second != first
+    assert await connection_password(lakebase_app_database) == second
+
+
+async def test_an_app_still_presenting_an_expired_token_is_refused_until_it_refreshes(
+    client_factory, lakebase_app_database: Database, fake: FakeWorkspace, clock: FakeClock
+) -> None:
+    # What the test above would see if the app did not refresh: its clock stays put.
+    client = await client_factory(database=lakebase_app_database)
+    await first_token_in_use(client, fake)
+
+    fake.database.expire_credentials()
+    await lakebase_app_database.engine.dispose()
+    refused_response = await client.get(PREFS, headers=auth(ALICE.token))
+
+    assert_error(refused_response, 503, "DATABASE_UNAVAILABLE")
+    assert fake.database.tokens_minted == 1
+    clock.advance(LIFETIME.total_seconds())
+    assert (await client.get(PREFS, headers=auth(ALICE.token))).status_code == 200
+    assert fake.database.tokens_minted == 2
+
+
+async def test_a_revoked_service_principal_gives_503_and_recovers_once_it_may_mint_again(
+    client_factory,
+    lakebase_app_database: Database,
+    lakebase_settings: Settings,
+    fake: FakeWorkspace,
+    clock: FakeClock,
+) -> None:
+    client = await client_factory(database=lakebase_app_database)
+    first = await first_token_in_use(client, fake)
+
+    fake.database.revoke_access(APP_SP.application_id)
+    clock.advance(LIFETIME.total_seconds())
+    fake.database.expire_credentials()  # the old credential is no way around the revocation
+    await lakebase_app_database.engine.dispose()
+    during = await client.get(PREFS, headers=auth(ALICE.token))
+
+    assert_error(during, 503, "DATABASE_UNAVAILABLE")
+    denied = fake.requests_for(Route.DATABASE_CREDENTIAL)[-1]
+    assert denied.status == 403
+    assert "password authentication failed" in refused(lakebase_settings, first)
+
+    fake.database.grant_access(APP_SP.application_id)
+    after = await client.get(PREFS, headers=auth(ALICE.token))
+
+    assert after.status_code == 200, after.text
+    assert [(i["key"], i["value"]) for i in after.json()["items"]] == [("k", 1)]
+    assert fake.database.tokens_minted == 2
+    assert await connection_password(lakebase_app_database) == fake.database.minted[1].token
