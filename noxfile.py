@@ -9,9 +9,7 @@ The logic behind the sessions lives in tools/, one job a module.
 
 from __future__ import annotations
 
-import datetime
 import os
-import platform
 import sys
 from pathlib import Path
 
@@ -29,10 +27,8 @@ from tools.suite import (
     COVERAGE_DIR,
     PYTEST_ARGS,
     ROOT,
-    backend_env,
     install,
     print_environment,
-    pytest_command,
     run_suite,
 )
 
@@ -43,6 +39,10 @@ nox.options.reuse_venv = "yes"  # every session re-installs its pinned file, so 
 nox.options.download_python = "never"
 # Locally a missing Python is skipped with a message; on CI (CI set) it is an error.
 nox.options.error_on_missing_interpreters = is_truthy(os.environ.get("CI"))
+# Two sessions at a time (`-j 1` for one): the light ones (lint, typecheck, installs, the
+# coverage combine of a cell) overlap the suites. Only sessions marked allow_parallel=True take
+# part; every other one (coverage, last) runs alone, once the ones before it have finished.
+nox.options.parallel = 2
 
 DIFF_COVER_ARGS = (
     "--compare-branch=origin/main",
@@ -78,6 +78,7 @@ def integration_cell(db: str, python: str) -> None:
         name=f"integration-{db}-{python}",
         python=False if missing else python,  # False: nothing to look for, the cell only skips
         tags=[db, f"py{python}", "integration"],
+        allow_parallel=True,
     )(cell)
 
 
@@ -146,7 +147,7 @@ def flakes(session: nox.Session) -> None:
         session.error(f"{len(found)} test(s) failed in some run: {flake_hunter.REPORT}")
 
 
-@nox.session(tags=["lint"])
+@nox.session(tags=["lint"], allow_parallel=True)
 def lint(session: nox.Session) -> None:
     """ruff check + format, workflow schema + zizmor, and requirements/ freshness."""
     print_environment(session)
@@ -157,13 +158,17 @@ def lint(session: nox.Session) -> None:
     session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
     session.run("zizmor", "--offline", "--min-severity=medium", *workflows)
     session.run("bash", "-n", ".ci/run", external=True)
+    if locks.checked_before(session):
+        session.log("requirements/ unchanged since its last check: up to date")
+        return
     stale = locks.stale_locks(session)
     if stale:
         session.error(f"stale vs pyproject.toml: {', '.join(stale)}; run `nox -s lock`")
+    locks.record_check(session)
     session.log("requirements/ is up to date with pyproject.toml")
 
 
-@nox.session(tags=["lint"])
+@nox.session(tags=["lint"], allow_parallel=True)
 def typecheck(session: nox.Session) -> None:
     """mypy --strict server (configuration in pyproject.toml)."""
     print_environment(session)
@@ -184,7 +189,7 @@ def lock(session: nox.Session) -> None:
         session.run(*locks.compile_args(name, output), *session.posargs)
 
 
-@nox.session(tags=["automation"])
+@nox.session(tags=["automation"], allow_parallel=True)
 def automation(session: nox.Session) -> None:
     """Tests of this automation (tests/automation): sessions exist, gates bite, paths combine."""
     print_environment(session)
@@ -242,52 +247,14 @@ def dev(session: nox.Session) -> None:
 
 @nox.session(python=PYTHONS[0], tags=["bench"], default=False)
 def bench(session: nox.Session) -> None:
-    """Wall time + peak memory of the SQLite suite, serial vs -n 2 (GNU time): bench/suite.md."""
+    """Start-up, per-test, serial / -n auto / coverage-cell suite timings: bench/results.md."""
+    options = benchmarks.parse(session.posargs)
     print_environment(session)
     install(session, "test", project=True)
-    runs = int(os.environ.get("BENCH_RUNS", "3"))
     scratch = Path(session.create_tmp())
-    variants = {"serial": None, "xdist -n 2": "2"}
-    rows = [
-        benchmarks.measure(
-            session,
-            label,
-            run,
-            pytest_command("sqlite", "-q", "-p", "no:randomly", *session.posargs, workers=workers),
-            scratch,
-            env=backend_env("sqlite"),
-        )
-        for label, workers in variants.items()
-        for run in range(1, runs + 1)
-    ]
-    lines = [
-        "# Benchmark: integration suite on SQLite",
-        "",
-        f"Made by `nox -s bench` ({runs} run(s) per variant, `BENCH_RUNS` to change) with "
-        "`/usr/bin/time -v`; peak RSS is the largest single process.",
-        f"Python {session.python}, {os.cpu_count()} CPUs, {platform.platform()}, "
-        f"{datetime.date.today().isoformat()}.",
-        "",
-        "| variant | run | wall (s) | peak RSS (MiB) | pytest exit |",
-        "| --- | --- | --- | --- | --- |",
-        *(
-            f"| {m.label} | {m.run} | {m.wall_seconds:.2f} | {m.peak_rss_mib:.0f} "
-            f"| {m.exit_status} |"
-            for m in rows
-        ),
-        "",
-        "Mean wall time: "
-        + ", ".join(
-            f"{label} {sum(m.wall_seconds for m in rows if m.label == label) / runs:.1f} s"
-            for label in variants
-        )
-        + ".",
-        "",
-        "Commands:",
-        "",
-        *sorted({f"- `{m.command}`" for m in rows}),
-        "",
-    ]
-    (ROOT / "bench").mkdir(exist_ok=True)
-    (ROOT / "bench" / "suite.md").write_text("\n".join(lines))
-    session.log("wrote bench/suite.md (bench/results.md holds the whole-matrix timings)")
+    load_before = benchmarks.load_average()
+    rows, median_test = benchmarks.suite_rows(session, options, scratch)
+    if options.matrix:
+        rows.append(benchmarks.matrix_row(session, scratch))
+    benchmarks.write(rows, median_test, (load_before, benchmarks.load_average()), session.python)
+    session.log(f"wrote {benchmarks.RESULTS.relative_to(ROOT)}")

@@ -1,23 +1,68 @@
-"""Benchmarks measured with GNU time: wall time and peak memory of whole commands."""
+"""`nox -s bench`: how long the suite and the matrix take, measured with GNU time, written to
+bench/results.md with the command, machine and date of every row."""
 
 from __future__ import annotations
 
+import argparse
+import datetime
+import os
+import platform
 import re
 import shutil
+import statistics
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import nox
 
+from tools.suite import ROOT, backend_env, pytest_command
+
+RESULTS = ROOT / "bench" / "results.md"
+
 
 @dataclass(frozen=True)
 class Measurement:
-    label: str
-    run: int
     wall_seconds: float
+    cpu_seconds: float  # user + system, of the command and its children
     peak_rss_mib: float
-    exit_status: str
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
     command: str
+    runs: list[Measurement]
+
+    @property
+    def wall(self) -> float:
+        return statistics.median(m.wall_seconds for m in self.runs)
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(m.cpu_seconds for m in self.runs)
+
+    @property
+    def rss(self) -> float:
+        return max(m.peak_rss_mib for m in self.runs)
+
+
+@dataclass(frozen=True)
+class Options:
+    runs: int
+    matrix: bool
+
+
+def parse(posargs: Sequence[str]) -> Options:
+    parser = argparse.ArgumentParser(prog="nox -s bench --")
+    parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "3")))
+    parser.add_argument(
+        "--matrix", action="store_true", help="also time plain `nox` (warm), minutes"
+    )
+    options = parser.parse_args(list(posargs))
+    return Options(max(options.runs, 1), options.matrix)
 
 
 def gnu_time(session: nox.Session) -> str:
@@ -28,23 +73,92 @@ def gnu_time(session: nox.Session) -> str:
 
 
 def measure(
-    session: nox.Session,
-    label: str,
-    run: int,
-    command: list[str],
-    scratch: Path,
-    env: dict[str, str] | None = None,
+    session: nox.Session, command: list[str], scratch: Path, env: dict[str, str]
 ) -> Measurement:
     """Run `command` once under `/usr/bin/time -v`; a failing command stops the session."""
-    report = scratch / f"time-{label.replace(' ', '-')}-{run}.txt"
+    report = scratch / "time.txt"
     session.run(gnu_time(session), "-v", "-o", str(report), *command, external=True, env=env)
     text = report.read_text()
-    status = re.search(r"Exit status: (\d+)", text)
     wall = re.search(r"Elapsed \(wall clock\) time .*: (?:(\d+):)?(\d+):([\d.]+)", text)
+    user = re.search(r"User time \(seconds\): ([\d.]+)", text)
+    system = re.search(r"System time \(seconds\): ([\d.]+)", text)
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
-    if wall is None or rss is None:
+    if wall is None or user is None or system is None or rss is None:
         session.error(f"unexpected GNU time output:\n{text}")
     seconds = int(wall[1] or 0) * 3600 + int(wall[2]) * 60 + float(wall[3])
-    return Measurement(
-        label, run, seconds, int(rss[1]) / 1024, status[1] if status else "?", " ".join(command)
-    )
+    return Measurement(seconds, float(user[1]) + float(system[1]), int(rss[1]) / 1024)
+
+
+def median_test_seconds(junit_xml: Path) -> float:
+    """The median call time of one test, from pytest's JUnit XML report."""
+    root = ET.parse(junit_xml).getroot()  # noqa: S314  (written by our own pytest run)
+    times = [float(case.get("time", "0")) for case in root.iter("testcase")]
+    return statistics.median(times) if times else 0.0
+
+
+def suite_rows(session: nox.Session, options: Options, scratch: Path) -> tuple[list[Row], float]:
+    """Start-up, serial, `-n auto`, and a coverage cell against bare pytest, on SQLite."""
+    env = backend_env("sqlite")
+    fixed = ("-q", "-p", "no:randomly")
+    junit = scratch / "serial.xml"
+    commands = {
+        "pytest start-up (collect only)": pytest_command("sqlite", "--collect-only", *fixed),
+        "SQLite suite, serial, bare pytest": pytest_command(
+            "sqlite", *fixed, f"--junitxml={junit}"
+        ),
+        "SQLite suite, `-n auto`, bare pytest": pytest_command("sqlite", *fixed, workers="auto"),
+        "SQLite suite, `-n auto`, branch coverage (a cell's command)": pytest_command(
+            "sqlite", *fixed, "--cov", "--cov-report=", workers="auto"
+        ),
+    }
+    coverage_env = {**env, "COVERAGE_FILE": str(scratch / ".coverage")}
+    rows = []
+    for name, command in commands.items():
+        run_env = coverage_env if "--cov" in command else env
+        runs = [measure(session, command, scratch, run_env) for _ in range(options.runs)]
+        rows.append(Row(name, " ".join(command), runs))
+    return rows, median_test_seconds(junit)
+
+
+def matrix_row(session: nox.Session, scratch: Path) -> Row:
+    """Plain `nox`, warm (its environments exist), once: what everyone runs before pushing."""
+    command = [sys.executable, "-m", "nox", "--no-color"]
+    return Row("plain `nox`, warm", "nox", [measure(session, command, scratch, {})])
+
+
+def write(rows: list[Row], median_test: float, load: tuple[float, float], python: str) -> None:
+    by_name = {row.name: row for row in rows}
+    bare = by_name["SQLite suite, `-n auto`, bare pytest"]
+    cell = by_name["SQLite suite, `-n auto`, branch coverage (a cell's command)"]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Made by `nox -s bench` (`-- --runs N`, `-- --matrix` adds plain `nox`), each command "
+        "under `/usr/bin/time -v`: wall time and CPU time (user + system, children included) "
+        "are medians over the runs, peak RSS the largest single process.",
+        "",
+        f"- date: {datetime.date.today().isoformat()}",
+        f"- machine: {os.cpu_count()} CPUs, {platform.platform()}, Python {python}",
+        f"- load average (1 min) before and after: {load[0]:.2f}, {load[1]:.2f} "
+        "(above the CPU count, other work shared the machine: wall times are then inflated, "
+        "CPU times much less)",
+        "",
+        "| what | wall (s) | CPU (s) | peak RSS (MiB) | runs | command |",
+        "| --- | ---: | ---: | ---: | ---: | --- |",
+        *(
+            f"| {r.name} | {r.wall:.1f} | {r.cpu:.1f} | {r.rss:.0f} | {len(r.runs)} "
+            f"| `{r.command}` |"
+            for r in rows
+        ),
+        "",
+        f"- median time of one test (serial run, JUnit report): {median_test * 1000:.1f} ms",
+        f"- a coverage cell against bare pytest (`-n auto`): {cell.wall / bare.wall:.2f}x wall, "
+        f"{cell.cpu / bare.cpu:.2f}x CPU",
+        "",
+    ]
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text("\n".join(lines))
+
+
+def load_average() -> float:
+    return os.getloadavg()[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import tempfile
 from pathlib import Path
@@ -61,3 +62,23 @@ def stale_locks(session: nox.Session) -> list[str]:
             if not committed.exists() or committed.read_text() != fresh.read_text():
                 stale.append(str(committed.relative_to(ROOT)))
     return stale
+
+
+def _fingerprint(session: nox.Session) -> str:
+    """What the lock check depends on: pyproject.toml, every pinned file, and uv's version."""
+    digest = hashlib.sha256()
+    for path in [ROOT / "pyproject.toml", *sorted(REQUIREMENTS.glob("*.txt"))]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(str(session.run("uv", "--version", silent=True)).encode())
+    return digest.hexdigest()
+
+
+def checked_before(session: nox.Session) -> bool:
+    """True when the lock check already passed for exactly these files (warm runs skip it)."""
+    stamp = Path(session.virtualenv.location) / "locks-checked"
+    return stamp.exists() and stamp.read_text() == _fingerprint(session)
+
+
+def record_check(session: nox.Session) -> None:
+    stamp = Path(session.virtualenv.location) / "locks-checked"
+    stamp.write_text(_fingerprint(session))

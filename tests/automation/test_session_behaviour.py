@@ -103,3 +103,21 @@ def test_lint_fails_when_requirements_are_stale(sandbox: Sandbox) -> None:
         "stale vs pyproject.toml: requirements/test.txt, requirements/automation.txt"
         in result.stdout
     )
+
+
+def test_a_passed_lock_check_is_skipped_only_while_nothing_it_read_changed(
+    sandbox: Sandbox,
+) -> None:
+    first = sandbox.nox("-s", "lint")
+    again = sandbox.nox("-s", "lint")
+    pyproject = sandbox.path / "pyproject.toml"
+    text = pyproject.read_text()
+    pyproject.write_text(text.replace('"pytest>=8.3",', '"pytest>=8.3",\n  "pytest-timeout>=2.3",'))
+    changed = sandbox.nox("-s", "lint")
+
+    assert first.returncode == 0, first.stdout
+    assert "requirements/ is up to date with pyproject.toml" in first.stdout
+    assert again.returncode == 0, again.stdout
+    assert "requirements/ unchanged since its last check" in again.stdout
+    assert changed.returncode != 0, changed.stdout
+    assert "stale vs pyproject.toml: requirements/test.txt" in changed.stdout
