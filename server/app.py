@@ -74,6 +74,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         version="0.1.0",
         description="Lakebase preferences, Unity Catalog and Model Serving on behalf of the user.",
         lifespan=lifespan,
+        # A path with a trailing slash is a 404, not a redirect whose Location is built from the
+        # Host header (and which would leave the error envelope).
+        redirect_slashes=False,
     )
     install_error_handlers(app)
     app.add_middleware(
