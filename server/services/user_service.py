@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cachetools import TTLCache
@@ -41,11 +43,20 @@ def _user_info(client: WorkspaceClient) -> UserInfo:
 class UserService:
     """Identifies callers; caches the answer per token fingerprint for a short, bounded time."""
 
-    def __init__(self, gateway: WorkspaceGateway, settings: Settings) -> None:
+    def __init__(
+        self,
+        gateway: WorkspaceGateway,
+        settings: Settings,
+        *,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """`timer` is the monotonic clock the cache lifetime is measured with."""
         self.gateway = gateway
         self.settings = settings
         self._cache: TTLCache[str, UserInfo] = TTLCache(
-            maxsize=settings.identity_cache_size, ttl=settings.identity_cache_ttl_seconds
+            maxsize=settings.identity_cache_size,
+            ttl=settings.identity_cache_ttl_seconds,
+            timer=timer,
         )
 
     async def _scim_me(self, token: str) -> UserInfo:
