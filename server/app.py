@@ -15,6 +15,7 @@ from server.db.runtime import build_database
 from server.errors import install_error_handlers
 from server.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from server.observability import configure_logging
+from server.openapi import install_openapi
 from server.routers import health, lakebase, model_serving, unity_catalog, user
 from server.services.model_serving_service import ModelServingService
 from server.services.schema_detection_service import SchemaDetectionService
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.add_middleware(RequestContextMiddleware)
     for module in (health, user, lakebase, unity_catalog, model_serving):
         app.include_router(module.router)
+    install_openapi(app)
     return app
 
 
