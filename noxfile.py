@@ -149,7 +149,7 @@ def flakes(session: nox.Session) -> None:
 
 @nox.session(tags=["lint"], allow_parallel=True)
 def lint(session: nox.Session) -> None:
-    """ruff check + format, workflow schema + zizmor, and requirements/ freshness."""
+    """ruff check + format, workflows (schema, zizmor), requirements/ fresh and pip-installable."""
     print_environment(session)
     install(session, "lint")
     session.run("ruff", "check", ".")
@@ -164,6 +164,7 @@ def lint(session: nox.Session) -> None:
     stale = locks.stale_locks(session)
     if stale:
         session.error(f"stale vs pyproject.toml: {', '.join(stale)}; run `nox -s lock`")
+    locks.check_pip_installable(session)
     locks.record_check(session)
     session.log("requirements/ is up to date with pyproject.toml")
 

@@ -19,6 +19,7 @@ from server.db.runtime import build_database
 from server.errors import install_error_handlers
 from server.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from server.observability import configure_logging
+from server.openapi import install_openapi
 from server.routers import health, lakebase, model_serving, unity_catalog, user
 from server.services.model_serving_service import ModelServingService
 from server.services.schema_detection_service import SchemaDetectionService
@@ -87,6 +88,9 @@ def create_app(
         version="0.1.0",
         description="Lakebase preferences, Unity Catalog and Model Serving on behalf of the user.",
         lifespan=lifespan,
+        # A path with a trailing slash is a 404, not a redirect whose Location is built from the
+        # Host header (and which would leave the error envelope).
+        redirect_slashes=False,
     )
     install_error_handlers(app)
     app.add_middleware(
@@ -98,6 +102,7 @@ def create_app(
     app.add_middleware(RequestContextMiddleware, clock=clock)
     for module in (health, user, lakebase, unity_catalog, model_serving):
         app.include_router(module.router)
+    install_openapi(app)
     return app
 
 

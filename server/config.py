@@ -72,7 +72,9 @@ class Settings(BaseSettings):
     # HTTP edge
     max_body_bytes: int = Field(default=1 * MiB, ge=1)
     invoke_max_body_bytes: int = Field(default=16 * MiB, ge=1)
-    identity_cache_ttl_seconds: float = Field(default=30.0, ge=0, le=60)
+    # How long a token's identity is trusted without asking SCIM again: a revoked token still
+    # works on database-only routes for up to this long. 0 asks on every request.
+    identity_cache_ttl_seconds: float = Field(default=3.0, ge=0, le=60)
     identity_cache_size: int = Field(default=1024, ge=1, le=100_000)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 

@@ -30,10 +30,11 @@ _CLIENT_CACHE_TTL_SECONDS = 60.0  # a client holds the user's token: keep it no 
 # Evicted clients are not closed: another thread may still be using the one it got a moment
 # ago; its connection pool is released when the last reference goes.
 
-NOT_FOUND_CODES: dict[str, ErrorCode] = {
-    "CATALOG_DOES_NOT_EXIST": ErrorCode.CATALOG_NOT_FOUND,
-    "SCHEMA_DOES_NOT_EXIST": ErrorCode.SCHEMA_NOT_FOUND,
-    "TABLE_DOES_NOT_EXIST": ErrorCode.TABLE_NOT_FOUND,
+# Databricks' code -> ours, and what is missing (the message names it, not the call's subject).
+NOT_FOUND_CODES: dict[str, tuple[ErrorCode, str]] = {
+    "CATALOG_DOES_NOT_EXIST": (ErrorCode.CATALOG_NOT_FOUND, "catalog"),
+    "SCHEMA_DOES_NOT_EXIST": (ErrorCode.SCHEMA_NOT_FOUND, "schema"),
+    "TABLE_DOES_NOT_EXIST": (ErrorCode.TABLE_NOT_FOUND, "table"),
 }
 UNAVAILABLE_CODES = {"TEMPORARILY_UNAVAILABLE", "REQUEST_LIMIT_EXCEEDED", "RESOURCE_EXHAUSTED"}
 
@@ -63,7 +64,8 @@ def map_databricks_error(
     code = exc.error_code or ""
     status = getattr(exc, "status_code", None) or _status_from_class(exc)
     if code in NOT_FOUND_CODES:
-        return AppError(NOT_FOUND_CODES[code], f"The {subject} was not found.")
+        error_code, missing = NOT_FOUND_CODES[code]
+        return AppError(error_code, f"The {missing} was not found.")
     if code in ("RESOURCE_DOES_NOT_EXIST", "NOT_FOUND") or status == 404:
         return AppError(not_found, f"The {subject} was not found.")
     if code in ("PERMISSION_DENIED",) or status == 403:

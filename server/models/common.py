@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Generic, TypeVar
+import re
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
 
 T = TypeVar("T")
 
@@ -22,11 +23,26 @@ class Page(BaseModel, Generic[T]):
     offset: int
 
 
-LimitParam = Annotated[int, Query(ge=1, le=MAX_PAGE_LIMIT, description="Page size, 1-1000")]
+_DECIMAL_DIGITS = re.compile(r"-?[0-9]+")
+
+
+def _plain_integer(value: Any) -> Any:
+    """Query-string integers are decimal digits only: pydantic would also read "2.0", " 2",
+    "+2" and "1_0" (as 10), which no client means as a page size."""
+    if isinstance(value, str) and not _DECIMAL_DIGITS.fullmatch(value):
+        raise ValueError("must be a whole number written in decimal digits")
+    return value
+
+
+QueryInt = BeforeValidator(_plain_integer)
+
+LimitParam = Annotated[
+    int, Query(ge=1, le=MAX_PAGE_LIMIT, description="Page size, 1-1000"), QueryInt
+]
 OptionalLimitParam = Annotated[
-    int | None, Query(ge=1, le=MAX_PAGE_LIMIT, description="Page size, 1-1000")
+    int | None, Query(ge=1, le=MAX_PAGE_LIMIT, description="Page size, 1-1000"), QueryInt
 ]
 MAX_OFFSET = 2**31 - 1
 OffsetParam = Annotated[
-    int, Query(ge=0, le=MAX_OFFSET, description="Items to skip, 0 to 2147483647")
+    int, Query(ge=0, le=MAX_OFFSET, description="Items to skip, 0 to 2147483647"), QueryInt
 ]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from server.json_text import check_utf8
 from server.models.common import MAX_OFFSET, MAX_PAGE_LIMIT
 
 NAME_MAX_LENGTH = 255
@@ -18,7 +19,9 @@ MAX_ORDER_BY = 20
 MAX_IN_VALUES = 100
 
 Name = Annotated[
-    str, Field(min_length=1, max_length=NAME_MAX_LENGTH, pattern=NAME_PATTERN, strict=True)
+    str,
+    Field(min_length=1, max_length=NAME_MAX_LENGTH, pattern=NAME_PATTERN, strict=True),
+    AfterValidator(check_utf8),
 ]
 Scalar = str | int | float | bool
 
@@ -84,7 +87,9 @@ class QueryFilter(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    column: str = Field(min_length=1, max_length=NAME_MAX_LENGTH)
+    column: Annotated[str, AfterValidator(check_utf8)] = Field(
+        min_length=1, max_length=NAME_MAX_LENGTH
+    )
     op: FilterOp
     value: Scalar | list[Scalar] | None = Field(
         default=None,
@@ -108,6 +113,10 @@ class QueryFilter(BaseModel):
             raise ValueError(f"'{self.op}' takes one scalar value (use is_null for NULL)")
         elif self.op == "like" and not isinstance(self.value, str):
             raise ValueError("'like' takes a string pattern")
+        # A lone surrogate has no UTF-8 form: refuse it here, not after a warehouse round trip.
+        for item in self.value if isinstance(self.value, list) else [self.value]:
+            if isinstance(item, str):
+                check_utf8(item)
         return self
 
 
@@ -130,13 +139,15 @@ class QueryRequest(BaseModel):
         default=None, alias="schema", description="Default: preference, then settings"
     )
     table: Name
+    # strict: JSON true/false and 2.0 are not integers (lax mode would read them as 1/0/2).
     limit: int | None = Field(
         default=None,
+        strict=True,
         ge=1,
         le=MAX_PAGE_LIMIT,
         description="Rows per page, 1-1000; default: preference default_query_limit, then 100",
     )
-    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
+    offset: int = Field(default=0, strict=True, ge=0, le=MAX_OFFSET)
     filters: list[QueryFilter] = Field(default_factory=list, max_length=MAX_FILTERS)
     order_by: list[QueryOrder] = Field(default_factory=list, max_length=MAX_ORDER_BY)
 

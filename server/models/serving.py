@@ -75,8 +75,9 @@ class InvokeRequest(BaseModel):
             {"messages": [{"role": "user", "content": "Hello"}], "max_tokens": 64},
         ],
     )
+    # strict: JSON true is not one second, nor 1.0 an integer.
     timeout_seconds: int = Field(
-        default=INVOKE_TIMEOUT_DEFAULT_SECONDS, ge=1, le=INVOKE_TIMEOUT_MAX_SECONDS
+        default=INVOKE_TIMEOUT_DEFAULT_SECONDS, strict=True, ge=1, le=INVOKE_TIMEOUT_MAX_SECONDS
     )
 
 

@@ -13,6 +13,8 @@ from server.models.base import Base, UTCDateTime
 
 PREFERENCE_KEY_MAX_LENGTH = 128
 PREFERENCE_VALUE_MAX_BYTES = 64 * 1024
+# Arrays/objects inside one another; far below what rendering a response can take (~250).
+PREFERENCE_VALUE_MAX_DEPTH = 64
 
 
 class UserPreference(Base):
@@ -35,7 +37,12 @@ class PreferenceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     key: str = Field(description="1-128 Unicode letters, digits and _ . - :")
-    value: Any = Field(description="Any JSON value up to 64 KiB once encoded")
+    value: Any = Field(
+        description=(
+            "Any JSON value up to 64 KiB once encoded, with arrays/objects nested at most "
+            f"{PREFERENCE_VALUE_MAX_DEPTH} deep"
+        )
+    )
 
 
 class PreferenceOut(BaseModel):
@@ -44,5 +51,6 @@ class PreferenceOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     corrupted: bool = Field(
-        default=False, description="True when the stored value no longer decodes as JSON"
+        default=False,
+        description="True when the stored value no longer decodes as JSON or is nested too deep",
     )

@@ -21,13 +21,16 @@ class Readiness(BaseModel):
     checks: dict[str, str]
 
 
+# HEAD too: monitors and load balancers probe with it (same status and headers, no body).
 @router.get("/health", response_model=Health)
+@router.head("/health", response_model=Health, operation_id="head_health")
 async def read_health() -> Health:
     """The process is up."""
     return Health(status="ok")
 
 
 @router.get("/ready", response_model=Readiness, responses=errors(503))
+@router.head("/ready", response_model=Readiness, responses=errors(503), operation_id="head_ready")
 async def read_readiness(database: OptionalDatabaseDep) -> Readiness:
     """Ready to serve: 503 names the failing dependency."""
     if database is None:

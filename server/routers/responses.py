@@ -25,4 +25,6 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-AUTHENTICATED = errors(400, 401, 503)
+# Any authenticated route: a bad request, a refused token, or the identity check (SCIM Me)
+# failing upstream (502) or being unavailable (503).
+AUTHENTICATED = errors(400, 401, 502, 503)

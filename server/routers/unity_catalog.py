@@ -50,7 +50,7 @@ OptionalSchemaParam = Annotated[
 QUERY_ERRORS = errors(403, 404, 502)
 
 
-@router.get("/catalogs", response_model=Page[CatalogOut])
+@router.get("/catalogs", response_model=Page[CatalogOut], responses=errors(403))
 async def list_catalogs(
     user: CurrentUserDep,
     service: ServiceDep,
@@ -125,7 +125,7 @@ async def read_table_rows(
     )
 
 
-@router.post("/query", response_model=QueryResult, responses=QUERY_ERRORS)
+@router.post("/query", response_model=QueryResult, responses={**QUERY_ERRORS, **errors(413)})
 async def query_table_rows(
     user: CurrentUserDep, service: ServiceDep, database: OptionalDatabaseDep, body: QueryRequest
 ) -> QueryResult:

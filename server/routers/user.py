@@ -12,7 +12,7 @@ from server.routers.responses import AUTHENTICATED, errors
 router = APIRouter(prefix="/api/user", tags=["user"])
 
 
-@router.get("/auth/status", response_model=AuthStatus, responses=errors(503))
+@router.get("/auth/status", response_model=AuthStatus, responses=errors(502, 503))
 async def read_auth_status(token: AccessTokenDep, users: UserServiceDep) -> AuthStatus:
     """Whether a user token came with the request, and whose it is. Needs no token."""
     if token is None:

@@ -14,12 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.database import Database
 from server.errors import AppError, ErrorCode
-from server.json_text import canonical_json
+from server.json_text import canonical_json, json_depth
 from server.models.base import utc_now
 from server.models.common import Page
 from server.models.user_preference import (
     PREFERENCE_KEY_MAX_LENGTH,
     PREFERENCE_VALUE_MAX_BYTES,
+    PREFERENCE_VALUE_MAX_DEPTH,
     PreferenceOut,
     UserPreference,
 )
@@ -59,7 +60,17 @@ def validate_key(key: object) -> str:
 
 
 def encode_value(value: Any) -> str:
-    """Canonical JSON text of the value, refused with 413 past the size limit."""
+    """Canonical JSON text of the value, refused with 400 past the nesting limit (it could not
+    be rendered back) and with 413 past the size limit."""
+    if json_depth(value, stop_after=PREFERENCE_VALUE_MAX_DEPTH) > PREFERENCE_VALUE_MAX_DEPTH:
+        message = f"The value is nested more than {PREFERENCE_VALUE_MAX_DEPTH} levels deep."
+        raise AppError(
+            ErrorCode.INVALID_PREFERENCE,
+            message,
+            details=[
+                {"field": "value", "message": message, "max_depth": PREFERENCE_VALUE_MAX_DEPTH}
+            ],
+        )
     try:
         encoded = canonical_json(value)
         size = len(encoded.encode("utf-8"))
@@ -81,11 +92,15 @@ def encode_value(value: Any) -> str:
 
 
 def to_out(row: UserPreference) -> PreferenceOut:
+    """The row as the API shows it; a value that cannot be decoded or rendered back (e.g. nested
+    too deep, written before the limit) is flagged `corrupted` so the rest still reads."""
     try:
         value = json.loads(row.value)
-    except ValueError:
+        if json_depth(value, stop_after=PREFERENCE_VALUE_MAX_DEPTH) > PREFERENCE_VALUE_MAX_DEPTH:
+            raise ValueError("nested too deep to render")
+    except (ValueError, RecursionError):
         logger.warning(
-            "stored preference value does not decode as JSON",
+            "stored preference value does not decode as JSON or is nested too deep to render",
             extra={"preference_key": row.key, "preference_id": row.id},
         )
         return PreferenceOut(

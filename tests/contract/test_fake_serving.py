@@ -270,3 +270,36 @@ def test_invoking_a_missing_endpoint_is_404(http: httpx.Client) -> None:
 
     assert response.status_code == 404
     assert response.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "body"),
+    [
+        pytest.param(MYSTERY_MODEL.name, '{"instances": [[1e308, 1e308]]}', id="sum-overflows"),
+        pytest.param(MYSTERY_MODEL.name, '{"instances": [1e400]}', id="parsed-as-infinity"),
+        pytest.param(MYSTERY_MODEL.name, '{"instances": [1%s]}' % ("0" * 400), id="huge-integer"),
+        pytest.param(
+            UNICODE_MODEL.name, '{"instances": [[1.7e308, 1.7e308]]}', id="typed-model-overflows"
+        ),
+    ],
+)
+def test_a_prediction_that_is_not_a_finite_number_is_400(
+    http: httpx.Client, endpoint: str, body: str
+) -> None:
+    # JSON has no Infinity: a real scoring server reports the failed evaluation as BAD_REQUEST
+    # (the fake must answer, not raise: check_errors() after the test would report a raise).
+    response = http.post(
+        f"/serving-endpoints/{quote(endpoint)}/invocations",
+        content=body,
+        headers={**bearer(ALICE), "Content-Type": "application/json"},
+    )
+
+    assert response.status_code == 400, response.text
+    assert response.json()["error_code"] == "BAD_REQUEST"
+    assert "finite" in response.json()["message"]
+
+
+def test_large_but_finite_numbers_are_predicted(http: httpx.Client) -> None:
+    answer = invoke(http, MYSTERY_MODEL.name, {"instances": [[1e308, -1e308, 2.0]]})
+
+    assert answer.json() == {"predictions": [2.0]}

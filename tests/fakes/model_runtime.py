@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 import uuid
 from collections.abc import Mapping
@@ -22,7 +23,25 @@ from tests.fakes.reference.specs import EndpointDef, ModelKind
 _CHAT_ROLES = frozenset({"system", "user", "assistant", "tool"})
 
 
+def _finite(predictions: list[float]) -> dict[str, Any]:
+    """JSON has no Infinity/NaN: like a real scoring server whose model fails to evaluate, the
+    fake answers 400 BAD_REQUEST rather than raising (which check_errors() would report)."""
+    if not all(math.isfinite(p) for p in predictions):
+        raise bad_request(
+            "Encountered an unexpected error while evaluating the model: a prediction is not "
+            "a finite number (the inputs are too large)."
+        )
+    return {"predictions": predictions}
+
+
 def _predict(endpoint: EndpointDef, body: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        return _finite(_predictions(endpoint, body))
+    except OverflowError:  # an integer input too large for a double
+        return _finite([math.inf])
+
+
+def _predictions(endpoint: EndpointDef, body: Mapping[str, Any]) -> list[float]:
     if "messages" in body or "input" in body:
         raise bad_request(
             f"Endpoint '{endpoint.name}' serves a custom model: send one of {list(INPUT_FIELDS)}."
@@ -30,13 +49,11 @@ def _predict(endpoint: EndpointDef, body: Mapping[str, Any]) -> dict[str, Any]:
     field, value = select_input(body)
     rows = to_rows(field, value)
     if endpoint.input_schema is None:
-        return {"predictions": [untyped_score(row) for row in rows]}
+        return [untyped_score(row) for row in rows]
     named = enforce_schema(rows, endpoint.input_schema)
     if endpoint.kind is ModelKind.PAIR_SUM:
-        return {"predictions": [pair_sum(r["x"], r["y"]) for r in named]}
-    return {
-        "predictions": [fraud_score(r["amount"], r["merchant_score"], r["hour"]) for r in named]
-    }
+        return [pair_sum(r["x"], r["y"]) for r in named]
+    return [fraud_score(r["amount"], r["merchant_score"], r["hour"]) for r in named]
 
 
 def _last_user_message(messages: Any) -> tuple[str, int]:

@@ -148,7 +148,9 @@ class SqlEngine:
         """Execute ``statement``; raises :class:`~tests.fakes.sql_errors.SqlError` on failure."""
         values = {name: p.value for name, p in params.items()}
         resolver = self._resolver(who, catalog or DEFAULT_CATALOG, schema or DEFAULT_SCHEMA)
-        translation = translate(statement, resolver, values)
+        translation = translate(
+            statement, resolver, values, {name: p.type for name, p in params.items()}
+        )
         bindings = {name: bind_value(params[name]) for name in translation.placeholders}
         raw_rows = self._db.fetch(translation.sql, bindings)
         columns = tuple(

@@ -3,7 +3,8 @@
 Tables (``catalog.schema.table`` or ``IDENTIFIER(:param)``) are resolved by a callback that
 checks access and returns the internal SQLite table; ``:named`` markers stay SQLite named
 parameters. Result column names and types come from sqlglot's type annotation over the
-Unity Catalog column types.
+Unity Catalog column types, the declared types of the parameters, and literals typed as
+Databricks types them (``12.50`` is ``DECIMAL(4,2)``, ``2147483648`` a ``BIGINT``).
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ _SIMPLE_TYPES: dict[exp.DType, tuple[str, str]] = {
     _T.TIMESTAMPTZ: ("TIMESTAMP", "timestamp"),
     _T.TIMESTAMPLTZ: ("TIMESTAMP", "timestamp"),
     _T.DATETIME: ("TIMESTAMP", "timestamp"),
+    _T.TIMESTAMPNTZ: ("TIMESTAMP_NTZ", "timestamp_ntz"),
     _T.TEXT: ("STRING", "string"),
     _T.VARCHAR: ("STRING", "string"),
     _T.CHAR: ("STRING", "string"),
@@ -171,6 +173,67 @@ def _result_type(data_type: exp.DataType | None) -> ColumnType | None:
     return ColumnType(*simple) if simple else None
 
 
+_TIMESTAMPS = frozenset({_T.TIMESTAMP, _T.TIMESTAMPTZ, _T.TIMESTAMPLTZ, _T.DATETIME})
+# How the fake stores timestamps (see reference.render.format_timestamp): ISO text in UTC, ms.
+_SQLITE_TIMESTAMP = "%Y-%m-%dT%H:%M:%fZ"
+_INT_RANGE = range(-(2**31), 2**31)
+_LONG_RANGE = range(-(2**63), 2**63)
+# Parameter type names the Databricks dialect of sqlglot does not know by that name.
+_PARAM_TYPE_ALIASES = {"LONG": "BIGINT", "SHORT": "SMALLINT", "BYTE": "TINYINT", "VOID": "NULL"}
+
+
+def _literal_type(literal: exp.Literal) -> exp.DataType | None:
+    """The type Databricks gives a numeric literal, where sqlglot's differs."""
+    text = literal.this
+    if literal.is_string or not isinstance(text, str) or "e" in text.lower():
+        return None  # strings, and 1e3 (a DOUBLE), are typed right already
+    if "." in text:  # an exact literal: DECIMAL(digits, digits after the point)
+        whole, fraction = text.split(".", 1)
+        scale = len(fraction)
+        precision = max(len(whole.lstrip("-+").lstrip("0")) + scale, scale, 1)
+        return exp.DataType.build(f"DECIMAL({precision},{scale})")
+    value = int(text)
+    if value in _INT_RANGE:
+        return None
+    if value in _LONG_RANGE:
+        return exp.DataType.build("BIGINT")
+    return exp.DataType.build(f"DECIMAL({len(text.lstrip('-+'))},0)")
+
+
+def _param_type(declared: str | None) -> exp.DataType | None:
+    if not declared or not declared.strip():
+        return exp.DataType.build("STRING", dialect=DIALECT)  # untyped parameters are strings
+    base, _, rest = declared.strip().partition("(")
+    name = _PARAM_TYPE_ALIASES.get(base.strip().upper(), base.strip())
+    try:
+        return exp.DataType.build(name + (f"({rest}" if rest else ""), dialect=DIALECT)
+    except (ParseError, ValueError):
+        return None
+
+
+def _typing_view(query: exp.Expr, param_types: Mapping[str, str | None]) -> exp.Expr:
+    """A copy of ``query`` whose parameters and numeric literals are wrapped in CASTs to their
+    Databricks types, so that annotation types every expression over them as a workspace does.
+    Only the result schema is read from it; SQLite runs the unwrapped statement."""
+    view = query.copy()
+    for node in list(view.find_all(exp.Placeholder, exp.Literal)):
+        if isinstance(node, exp.Placeholder):
+            target = _param_type(param_types.get(node.name)) if node.name in param_types else None
+        else:
+            target = _literal_type(node)
+        if target is not None:
+            node.replace(exp.Cast(this=node.copy(), to=target))
+    return view
+
+
+def _sqlite_timestamps(node: exp.Expr) -> exp.Expr:
+    """CAST(x AS TIMESTAMP) as the fake's stored timestamp text (SQLite would read '2024-...'
+    as the number 2024); comparisons with seeded timestamps then work on equal footing."""
+    if isinstance(node, exp.Cast) and node.to.this in _TIMESTAMPS:
+        return exp.func("STRFTIME", exp.Literal.string(_SQLITE_TIMESTAMP), node.this)
+    return node
+
+
 def _display_name(select: exp.Expr) -> str:
     name = select.alias_or_name
     if not re.fullmatch(r"_col_\d+", name):
@@ -185,9 +248,14 @@ def _display_name(select: exp.Expr) -> str:
 
 
 def translate(
-    statement: str, resolve: TableResolver, params: Mapping[str, str | None]
+    statement: str,
+    resolve: TableResolver,
+    params: Mapping[str, str | None],
+    param_types: Mapping[str, str | None] | None = None,
 ) -> Translation:
-    """Translate one read-only statement; raises :class:`SqlError` like Databricks would."""
+    """Translate one read-only statement; raises :class:`SqlError` like Databricks would.
+
+    ``param_types`` are the declared types of the parameters (absent or empty: STRING)."""
     parsed = _parse(statement)
     schema = _replace_tables(parsed, resolve, params)
     try:
@@ -200,10 +268,16 @@ def translate(
             f"A column, variable, or function parameter with name `{name}` cannot be resolved.",
             "42703",
         ) from None
+    typed = annotate_types(
+        _typing_view(qualified, param_types or {}), schema=schema, dialect=DIALECT
+    )
     root = annotate_types(qualified, schema=schema, dialect=DIALECT)
-    if not isinstance(root, exp.Query):  # pragma: no cover - qualify keeps the node type
+    if not isinstance(root, exp.Query) or not isinstance(typed, exp.Query):  # pragma: no cover
         raise FakeLimitation(f"Unexpected statement shape: {type(root).__name__}")
-    columns = tuple((_display_name(s), _result_type(s.type)) for s in root.selects)
+    columns = tuple(
+        (_display_name(s), _result_type(t.type))
+        for s, t in zip(root.selects, typed.selects, strict=True)
+    )
     placeholders = frozenset(p.name for p in root.find_all(exp.Placeholder))
     if "" in placeholders:
         raise SqlError(
@@ -214,4 +288,6 @@ def translate(
     for name in placeholders:
         if name not in params:
             raise unbound_parameter(name)
-    return Translation(root.sql(dialect="sqlite"), columns, placeholders)
+    return Translation(
+        root.transform(_sqlite_timestamps).sql(dialect="sqlite"), columns, placeholders
+    )

@@ -1,0 +1,100 @@
+"""The OpenAPI document says what the server does: 400 with the envelope (never 422), and the
+rules the services enforce as JSON Schema keywords, agreeing with the services on samples."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from server.services.lakebase_service import key_problem
+from server.services.model_inputs import input_problem
+
+pytestmark = pytest.mark.fake_only
+
+ENVELOPE_REF = "#/components/schemas/ErrorEnvelope"
+
+KEYS = ["theme", "a.b:c-d_e", "ключ", "鍵", "x" * 128, "x" * 129, "", "a b", "a/b", "é\u0301", "٣"]
+
+INPUTS: list[Any] = [
+    {"dataframe_split": {"columns": ["a"], "data": [[1]]}},
+    {"dataframe_split": {"data": [[1, 2]]}, "params": {"k": 1}},
+    {"dataframe_split": {"columns": ["a"], "data": [1]}},
+    {"dataframe_split": {"data": [], "other": 1}},
+    {"dataframe_records": [{"a": 1}]},
+    {"dataframe_records": []},
+    {"dataframe_records": [1]},
+    {"instances": [[1.0, 2.0]], "client_request_id": "r1"},
+    {"instances": []},
+    {"inputs": {"a": [1, 2]}},
+    {"inputs": None},
+    {"instances": [1], "inputs": [1]},
+    {"instances": [1], "params": 3},
+    {"instances": [1], "surprise": True},
+    {"messages": [{"role": "user", "content": "hi"}], "max_tokens": 5, "temperature": 0.2},
+    {"messages": [{"role": "assistant", "tool_calls": []}]},
+    {"messages": [{"role": "user"}]},
+    {"messages": []},
+    {"messages": [{"role": "user", "content": "hi"}], "max_tokens": 0},
+    {"messages": [{"role": "user", "content": "hi"}], "max_tokens": True},
+    {"messages": [{"role": "user", "content": "hi"}], "stream": True},
+    {"messages": [{"role": "user", "content": "hi"}], "temperature": -1},
+    {"prompt": "Once", "stop": ["."]},
+    {"prompt": []},
+    {"input": ["a", "b"], "dimensions": 8},
+    {"input": 3},
+    {"input": "x", "params": {}},
+    {},
+    [],
+    "text",
+]
+
+
+@pytest.fixture
+def spec(client) -> dict[str, Any]:
+    return dict(client.app.openapi())
+
+
+def operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (method, path, operation)
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+    ]
+
+
+def test_no_operation_lists_422_and_every_validated_one_lists_400(spec: dict[str, Any]) -> None:
+    for method, path, operation in operations(spec):
+        responses = operation["responses"]
+        assert "422" not in responses, (method, path)
+        if operation.get("parameters") or operation.get("requestBody"):
+            schema = responses["400"]["content"]["application/json"]["schema"]
+            assert schema == {"$ref": ENVELOPE_REF}, (method, path)
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+
+
+def test_authenticated_operations_list_the_upstream_failures(spec: dict[str, Any]) -> None:
+    for method, path, operation in operations(spec):
+        if path.startswith("/api/"):
+            assert {"502", "503"} <= set(operation["responses"]), (method, path)
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_the_key_schema_agrees_with_the_service(spec: dict[str, Any], key: str) -> None:
+    body = spec["components"]["schemas"]["PreferenceIn"]["properties"]["key"]
+    (path_param,) = spec["paths"]["/api/lakebase/preferences/{key}"]["get"]["parameters"]
+    for schema in (body, path_param["schema"]):
+        valid = Draft202012Validator(schema).is_valid(key)
+        assert valid == (key_problem(key) is None), (key, schema)
+    assert re.compile(body["pattern"])
+
+
+@pytest.mark.parametrize("inputs", INPUTS, ids=[str(i) for i in range(len(INPUTS))])
+def test_the_inputs_schema_agrees_with_the_service(spec: dict[str, Any], inputs: Any) -> None:
+    schema = spec["components"]["schemas"]["InvokeRequest"]["properties"]["inputs"]
+
+    valid = Draft202012Validator(schema).is_valid(inputs)
+
+    assert valid == (input_problem(inputs) is None), input_problem(inputs)
