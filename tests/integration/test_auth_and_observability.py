@@ -13,7 +13,7 @@ from server.app import create_app
 from tests.fakes.reference.identities import ALICE
 from tests.harness import auth
 from tests.harness.settings import isolated_settings
-from tests.integration.helpers import assert_error
+from tests.integration.expectations import assert_error
 
 # Acts as the fake workspace's seeded users; test_live_smoke.py covers live mode.
 pytestmark = pytest.mark.fake_only

@@ -27,13 +27,11 @@ from tests.fakes.reference import (
 )
 from tests.fakes.routes import Route
 from tests.harness import auth
-from tests.integration.helpers import api_order
+from tests.integration.api import LOGS, PREFS, UC
+from tests.integration.expectations import api_order
 
 pytestmark = pytest.mark.fake_only
 
-UC = "/api/unity-catalog"
-LOGS = "/api/model-serving/logs"
-PREFS = "/api/lakebase/preferences"
 BASE_TIME = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 EDGES = [
     pytest.param(0, 1, id="first-item"),

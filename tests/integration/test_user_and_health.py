@@ -11,8 +11,9 @@ from tests.fakes.reference.identities import ALICE, APP_SP, WORKSPACE_ID
 from tests.fakes.routes import Route
 from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
+from tests.harness.backends import UNREACHABLE_POSTGRES
 from tests.harness.clock import FakeClock
-from tests.integration.helpers import assert_error
+from tests.integration.expectations import assert_error
 
 pytestmark = pytest.mark.fake_only
 
@@ -39,9 +40,7 @@ async def test_ready_without_a_database_names_it(client_factory) -> None:
 
 
 async def test_ready_with_an_unreachable_database_names_it(client_factory) -> None:
-    client = await client_factory(
-        database=False, database_url="postgresql://postgres@127.0.0.1:9/nowhere"
-    )
+    client = await client_factory(database=False, database_url=UNREACHABLE_POSTGRES)
 
     response = await client.get("/ready")
 
