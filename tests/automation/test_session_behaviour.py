@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from .conftest import Sandbox
+from .sandbox import Sandbox
 from .test_sessions import load_noxfile
 
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"

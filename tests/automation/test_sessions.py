@@ -16,7 +16,7 @@ import pytest
 
 from tools.matrix import OPTIONAL_PYTHONS
 
-from .conftest import ROOT
+from .sandbox import ROOT
 
 yaml = pytest.importorskip("yaml", reason="needs PyYAML: run `nox -s automation`")
 
