@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
+import logging
 
 import httpx
 import pytest
 
-from tests.fakes.reference.identities import ALICE, APP_SP, WORKSPACE_ID
+from tests.fakes.reference.identities import ALICE, APP_SP, BOB, WORKSPACE_ID
 from tests.fakes.routes import Route
 from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
@@ -99,22 +99,30 @@ async def test_configured_workspace_id_wins(client_factory) -> None:
     assert response.json()["workspace_id"] == "42"
 
 
-async def test_identity_is_cached_briefly_and_not_by_raw_token(client, fake: FakeWorkspace) -> None:
-    for _ in range(3):
-        await client.get("/api/lakebase/preferences", headers=auth(ALICE.token))
+async def test_identity_is_looked_up_once_per_token_while_cached(
+    client, fake: FakeWorkspace, caplog: pytest.LogCaptureFixture
+) -> None:
+    prefs = "/api/lakebase/preferences"
+    with caplog.at_level(logging.DEBUG):
+        alices = [await client.get(prefs, headers=auth(ALICE.token)) for _ in range(3)]
+        bobs = await client.get(prefs, headers=auth(BOB.token))
 
-    assert len(fake.requests_for(Route.SCIM_ME)) == 1
-    cache_keys = list(client.app.state.user_service._cache.keys())
-    assert cache_keys == [hashlib.sha256(ALICE.token.encode()).hexdigest()]
+    assert [r.status_code for r in [*alices, bobs]] == [200] * 4
+    # One SCIM lookup per token: the cache serves alice's later requests, never bob's.
+    assert [r.bearer_token for r in fake.requests_for(Route.SCIM_ME)] == [ALICE.token, BOB.token]
+    # And the token itself never reaches a log line.
+    assert not [r for r in caplog.records if ALICE.token in r.getMessage()]
 
 
 async def test_identity_cache_can_be_turned_off(client_factory, fake: FakeWorkspace) -> None:
     client = await client_factory(identity_cache_ttl_seconds=0)
 
-    for _ in range(3):
-        await client.get("/api/lakebase/preferences", headers=auth(ALICE.token))
+    responses = [
+        await client.get("/api/lakebase/preferences", headers=auth(ALICE.token)) for _ in range(3)
+    ]
 
-    assert len(fake.requests_for(Route.SCIM_ME)) == 3
+    assert [r.status_code for r in responses] == [200] * 3
+    assert [r.bearer_token for r in fake.requests_for(Route.SCIM_ME)] == [ALICE.token] * 3
 
 
 async def test_revoked_token_is_refused_at_once_without_the_identity_cache(
