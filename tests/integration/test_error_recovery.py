@@ -17,6 +17,7 @@ from tests.fakes.routes import Route
 from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
 from tests.harness.backends import UNREACHABLE_POSTGRES, BackendChoice
+from tests.harness.clock import FakeClock
 from tests.harness.pg_faults import (
     set_allow_connections,
     table_locked,
@@ -24,6 +25,7 @@ from tests.harness.pg_faults import (
 )
 from tests.integration.api import FRAUD_ROWS, PREFS, fraud_inputs, invoke
 from tests.integration.expectations import assert_error
+from tests.integration.rows import log_rows
 
 # Acts as the fake workspace's seeded users; test_live_smoke.py covers live mode.
 pytestmark = pytest.mark.fake_only
@@ -101,11 +103,18 @@ async def test_corrupted_preference_is_flagged_not_fatal(
     [
         pytest.param(503, 1, 3, id="503-once"),
         pytest.param(429, 2, 3, id="429-twice"),
+        pytest.param(503, 2, 3, id="503-twice"),
         pytest.param(503, 4, 5, id="503-four-times-of-five-attempts"),
     ],
 )
 async def test_busy_model_answers_after_retries_and_is_logged_once(
-    client_factory, fake: FakeWorkspace, status: int, failures: int, attempts: int
+    client_factory,
+    database: Database,
+    fake: FakeWorkspace,
+    clock: FakeClock,
+    status: int,
+    failures: int,
+    attempts: int,
 ) -> None:
     client = await client_factory(model_retry_attempts=attempts)
     fake.faults.fail_next(
@@ -123,10 +132,12 @@ async def test_busy_model_answers_after_retries_and_is_logged_once(
     calls = fake.requests_for(Route.INVOCATIONS, FRAUD_DETECTOR.name)
     assert [c.status for c in calls] == [status] * failures + [200]
     assert {(c.bearer_token, c.body) for c in calls} == {(ALICE.token, calls[0].body)}
+    assert clock.sleeps == [1] * failures  # what Retry-After asked, before each new attempt
     logs = (await client.get("/api/model-serving/logs", headers=auth(ALICE.token))).json()
     assert [(i["request_id"], i["status"]) for i in logs["items"]] == [
         (response.json()["request_id"], "SUCCESS")
     ]
+    assert [r.status for r in await log_rows(database)] == ["SUCCESS"]
 
 
 async def test_grant_revoked_mid_session_is_refused_on_the_next_request(

@@ -402,29 +402,7 @@ async def test_slow_model_times_out_once_and_is_logged(
     assert row.status == "TIMEOUT"
 
 
-@pytest.mark.parametrize("status", [429, 503])
-async def test_busy_model_is_retried_until_it_answers(
-    client: httpx.AsyncClient,
-    database: Database,
-    fake: FakeWorkspace,
-    clock: FakeClock,
-    status: int,
-) -> None:
-    fake.faults.fail_next(
-        Route.INVOCATIONS,
-        times=2,
-        status=status,
-        error_code="REQUEST_LIMIT_EXCEEDED",
-        retry_after=1,
-    )
-
-    response = await invoke(client, fraud_inputs())
-
-    assert response.status_code == 200, response.text
-    assert response.json()["predictions"] == [fraud_score(*row) for row in FRAUD_ROWS]
-    assert len(invocations(fake)) == 3
-    assert clock.sleeps == [1, 1]  # what Retry-After asked, before each new attempt
-    assert [r.status for r in await log_rows(database)] == ["SUCCESS"]
+# Retries that end in an answer, with the Retry-After waits: test_error_recovery.py.
 
 
 async def test_busy_model_without_retry_after_backs_off(
