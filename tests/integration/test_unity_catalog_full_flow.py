@@ -412,34 +412,7 @@ async def test_list_endpoints_validate_paging(client, fake, path) -> None:
     assert sorted(d["field"] for d in error["details"]) == ["limit", "offset"]
 
 
-UC_ROUTES = [
-    ("GET", "/catalogs", None),
-    ("GET", "/schemas?catalog=main", None),
-    ("GET", "/table-names?catalog=main&schema=sales", None),
-    ("GET", "/tables", None),
-    ("GET", "/query?table=orders", None),
-    ("POST", "/query", {"catalog": "main", "schema": "sales", "table": "orders"}),
-]
-
-
-def test_uc_routes_lists_every_unity_catalog_route(client) -> None:
-    documented = {
-        (method.upper(), path.removeprefix(UC))
-        for path, operations in client.app.openapi()["paths"].items()
-        if path.startswith(UC)
-        for method in operations
-    }
-    assert documented == {(method, path.split("?")[0]) for method, path, _ in UC_ROUTES}
-
-
-@pytest.mark.parametrize(("method", "path", "body"), UC_ROUTES)
-async def test_without_a_token_every_route_is_401_before_any_upstream_call(
-    client, fake, method, path, body
-) -> None:
-    response = await client.request(method, f"{UC}{path}", json=body)
-
-    assert_error(response, 401, "AUTH_MISSING")
-    assert fake.requests.snapshot() == []
+# Without a token every route is 401 before any upstream call: test_auth_and_observability.py.
 
 
 # --- statement lifecycle -----------------------------------------------------------------------
