@@ -24,7 +24,7 @@ from tests.fakes.reference import (
 from tests.fakes.routes import Auth, Route
 from tests.harness import auth
 from tests.integration.api import (
-    MS,
+    LOGS,
     PREFS,
     UC,
     fraud_inputs,
@@ -56,7 +56,7 @@ async def test_browse_query_score_and_find_the_call_in_the_log(client, fake) -> 
     page = await get_ok(client, url)
 
     answer = ok(await invoke(client, fraud_inputs(order_features(page["rows"]))))
-    logs = await get_ok(client, f"{MS}/logs")
+    logs = await get_ok(client, LOGS)
 
     assert "main" in [c["name"] for c in catalogs["items"]]
     assert "sales" in [s["name"] for s in schemas["items"]]
@@ -132,7 +132,7 @@ async def user_flow(client: httpx.AsyncClient, user: Any, k: int) -> dict[str, A
     )
     inputs = fraud_inputs(order_features(page["rows"]))
     answer = ok(await invoke(client, inputs, token=token, headers={"X-Request-Id": f"{tag}-i"}))
-    logs = await get_ok(client, f"{MS}/logs", token, **{"X-Request-Id": f"{tag}-logs"})
+    logs = await get_ok(client, LOGS, token, **{"X-Request-Id": f"{tag}-logs"})
     prefs = await get_ok(client, PREFS, token, **{"X-Request-Id": f"{tag}-prefs"})
     return {"tables": tables, "page": page, "answer": answer, "logs": logs, "prefs": prefs}
 
@@ -205,7 +205,7 @@ async def test_log_holds_exactly_the_history_of_25_invocations_newest_first(clie
     inputs = [fraud_inputs(order_features([api_order(i)])) for i in range(1, 26)]
     answers = [ok(await invoke(client, body)) for body in inputs]
 
-    logs = await get_ok(client, f"{MS}/logs?limit=100")
+    logs = await get_ok(client, f"{LOGS}?limit=100")
 
     assert logs["total"] == 25
     assert [i["request_id"] for i in logs["items"]] == [a["request_id"] for a in answers][::-1]

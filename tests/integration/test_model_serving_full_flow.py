@@ -35,6 +35,7 @@ from tests.harness.waiting import until
 from tests.integration.api import (
     FRAUD_COLUMNS,
     FRAUD_ROWS,
+    LOGS,
     MS,
     endpoint_url,
     fraud_inputs,
@@ -494,8 +495,8 @@ async def test_logs_page_through_my_invocations_only(client: httpx.AsyncClient) 
     ids = [(await invoke(client, fraud_inputs())).json()["request_id"] for _ in range(3)]
     await invoke(client, fraud_inputs(), token=BOB.token)
 
-    first = await client.get(f"{MS}/logs?limit=2", headers=auth(ALICE.token))
-    rest = await client.get(f"{MS}/logs?limit=2&offset=2", headers=auth(ALICE.token))
+    first = await client.get(f"{LOGS}?limit=2", headers=auth(ALICE.token))
+    rest = await client.get(f"{LOGS}?limit=2&offset=2", headers=auth(ALICE.token))
 
     assert first.json()["total"] == 3
     assert [i["request_id"] for i in first.json()["items"]] == ids[::-1][:2]
@@ -510,7 +511,7 @@ async def test_logs_can_be_filtered_by_endpoint(client: httpx.AsyncClient) -> No
     )
 
     response = await client.get(
-        f"{MS}/logs", params={"endpoint_name": CHAT_ASSISTANT.name}, headers=auth(ALICE.token)
+        LOGS, params={"endpoint_name": CHAT_ASSISTANT.name}, headers=auth(ALICE.token)
     )
 
     assert [i["request_id"] for i in response.json()["items"]] == [chat.json()["request_id"]]
@@ -519,7 +520,7 @@ async def test_logs_can_be_filtered_by_endpoint(client: httpx.AsyncClient) -> No
 async def test_without_database_logs_are_503_but_invoke_works(client_factory: Any) -> None:
     client = await client_factory(database=False)
 
-    logs = await client.get(f"{MS}/logs", headers=auth(ALICE.token))
+    logs = await client.get(LOGS, headers=auth(ALICE.token))
     response = await invoke(client, fraud_inputs())
 
     assert_error(logs, 503, "LAKEBASE_NOT_CONFIGURED")
