@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).parent))  # nox does not put tools/ on the
 from tools import bench as benchmarks
 from tools import coverage_gate, locks
 from tools import flakes as flake_hunter
-from tools.environment import is_truthy, missing_live_variables
+from tools.environment import is_truthy, lakebase_mode
 from tools.matrix import BACKENDS, LOCAL_BACKENDS, PYTHONS, WHERE, optional_python_missing
 from tools.suite import (
     COMPILE_AT_INSTALL,
@@ -97,22 +97,12 @@ def integration_backend(db: str) -> None:
 
 
 def lakebase_env(session: nox.Session) -> dict[str, str]:
-    """Live (TEST_MODE=live) when every workspace variable is set, an error when they are
-    required but missing, otherwise offline on the fake workspace and the local stand-in."""
-    missing = missing_live_variables(lakebase=True)
-    if not missing:
-        session.log("LIVE: a real workspace and Lakebase instance (TEST_MODE=live)")
-        return {"TEST_MODE": "live"}
-    if is_truthy(os.environ.get("LAKEBASE_REQUIRED")):
-        session.error(
-            f"integration-lakebase needs a live workspace; missing: {', '.join(missing)} "
-            "(LAKEBASE_REQUIRED is set)"
-        )
-    session.log(
-        "OFFLINE: the fake workspace and a local Lakebase stand-in (SSL, minted tokens only); "
-        f"a live run needs: {', '.join(missing)}"
-    )
-    return {}
+    """Live, offline or an error, as tools.environment.lakebase_mode decides; says which."""
+    mode, message = lakebase_mode()
+    if mode == "error":
+        session.error(message)
+    session.log(message)
+    return {"TEST_MODE": "live"} if mode == "live" else {}
 
 
 for _db in BACKENDS:

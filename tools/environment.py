@@ -45,3 +45,23 @@ def missing_live_variables(*, lakebase: bool, env: Mapping[str, str] = os.enviro
     """The live-mode variables that are unset or empty (Lakebase adds its own)."""
     required = LIVE_VARIABLES + (LAKEBASE_VARIABLES if lakebase else ())
     return [name for name in required if not env.get(name, "").strip()]
+
+
+def lakebase_mode(env: Mapping[str, str] = os.environ) -> tuple[str, str]:
+    """How the Lakebase cells run: ("live" | "offline" | "error", the line that says so).
+
+    Live with every workspace variable set; an error when LAKEBASE_REQUIRED is set and one is
+    missing; otherwise offline, on the fake workspace and the local Lakebase stand-in.
+    """
+    missing = missing_live_variables(lakebase=True, env=env)
+    if not missing:
+        return "live", "LIVE: a real workspace and Lakebase instance (TEST_MODE=live)"
+    if is_truthy(env.get("LAKEBASE_REQUIRED")):
+        return "error", (
+            f"integration-lakebase needs a live workspace; missing: {', '.join(missing)} "
+            "(LAKEBASE_REQUIRED is set)"
+        )
+    return "offline", (
+        "OFFLINE: the fake workspace and a local Lakebase stand-in (SSL, minted tokens only); "
+        f"a live run needs: {', '.join(missing)}"
+    )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import coverage
 
-from .conftest import Sandbox
+from .sandbox import Sandbox
 
 # Every line runs when only `member=True` is exercised; the `if` never takes its false arc.
 PRICING = """\

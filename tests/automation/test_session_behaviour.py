@@ -7,7 +7,9 @@ import sys
 
 import pytest
 
-from .conftest import Sandbox
+from tools.environment import LAKEBASE_VARIABLES, LIVE_VARIABLES, lakebase_mode
+
+from .sandbox import Sandbox
 from .test_sessions import load_noxfile
 
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
@@ -23,7 +25,7 @@ def test_lakebase_cell_without_a_workspace_runs_offline_naming_what_live_needs(
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DATABRICKS_HOST", "https://x")
 
-    mode, message = load_noxfile()._lakebase_mode()
+    mode, message = lakebase_mode()
 
     assert mode == "offline"
     assert message.startswith("OFFLINE")
@@ -35,11 +37,10 @@ def test_lakebase_cell_without_a_workspace_runs_offline_naming_what_live_needs(
 def test_lakebase_cell_with_every_workspace_variable_runs_live(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    noxfile = load_noxfile()
-    for name in (*noxfile.LAKEBASE_ENV, "DATABRICKS_TOKEN"):
+    for name in (*LIVE_VARIABLES, *LAKEBASE_VARIABLES):
         monkeypatch.setenv(name, "x")
 
-    assert noxfile._lakebase_mode()[0] == "live"
+    assert lakebase_mode()[0] == "live"
 
 
 @needs_matrix_python

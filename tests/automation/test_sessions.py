@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import json
 import re
 import shlex
 import tomllib
@@ -16,7 +17,7 @@ import pytest
 
 from tools.matrix import OPTIONAL_PYTHONS
 
-from .conftest import ROOT
+from .sandbox import ROOT
 
 yaml = pytest.importorskip("yaml", reason="needs PyYAML: run `nox -s automation`")
 
@@ -53,8 +54,23 @@ def nox_invocations(text: str) -> list[tuple[list[str], list[str]]]:
     return found
 
 
-def matrix_cells(job: dict[str, Any]) -> list[dict[str, str]]:
+FROM_JSON_INPUT = re.compile(r"^\$\{\{\s*fromJSON\(inputs\.([\w-]+)\)\s*\}\}$")
+
+
+def call_inputs(workflow: dict[str, Any], given: dict[str, Any]) -> dict[str, str]:
+    """A reusable workflow's inputs: what the caller gave (`with:`), else their defaults."""
+    on = workflow.get("on", workflow.get(True, {}))  # YAML 1.1 reads a bare `on` as True
+    declared = (on.get("workflow_call") or {}).get("inputs") or {} if isinstance(on, dict) else {}
+    values = {name: str(spec.get("default", "")) for name, spec in declared.items()}
+    return {**values, **{name: str(value) for name, value in given.items()}}
+
+
+def matrix_cells(job: dict[str, Any], inputs: dict[str, str] | None = None) -> list[dict[str, str]]:
     matrix = dict(job.get("strategy", {}).get("matrix", {}))
+    for axis, values in matrix.items():  # `db: ${{ fromJSON(inputs.databases) }}`
+        found = FROM_JSON_INPUT.match(values) if isinstance(values, str) else None
+        if found:
+            matrix[axis] = json.loads((inputs or {})[found[1]])
     include = matrix.pop("include", [])
     matrix.pop("exclude", None)
     keys = list(matrix)
@@ -69,18 +85,21 @@ def expand(text: str, cell: dict[str, str], env: dict[str, str]) -> str:
 
 
 def workflow_nox_commands(
-    path: Path, *, follow_calls: bool = True
+    path: Path, *, follow_calls: bool = True, given: dict[str, Any] | None = None
 ) -> list[tuple[list[str], list[str]]]:
     """nox commands of every `run:` step, with matrix values and env variables expanded,
-    and (`follow_calls`) those of the repository's reusable workflows its jobs call."""
+    and (`follow_calls`) those of the repository's reusable workflows its jobs call, with the
+    inputs the call gives them."""
     workflow = yaml.safe_load(path.read_text())
+    inputs = call_inputs(workflow, given or {})
     commands = []
     for job in workflow["jobs"].values():
         if "uses" in job:
             if follow_calls and job["uses"].startswith("./"):
-                commands.extend(workflow_nox_commands(ROOT / job["uses"]))
+                called = ROOT / job["uses"]
+                commands.extend(workflow_nox_commands(called, given=job.get("with", {})))
             continue
-        for cell in matrix_cells(job):
+        for cell in matrix_cells(job, inputs):
             for step in job.get("steps", []):
                 if "run" not in step:
                     continue

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ssl
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -13,17 +13,16 @@ from server.clock import SdkClock
 from tests.fakes import FakeUser, FakeWorkspace
 from tests.fakes.reference import UserDef
 from tests.harness.clock import FakeClock
-
-SdkFactory = Callable[..., WorkspaceClient]
+from tests.harness.http import SdkFactory
 
 
 @pytest.fixture
-def sdk(fake_workspace: FakeWorkspace) -> SdkFactory:
+def sdk(fake: FakeWorkspace) -> SdkFactory:
     """``sdk(user)``: a real ``WorkspaceClient`` with a PAT; ``retry_timeout_seconds`` kwarg.
     Its retries wait on a test clock: a retry budget is counted in attempts, not real seconds."""
 
     def make(user: UserDef | FakeUser | str, retry_timeout_seconds: int = 5) -> WorkspaceClient:
-        return fake_workspace.workspace_client(
+        return fake.workspace_client(
             user, retry_timeout_seconds=retry_timeout_seconds, clock=SdkClock(FakeClock())
         )
 
@@ -37,12 +36,7 @@ def ssl_context() -> ssl.SSLContext:
 
 
 @pytest.fixture
-def http(fake_workspace: FakeWorkspace, ssl_context: ssl.SSLContext) -> Iterator[httpx.Client]:
+def http(fake: FakeWorkspace, ssl_context: ssl.SSLContext) -> Iterator[httpx.Client]:
     """A raw HTTP client on the fake (what the app's own httpx code paths look like)."""
-    with httpx.Client(base_url=fake_workspace.base_url, timeout=5, verify=ssl_context) as client:
+    with httpx.Client(base_url=fake.base_url, timeout=5, verify=ssl_context) as client:
         yield client
-
-
-def bearer(user: UserDef | FakeUser | str) -> dict[str, str]:
-    token = user if isinstance(user, str) else user.token
-    return {"Authorization": f"Bearer {token}"}

@@ -8,9 +8,9 @@ import pytest
 from databricks.sdk.errors import InvalidParameterValue, ResourceDoesNotExist, Unauthenticated
 from databricks.sdk.service.database import DatabaseInstanceState
 
-from tests.contract.conftest import SdkFactory
 from tests.fakes import FakeWorkspace, Route
 from tests.fakes.reference import ALICE, LAKEBASE
+from tests.harness.http import SdkFactory
 
 pytestmark = pytest.mark.fake_only
 
@@ -24,8 +24,8 @@ def test_instance_parses_with_its_state(sdk: SdkFactory) -> None:
     assert instance.pg_version
 
 
-def test_instance_state_is_controllable(sdk: SdkFactory, fake_workspace: FakeWorkspace) -> None:
-    fake_workspace.database.set_instance_state(LAKEBASE.name, "STOPPED")
+def test_instance_state_is_controllable(sdk: SdkFactory, fake: FakeWorkspace) -> None:
+    fake.database.set_instance_state(LAKEBASE.name, "STOPPED")
 
     instance = sdk(ALICE).database.get_database_instance(LAKEBASE.name)
 
@@ -38,8 +38,8 @@ def test_missing_instance_is_resource_does_not_exist(sdk: SdkFactory) -> None:
         sdk(ALICE).database.get_database_instance("nope")
 
 
-def test_credentials_are_minted_and_counted(sdk: SdkFactory, fake_workspace: FakeWorkspace) -> None:
-    fake_workspace.database.credential_lifetime_seconds = 120
+def test_credentials_are_minted_and_counted(sdk: SdkFactory, fake: FakeWorkspace) -> None:
+    fake.database.credential_lifetime_seconds = 120
     w = sdk(ALICE)
 
     first = w.database.generate_database_credential(instance_names=[LAKEBASE.name])
@@ -50,10 +50,10 @@ def test_credentials_are_minted_and_counted(sdk: SdkFactory, fake_workspace: Fak
     assert first.token != second.token
     expires = datetime.fromisoformat((first.expiration_time or "").replace("Z", "+00:00"))
     assert timedelta(seconds=100) < expires - datetime.now(UTC) <= timedelta(seconds=121)
-    assert fake_workspace.database.tokens_minted == 2
-    assert [c.user_name for c in fake_workspace.database.minted] == [ALICE.user_name] * 2
-    assert fake_workspace.database.is_valid(first.token, ALICE.user_name)
-    sent = fake_workspace.requests_for(Route.DATABASE_CREDENTIAL)[0].json
+    assert fake.database.tokens_minted == 2
+    assert [c.user_name for c in fake.database.minted] == [ALICE.user_name] * 2
+    assert fake.database.is_valid(first.token, ALICE.user_name)
+    sent = fake.requests_for(Route.DATABASE_CREDENTIAL)[0].json
     assert sent["instance_names"] == [LAKEBASE.name]
     assert sent["request_id"]
 

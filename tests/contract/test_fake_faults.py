@@ -10,33 +10,30 @@ import httpx
 import pytest
 from databricks.sdk.errors import TooManyRequests
 
-from tests.contract.conftest import SdkFactory, bearer
 from tests.fakes import FakeWorkspace, FakeWorkspaceError, Route
 from tests.fakes.handlers import HANDLERS
 from tests.fakes.recorder import peak_in_flight
 from tests.fakes.reference import ALICE, BOB, FRAUD_DETECTOR, UNICODE_MODEL
+from tests.harness.http import SdkFactory, bearer
+from tests.harness.waiting import until_blocking
 
 pytestmark = pytest.mark.fake_only
 
 ME = "/api/2.0/preview/scim/v2/Me"
 
 
-def test_fail_next_is_consumed_then_the_sdk_succeeds(
-    sdk: SdkFactory, fake_workspace: FakeWorkspace
-) -> None:
-    fake_workspace.faults.fail_next(Route.SCIM_ME, retry_after=0)
+def test_fail_next_is_consumed_then_the_sdk_succeeds(sdk: SdkFactory, fake: FakeWorkspace) -> None:
+    fake.faults.fail_next(Route.SCIM_ME, retry_after=0)
 
     me = sdk(ALICE).current_user.me()
 
     assert me.user_name == ALICE.user_name
-    assert [r.status for r in fake_workspace.requests_for(Route.SCIM_ME)] == [503, 200]
-    assert fake_workspace.faults.pending == []
+    assert [r.status for r in fake.requests_for(Route.SCIM_ME)] == [503, 200]
+    assert fake.faults.pending == []
 
 
-def test_rate_limit_until_the_retry_budget_is_spent(
-    sdk: SdkFactory, fake_workspace: FakeWorkspace
-) -> None:
-    fake_workspace.faults.fail_next(
+def test_rate_limit_until_the_retry_budget_is_spent(sdk: SdkFactory, fake: FakeWorkspace) -> None:
+    fake.faults.fail_next(
         Route.SERVING_LIST, times=50, status=429, error_code="REQUEST_LIMIT_EXCEEDED", retry_after=0
     )
 
@@ -47,10 +44,8 @@ def test_rate_limit_until_the_retry_budget_is_spent(
     assert caught.value.__cause__.error_code == "REQUEST_LIMIT_EXCEEDED"
 
 
-def test_failure_carries_retry_after_and_envelope(
-    http: httpx.Client, fake_workspace: FakeWorkspace
-) -> None:
-    fake_workspace.faults.fail_next(
+def test_failure_carries_retry_after_and_envelope(http: httpx.Client, fake: FakeWorkspace) -> None:
+    fake.faults.fail_next(
         Route.INVOCATIONS, status=429, error_code="REQUEST_LIMIT_EXCEEDED", retry_after=7
     )
 
@@ -65,8 +60,8 @@ def test_failure_carries_retry_after_and_envelope(
     assert body["details"][0]["@type"] == "type.googleapis.com/google.rpc.RequestInfo"
 
 
-def test_faults_can_target_one_endpoint(http: httpx.Client, fake_workspace: FakeWorkspace) -> None:
-    fake_workspace.faults.fail_next(Route.INVOCATIONS, status=500, target=UNICODE_MODEL.name)
+def test_faults_can_target_one_endpoint(http: httpx.Client, fake: FakeWorkspace) -> None:
+    fake.faults.fail_next(Route.INVOCATIONS, status=500, target=UNICODE_MODEL.name)
     body = {"dataframe_records": [{"x": 1.0, "y": 2.0}]}
 
     fraud = http.post(
@@ -80,10 +75,8 @@ def test_faults_can_target_one_endpoint(http: httpx.Client, fake_workspace: Fake
     assert unicode.status_code == 500
 
 
-def test_latency_delays_every_matching_request(
-    http: httpx.Client, fake_workspace: FakeWorkspace
-) -> None:
-    fake_workspace.faults.add_latency(Route.SCIM_ME, seconds=0.15)
+def test_latency_delays_every_matching_request(http: httpx.Client, fake: FakeWorkspace) -> None:
+    fake.faults.add_latency(Route.SCIM_ME, seconds=0.15)
 
     started = time.monotonic()
     for _ in range(2):
@@ -92,19 +85,15 @@ def test_latency_delays_every_matching_request(
     assert time.monotonic() - started >= 0.3
 
 
-def test_hang_outlasts_a_short_client_timeout(
-    http: httpx.Client, fake_workspace: FakeWorkspace
-) -> None:
-    fake_workspace.faults.hang(Route.SCIM_ME, seconds=2)
+def test_hang_outlasts_a_short_client_timeout(http: httpx.Client, fake: FakeWorkspace) -> None:
+    fake.faults.hang(Route.SCIM_ME, seconds=2)
 
     with pytest.raises(httpx.ReadTimeout):
         http.get(ME, headers=bearer(ALICE), timeout=0.2)
 
 
-def test_drop_connection_gives_no_response(
-    http: httpx.Client, fake_workspace: FakeWorkspace
-) -> None:
-    fake_workspace.faults.drop_connection(Route.SCIM_ME)
+def test_drop_connection_gives_no_response(http: httpx.Client, fake: FakeWorkspace) -> None:
+    fake.faults.drop_connection(Route.SCIM_ME)
 
     with pytest.raises(httpx.RemoteProtocolError):
         http.get(ME, headers=bearer(ALICE))
@@ -112,87 +101,82 @@ def test_drop_connection_gives_no_response(
     assert http.get(ME, headers=bearer(ALICE)).status_code == 200
 
 
-def test_sdk_retries_a_dropped_connection(sdk: SdkFactory, fake_workspace: FakeWorkspace) -> None:
-    fake_workspace.faults.drop_connection(Route.SERVING_GET)
+def test_sdk_retries_a_dropped_connection(sdk: SdkFactory, fake: FakeWorkspace) -> None:
+    fake.faults.drop_connection(Route.SERVING_GET)
 
     endpoint = sdk(ALICE).serving_endpoints.get(FRAUD_DETECTOR.name)
 
     assert endpoint.name == FRAUD_DETECTOR.name
-    assert [r.fault for r in fake_workspace.requests_for(Route.SERVING_GET)] == ["drop", None]
+    assert [r.fault for r in fake.requests_for(Route.SERVING_GET)] == ["drop", None]
 
 
-def test_requests_record_token_query_and_body(
-    sdk: SdkFactory, fake_workspace: FakeWorkspace
-) -> None:
+def test_requests_record_token_query_and_body(sdk: SdkFactory, fake: FakeWorkspace) -> None:
     list(sdk(BOB).schemas.list("main"))
 
-    (request,) = fake_workspace.requests_for(Route.SCHEMAS_LIST)
+    (request,) = fake.requests_for(Route.SCHEMAS_LIST)
     assert request.bearer_token == BOB.token
     assert request.principal == BOB.user_name
     assert request.query == {"catalog_name": "main", "max_results": "0"}
     assert "databricks-sdk-py" in request.headers["user-agent"]
-    assert len(fake_workspace.requests) >= 2  # the SDK's well-known probe came first
+    assert len(fake.requests) >= 2  # the SDK's well-known probe came first
 
 
 def test_in_flight_peak_tells_sequential_from_overlapping_requests(
-    http: httpx.Client, fake_workspace: FakeWorkspace
+    http: httpx.Client, fake: FakeWorkspace
 ) -> None:
     for _ in range(3):
         assert http.get(ME, headers=bearer(ALICE)).status_code == 200
-    sequential = fake_workspace.requests_for(Route.SCIM_ME)
+    sequential = fake.requests_for(Route.SCIM_ME)
     assert all(r.answered_at is not None and r.answered_at >= r.timestamp for r in sequential)
     assert peak_in_flight(sequential) == 1
 
-    fake_workspace.reset()
-    gate = fake_workspace.faults.hold(Route.SCIM_ME, times=1)
+    fake.reset()
+    gate = fake.faults.hold(Route.SCIM_ME, times=1)
     with ThreadPoolExecutor(max_workers=1) as pool:
         held = pool.submit(http.get, ME, headers=bearer(ALICE))
-        while gate.held == 0:
-            time.sleep(0.01)  # real time: the fake's own thread takes the request
+        until_blocking(lambda: gate.held == 1, what="the fake to hold the request")
         # Sent while the first one is held, answered at once: the two overlap.
         assert http.get(ME, headers=bearer(BOB)).status_code == 200
         gate.open()
         assert held.result().status_code == 200
-    assert peak_in_flight(fake_workspace.requests_for(Route.SCIM_ME)) == 2
+    assert peak_in_flight(fake.requests_for(Route.SCIM_ME)) == 2
 
 
 def test_a_held_request_waits_for_its_gate_and_a_reset_drops_it(
-    http: httpx.Client, fake_workspace: FakeWorkspace
+    http: httpx.Client, fake: FakeWorkspace
 ) -> None:
-    gate = fake_workspace.faults.hold(Route.SCIM_ME)
+    gate = fake.faults.hold(Route.SCIM_ME)
     with ThreadPoolExecutor(max_workers=2) as pool:
         first = pool.submit(http.get, ME, headers=bearer(ALICE))
         second = pool.submit(http.get, ME, headers=bearer(BOB))
-        while gate.held < 2:
-            time.sleep(0.01)  # real time: the fake's own thread takes the requests
+        until_blocking(lambda: gate.held == 2, what="the fake to hold both requests")
         assert not first.done()
         assert not second.done()
         gate.open()
         assert [first.result().status_code, second.result().status_code] == [200, 200]
     assert gate.held == 0
 
-    gate = fake_workspace.faults.hold(Route.SCIM_ME)
+    gate = fake.faults.hold(Route.SCIM_ME)
     with ThreadPoolExecutor(max_workers=1) as pool:
         dropped = pool.submit(http.get, ME, headers=bearer(ALICE))
-        while gate.held == 0:
-            time.sleep(0.01)  # real time: the fake's own thread takes the request
-        fake_workspace.reset()
+        until_blocking(lambda: gate.held == 1, what="the fake to hold the request")
+        fake.reset()
         with pytest.raises(httpx.RemoteProtocolError):
             dropped.result()
 
 
-def test_unmatched_route_is_loud(http: httpx.Client, fake_workspace: FakeWorkspace) -> None:
+def test_unmatched_route_is_loud(http: httpx.Client, fake: FakeWorkspace) -> None:
     response = http.get("/api/2.0/clusters/list", headers=bearer(ALICE))
 
     assert response.status_code == 404
     assert response.json()["error_code"] == "ENDPOINT_NOT_FOUND"
     with pytest.raises(FakeWorkspaceError, match=re.escape("/api/2.0/clusters/list")):
-        fake_workspace.check_errors()
-    fake_workspace.allow_unmatched()
+        fake.check_errors()
+    fake.allow_unmatched()
 
 
 def test_errors_inside_the_fake_reach_the_test(
-    http: httpx.Client, fake_workspace: FakeWorkspace, monkeypatch: pytest.MonkeyPatch
+    http: httpx.Client, fake: FakeWorkspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken(ctx: object) -> object:
         raise RuntimeError("boom")
@@ -203,4 +187,4 @@ def test_errors_inside_the_fake_reach_the_test(
 
     assert response.status_code == 500
     with pytest.raises(FakeWorkspaceError, match="boom"):
-        fake_workspace.check_errors()
+        fake.check_errors()

@@ -10,9 +10,9 @@ from databricks.sdk import WorkspaceClient
 from databricks.sdk.config import Config
 from databricks.sdk.errors import Unauthenticated
 
-from tests.contract.conftest import SdkFactory, bearer
 from tests.fakes import FakeUser, FakeWorkspace, Route
 from tests.fakes.reference import ALICE, APP_SP, CAROL, WORKSPACE_ID
+from tests.harness.http import SdkFactory, bearer
 
 pytestmark = pytest.mark.fake_only
 
@@ -29,11 +29,11 @@ def sp_client(fake: FakeWorkspace, secret: str = APP_SP.client_secret) -> Worksp
     return WorkspaceClient(config=config)
 
 
-def test_sdk_config_reads_workspace_id_from_well_known(fake_workspace: FakeWorkspace) -> None:
-    config = Config(host=fake_workspace.base_url, token=ALICE.token, auth_type="pat")
+def test_sdk_config_reads_workspace_id_from_well_known(fake: FakeWorkspace) -> None:
+    config = Config(host=fake.base_url, token=ALICE.token, auth_type="pat")
 
     assert config.workspace_id == WORKSPACE_ID
-    assert fake_workspace.requests_for(Route.WELL_KNOWN)
+    assert fake.requests_for(Route.WELL_KNOWN)
 
 
 def test_me_returns_the_user_of_the_token(sdk: SdkFactory) -> None:
@@ -83,32 +83,32 @@ def test_missing_authorization_is_401(http: httpx.Client) -> None:
     assert response.json()["error_code"] == "UNAUTHENTICATED"
 
 
-def test_revoked_token_is_rejected(fake_workspace: FakeWorkspace, http: httpx.Client) -> None:
-    token = fake_workspace.add_user("revoked@example.com")
+def test_revoked_token_is_rejected(fake: FakeWorkspace, http: httpx.Client) -> None:
+    token = fake.add_user("revoked@example.com")
     assert http.get("/api/2.0/preview/scim/v2/Me", headers=bearer(token)).status_code == 200
 
-    fake_workspace.revoke_token(token)
+    fake.revoke_token(token)
 
     assert http.get("/api/2.0/preview/scim/v2/Me", headers=bearer(token)).status_code == 401
 
 
-def test_service_principal_authenticates_with_oauth_m2m(fake_workspace: FakeWorkspace) -> None:
-    me = sp_client(fake_workspace).current_user.me()
+def test_service_principal_authenticates_with_oauth_m2m(fake: FakeWorkspace) -> None:
+    me = sp_client(fake).current_user.me()
 
     assert me.user_name == APP_SP.application_id
     assert me.display_name == APP_SP.display_name
-    token_request = fake_workspace.requests_for(Route.OIDC_TOKEN)[0]
+    token_request = fake.requests_for(Route.OIDC_TOKEN)[0]
     assert token_request.basic_auth == (APP_SP.client_id, APP_SP.client_secret)
     assert b"grant_type=client_credentials" in token_request.body
     assert b"scope=all-apis" in token_request.body
-    scim = fake_workspace.requests_for(Route.SCIM_ME)[0]
+    scim = fake.requests_for(Route.SCIM_ME)[0]
     assert scim.principal == APP_SP.application_id
-    assert fake_workspace.identity.oauth_tokens_minted == 1
+    assert fake.identity.oauth_tokens_minted == 1
 
 
-def test_wrong_client_secret_is_an_oauth_error(fake_workspace: FakeWorkspace) -> None:
+def test_wrong_client_secret_is_an_oauth_error(fake: FakeWorkspace) -> None:
     with pytest.raises(ValueError, match="invalid_client"):
-        sp_client(fake_workspace, secret="wrong").current_user.me()
+        sp_client(fake, secret="wrong").current_user.me()
 
 
 def test_token_endpoint_speaks_oauth_errors(http: httpx.Client) -> None:
@@ -122,7 +122,7 @@ def test_token_endpoint_speaks_oauth_errors(http: httpx.Client) -> None:
     assert response.json()["error"] == "invalid_client"
 
 
-def test_expired_oauth_token_is_rejected(fake_workspace: FakeWorkspace, http: httpx.Client) -> None:
+def test_expired_oauth_token_is_rejected(fake: FakeWorkspace, http: httpx.Client) -> None:
     minted = http.post(
         "/oidc/v1/token",
         data={"grant_type": "client_credentials", "scope": "all-apis"},
@@ -131,21 +131,21 @@ def test_expired_oauth_token_is_rejected(fake_workspace: FakeWorkspace, http: ht
     assert minted["token_type"] == "Bearer"
     assert minted["expires_in"] > 0
 
-    fake_workspace.identity.expire_oauth_tokens()
+    fake.identity.expire_oauth_tokens()
 
     response = http.get("/api/2.0/preview/scim/v2/Me", headers=bearer(minted["access_token"]))
     assert response.status_code == 401
 
 
-def test_oauth_tokens_outlive_a_reset(fake_workspace: FakeWorkspace, http: httpx.Client) -> None:
+def test_oauth_tokens_outlive_a_reset(fake: FakeWorkspace, http: httpx.Client) -> None:
     minted = http.post(
         "/oidc/v1/token",
         data={"grant_type": "client_credentials", "scope": "all-apis"},
         auth=(APP_SP.client_id, APP_SP.client_secret),
     ).json()
-    fake_workspace.identity.expire_oauth_tokens()
+    fake.identity.expire_oauth_tokens()
 
-    fake_workspace.reset()
+    fake.reset()
 
     response = http.get("/api/2.0/preview/scim/v2/Me", headers=bearer(minted["access_token"]))
     assert response.status_code == 200

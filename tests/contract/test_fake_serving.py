@@ -16,7 +16,6 @@ from databricks.sdk.service.serving import (
     EndpointStateReady,
 )
 
-from tests.contract.conftest import SdkFactory, bearer
 from tests.fakes import FakeWorkspace, Route
 from tests.fakes.reference import (
     ALICE,
@@ -32,6 +31,7 @@ from tests.fakes.reference import (
     fraud_score,
     pair_sum,
 )
+from tests.harness.http import SdkFactory, bearer
 
 pytestmark = pytest.mark.fake_only
 
@@ -153,8 +153,8 @@ def test_fraud_detector_predicts_for_every_input_format(
     assert response.headers["served-model-name"] == FRAUD_DETECTOR.served_entity_name
 
 
-async def test_async_httpx_client_invokes_like_the_app(fake_workspace: FakeWorkspace) -> None:
-    async with httpx.AsyncClient(base_url=fake_workspace.base_url, timeout=5) as client:
+async def test_async_httpx_client_invokes_like_the_app(fake: FakeWorkspace) -> None:
+    async with httpx.AsyncClient(base_url=fake.base_url, timeout=5) as client:
         response = await client.post(
             f"/serving-endpoints/{FRAUD_DETECTOR.name}/invocations",
             json={
@@ -167,7 +167,7 @@ async def test_async_httpx_client_invokes_like_the_app(fake_workspace: FakeWorks
         )
 
     assert response.json() == {"predictions": EXPECTED_FRAUD}
-    assert fake_workspace.requests_for(Route.INVOCATIONS)[0].bearer_token == ALICE.token
+    assert fake.requests_for(Route.INVOCATIONS)[0].bearer_token == ALICE.token
 
 
 def test_sdk_query_parses_predictions(sdk: SdkFactory) -> None:
@@ -180,12 +180,12 @@ def test_sdk_query_parses_predictions(sdk: SdkFactory) -> None:
 
 
 def test_unicode_endpoint_is_invoked_by_its_encoded_name(
-    http: httpx.Client, fake_workspace: FakeWorkspace
+    http: httpx.Client, fake: FakeWorkspace
 ) -> None:
     response = invoke(http, UNICODE_MODEL.name, {"dataframe_records": [{"x": 1.25, "y": 2}]})
 
     assert response.json() == {"predictions": [pair_sum(1.25, 2)]}
-    assert fake_workspace.requests_for(Route.INVOCATIONS, UNICODE_MODEL.name)
+    assert fake.requests_for(Route.INVOCATIONS, UNICODE_MODEL.name)
 
 
 @pytest.mark.parametrize(
@@ -254,11 +254,11 @@ def test_mystery_model_sums_numeric_cells(http: httpx.Client) -> None:
     assert answer.json() == {"predictions": [3.5]}
 
 
-def test_not_ready_endpoint_is_503(http: httpx.Client, fake_workspace: FakeWorkspace) -> None:
+def test_not_ready_endpoint_is_503(http: httpx.Client, fake: FakeWorkspace) -> None:
     body = {"instances": FRAUD_ROWS}
     refused = invoke(http, WARMING_UP.name, body)
 
-    fake_workspace.serving.set_state(WARMING_UP.name, ready="READY")
+    fake.serving.set_state(WARMING_UP.name, ready="READY")
 
     assert refused.status_code == 503
     assert refused.json()["error_code"] == "TEMPORARILY_UNAVAILABLE"

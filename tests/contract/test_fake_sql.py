@@ -22,7 +22,6 @@ from databricks.sdk.service.sql import (
     StatementState,
 )
 
-from tests.contract.conftest import SdkFactory, bearer
 from tests.fakes import FakeWorkspace, Route
 from tests.fakes.reference import (
     ALICE,
@@ -36,6 +35,7 @@ from tests.fakes.reference import (
     expected_orders,
     render_row,
 )
+from tests.harness.http import SdkFactory, bearer
 
 pytestmark = pytest.mark.fake_only
 
@@ -77,8 +77,8 @@ def test_select_star_returns_rendered_rows_and_uc_types(sdk: SdkFactory) -> None
     assert response.result.data_array == expected_data_array(ORDERS.rows[:3], ORDERS.columns)
 
 
-def test_large_result_is_served_in_chunks(sdk: SdkFactory, fake_workspace: FakeWorkspace) -> None:
-    fake_workspace.sql.rows_per_chunk = 1200
+def test_large_result_is_served_in_chunks(sdk: SdkFactory, fake: FakeWorkspace) -> None:
+    fake.sql.rows_per_chunk = 1200
     w = sdk(ALICE)
 
     response = execute(w, "SELECT * FROM main.sales.orders ORDER BY order_id")
@@ -89,7 +89,7 @@ def test_large_result_is_served_in_chunks(sdk: SdkFactory, fake_workspace: FakeW
     assert response.result
     assert response.result.next_chunk_internal_link
     assert all_rows(w, response) == expected_data_array(ORDERS.rows, ORDERS.columns)
-    assert len(fake_workspace.requests_for(Route.SQL_CHUNK)) == 4
+    assert len(fake.requests_for(Route.SQL_CHUNK)) == 4
 
 
 def test_row_limit_truncates(sdk: SdkFactory) -> None:
@@ -237,10 +237,8 @@ def test_failures_answer_200_with_failed_state(
     assert response.result is None
 
 
-def test_statement_stays_running_for_n_polls(
-    sdk: SdkFactory, fake_workspace: FakeWorkspace
-) -> None:
-    fake_workspace.sql.stay_running_for(polls=2)
+def test_statement_stays_running_for_n_polls(sdk: SdkFactory, fake: FakeWorkspace) -> None:
+    fake.sql.stay_running_for(polls=2)
     w = sdk(ALICE)
 
     first = execute(w, "SELECT COUNT(*) FROM main.sales.customers")
@@ -272,8 +270,8 @@ def test_zero_wait_timeout_returns_pending(sdk: SdkFactory) -> None:
     assert polled.result.data_array == [["1"]]
 
 
-def test_cancel_and_cancel_on_wait_timeout(sdk: SdkFactory, fake_workspace: FakeWorkspace) -> None:
-    fake_workspace.sql.stay_running_for(polls=5, statements=2)
+def test_cancel_and_cancel_on_wait_timeout(sdk: SdkFactory, fake: FakeWorkspace) -> None:
+    fake.sql.stay_running_for(polls=5, statements=2)
     w = sdk(ALICE)
 
     running = execute(w, "SELECT 1")
@@ -293,11 +291,9 @@ DENIED = "[INSUFFICIENT_PERMISSIONS] Insufficient privileges: User does not have
 
 
 def test_fail_next_fails_the_next_statements_with_exactly_that_error(
-    sdk: SdkFactory, fake_workspace: FakeWorkspace
+    sdk: SdkFactory, fake: FakeWorkspace
 ) -> None:
-    fake_workspace.sql.fail_next(
-        error_code="BAD_REQUEST", message=DENIED, sql_state="42501", statements=2
-    )
+    fake.sql.fail_next(error_code="BAD_REQUEST", message=DENIED, sql_state="42501", statements=2)
     w = sdk(ALICE)
 
     first, second, third = (execute(w, "SELECT 1") for _ in range(3))
@@ -315,10 +311,10 @@ def test_fail_next_fails_the_next_statements_with_exactly_that_error(
 
 
 def test_fail_next_after_running_polls_fails_on_the_last_poll(
-    sdk: SdkFactory, fake_workspace: FakeWorkspace
+    sdk: SdkFactory, fake: FakeWorkspace
 ) -> None:
-    fake_workspace.sql.stay_running_for(polls=1)
-    fake_workspace.sql.fail_next(error_code="INTERNAL_ERROR", message="boom", sql_state="XX000")
+    fake.sql.stay_running_for(polls=1)
+    fake.sql.fail_next(error_code="INTERNAL_ERROR", message="boom", sql_state="XX000")
     w = sdk(ALICE)
 
     submitted = execute(w, "SELECT 1")
@@ -334,9 +330,9 @@ def test_fail_next_after_running_polls_fails_on_the_last_poll(
 
 
 def test_a_refused_request_does_not_consume_a_queued_failure(
-    sdk: SdkFactory, fake_workspace: FakeWorkspace
+    sdk: SdkFactory, fake: FakeWorkspace
 ) -> None:
-    fake_workspace.sql.fail_next(message=DENIED, sql_state="42501")
+    fake.sql.fail_next(message=DENIED, sql_state="42501")
     w = sdk(ALICE)
 
     with pytest.raises(ResourceDoesNotExist):
@@ -347,9 +343,9 @@ def test_a_refused_request_does_not_consume_a_queued_failure(
     assert response.status.state is StatementState.FAILED
 
 
-def test_reset_forgets_queued_failures(sdk: SdkFactory, fake_workspace: FakeWorkspace) -> None:
-    fake_workspace.sql.fail_next(message=DENIED, sql_state="42501")
-    fake_workspace.reset()
+def test_reset_forgets_queued_failures(sdk: SdkFactory, fake: FakeWorkspace) -> None:
+    fake.sql.fail_next(message=DENIED, sql_state="42501")
+    fake.reset()
 
     response = execute(sdk(ALICE), "SELECT 1")
 
@@ -365,10 +361,10 @@ def test_reset_forgets_queued_failures(sdk: SdkFactory, fake_workspace: FakeWork
     ],
 )
 def test_fail_next_refuses_what_the_api_cannot_answer(
-    fake_workspace: FakeWorkspace, error_code: Any, statements: int, problem: str
+    fake: FakeWorkspace, error_code: Any, statements: int, problem: str
 ) -> None:
     with pytest.raises(ValueError, match=problem):
-        fake_workspace.sql.fail_next(
+        fake.sql.fail_next(
             error_code=error_code, message=DENIED, sql_state="42501", statements=statements
         )
 

@@ -12,7 +12,6 @@ from databricks.sdk import WorkspaceClient
 from databricks.sdk.errors import InvalidParameterValue, NotFound, PermissionDenied
 from databricks.sdk.service.catalog import CatalogType, ColumnTypeName, TableType
 
-from tests.contract.conftest import SdkFactory, bearer
 from tests.fakes import FakeWorkspace, Route
 from tests.fakes.reference import (
     ACCOUNT_USERS,
@@ -25,6 +24,7 @@ from tests.fakes.reference import (
     Privilege,
     tables_in,
 )
+from tests.harness.http import SdkFactory, bearer
 
 pytestmark = pytest.mark.fake_only
 
@@ -121,15 +121,13 @@ def test_table_exists(sdk: SdkFactory) -> None:
     assert w.tables.exists("main.sales.nope").table_exists is False
 
 
-def test_listing_pages_include_an_empty_page(
-    sdk: SdkFactory, fake_workspace: FakeWorkspace
-) -> None:
-    fake_workspace.unity_catalog.page_size = 2
+def test_listing_pages_include_an_empty_page(sdk: SdkFactory, fake: FakeWorkspace) -> None:
+    fake.unity_catalog.page_size = 2
 
     names = [t.name for t in sdk(ALICE).tables.list("main", "sales")]
 
     assert names == [n for n in tables_in("main", "sales") if not n.startswith("margins")]
-    pages = [r.response_json for r in fake_workspace.requests_for(Route.TABLES_LIST)]
+    pages = [r.response_json for r in fake.requests_for(Route.TABLES_LIST)]
     assert len(pages) >= 3
     assert [] in [p.get("tables", []) for p in pages]
     assert all("next_page_token" in p for p in pages[:-1])
@@ -156,34 +154,34 @@ def test_listing_pages_include_an_empty_page(
 )
 def test_hidden_objects_leave_empty_pages(
     sdk: SdkFactory,
-    fake_workspace: FakeWorkspace,
+    fake: FakeWorkspace,
     route: Route,
     key: str,
     listing: Callable[[WorkspaceClient], Iterable[Any]],
     expected: list[str],
 ) -> None:
-    fake_workspace.unity_catalog.page_size = 1
+    fake.unity_catalog.page_size = 1
 
     names = [item.name for item in listing(sdk(ALICE))]
 
     assert names == expected
-    pages = [r.response_json for r in fake_workspace.requests_for(route)]
+    pages = [r.response_json for r in fake.requests_for(route)]
     assert len(pages) > len(expected)
     assert [] in [p.get(key, []) for p in pages]
 
 
-def test_inserted_empty_pages_are_followed(sdk: SdkFactory, fake_workspace: FakeWorkspace) -> None:
-    fake_workspace.unity_catalog.page_size = 1
-    fake_workspace.unity_catalog.insert_empty_pages = True
+def test_inserted_empty_pages_are_followed(sdk: SdkFactory, fake: FakeWorkspace) -> None:
+    fake.unity_catalog.page_size = 1
+    fake.unity_catalog.insert_empty_pages = True
 
     catalogs = [c.name for c in sdk(CAROL).catalogs.list()]
 
     assert catalogs == ["main", "restricted", "samples", "system"]
-    assert len(fake_workspace.requests_for(Route.CATALOGS_LIST)) == 7
+    assert len(fake.requests_for(Route.CATALOGS_LIST)) == 7
 
 
-def test_max_results_rules(http: httpx.Client, fake_workspace: FakeWorkspace) -> None:
-    fake_workspace.unity_catalog.page_size = 2
+def test_max_results_rules(http: httpx.Client, fake: FakeWorkspace) -> None:
+    fake.unity_catalog.page_size = 2
     headers = bearer(CAROL)
 
     everything = http.get(f"{UC}/catalogs", headers=headers).json()
@@ -210,10 +208,8 @@ def test_garbage_page_token_is_invalid(http: httpx.Client) -> None:
     assert response.json()["error_code"] == "INVALID_PARAMETER_VALUE"
 
 
-def test_revoking_a_grant_takes_effect_immediately(
-    sdk: SdkFactory, fake_workspace: FakeWorkspace
-) -> None:
-    fake_workspace.unity_catalog.revoke(ACCOUNT_USERS, Privilege.SELECT, ORDERS.full_name)
+def test_revoking_a_grant_takes_effect_immediately(sdk: SdkFactory, fake: FakeWorkspace) -> None:
+    fake.unity_catalog.revoke(ACCOUNT_USERS, Privilege.SELECT, ORDERS.full_name)
 
     with pytest.raises(PermissionDenied):
         sdk(ALICE).tables.get(ORDERS.full_name)
@@ -221,9 +217,9 @@ def test_revoking_a_grant_takes_effect_immediately(
 
 
 def test_service_principal_reads_restricted_tables(
-    sdk: SdkFactory, fake_workspace: FakeWorkspace, http: httpx.Client
+    sdk: SdkFactory, fake: FakeWorkspace, http: httpx.Client
 ) -> None:
-    fake_workspace.unity_catalog.grant(APP_SP.application_id, Privilege.USE_CATALOG, "restricted")
+    fake.unity_catalog.grant(APP_SP.application_id, Privilege.USE_CATALOG, "restricted")
     token = http.post(
         "/oidc/v1/token",
         data={"grant_type": "client_credentials", "scope": "all-apis"},

@@ -1,6 +1,6 @@
-"""pytest plugin: the fake workspace (one per session / xdist worker) and its users.
+"""pytest plugin: the fake workspace (one per session / xdist worker) and fresh users.
 
-The fake starts only when a test (or fixture) asks for ``fake_workspace``; with
+The fake starts only when a test (or fixture) asks for ``fake``; with
 ``TEST_MODE=live`` asking for it skips the test. Before each test the fake is reset and after
 it ``check_errors()`` runs - but only if the fake was already started, so tests that never
 use it never start it.
@@ -14,8 +14,6 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from tests.fakes.identity import FakeUser
-from tests.fakes.reference import ALICE, APP_SP, BOB, CAROL
-from tests.fakes.reference.specs import ServicePrincipalDef, UserDef
 from tests.fakes.server import FakeWorkspace
 from tools.environment import is_live
 
@@ -33,7 +31,7 @@ _active: FakeWorkspace | None = None
 
 
 @pytest.fixture(scope="session")
-def fake_workspace() -> Iterator[FakeWorkspace]:
+def fake() -> Iterator[FakeWorkspace]:
     """The running fake (base URL in ``.base_url``), shared by the whole session."""
     global _active
     if is_live():
@@ -43,16 +41,16 @@ def fake_workspace() -> Iterator[FakeWorkspace]:
             env.delenv(name, raising=False)
         env.setenv("NO_PROXY", _LOOPBACK)
         env.setenv("no_proxy", _LOOPBACK)
-        with FakeWorkspace() as fake:
-            _active = fake
+        with FakeWorkspace() as workspace:
+            _active = workspace
             try:
-                yield fake
+                yield workspace
             finally:
                 _active = None
 
 
 @pytest.fixture(autouse=True)
-def _fake_workspace_isolation() -> Iterator[None]:
+def _reset_fake() -> Iterator[None]:
     """Reset the fake before each test; surface errors inside it after each test."""
     if _active is not None:
         _active.reset()
@@ -62,36 +60,10 @@ def _fake_workspace_isolation() -> Iterator[None]:
 
 
 @pytest.fixture
-def alice(fake_workspace: FakeWorkspace) -> UserDef:
-    """alice@example.com: reads ``main`` and ``samples``, not ``restricted`` nor the margins."""
-    return ALICE
-
-
-@pytest.fixture
-def bob(fake_workspace: FakeWorkspace) -> UserDef:
-    """bob@example.com: like alice, plus SELECT on ``main.sales.margins_*``."""
-    return BOB
-
-
-@pytest.fixture
-def carol(fake_workspace: FakeWorkspace) -> UserDef:
-    """carol@example.com: workspace and metastore admin, sees everything."""
-    return CAROL
-
-
-@pytest.fixture
-def app_service_principal(fake_workspace: FakeWorkspace) -> ServicePrincipalDef:
-    """The app's service principal (OAuth M2M client id/secret)."""
-    return APP_SP
-
-
-@pytest.fixture
-def fresh_user(fake_workspace: FakeWorkspace) -> Callable[..., FakeUser]:
+def fresh_user(fake: FakeWorkspace) -> Callable[..., FakeUser]:
     """Factory of brand-new users (unique names, own tokens) valid for this test only."""
 
     def make(prefix: str = "user", display_name: str | None = None) -> FakeUser:
-        return fake_workspace.identity.add_user(
-            f"{prefix}-{uuid.uuid4().hex[:10]}@example.com", display_name
-        )
+        return fake.identity.add_user(f"{prefix}-{uuid.uuid4().hex[:10]}@example.com", display_name)
 
     return make

@@ -1,4 +1,16 @@
-"""The test harness: backend selection, isolated settings, app clients and live mode."""
+"""The test harness: what `tests/conftest.py` wires in, and the helpers tests import.
+
+pytest plugins (fixtures and hooks): `selection` (`--db`, live mode, marker skips, `backend`),
+`settings` (isolated app settings, `settings_factory`, the Lakebase settings), `database`
+(the run's migrated database, emptied after each test), `apps` (`clock`, `client`,
+`client_factory`, the app pool), `lakebase_fixtures` (the stand-in, following the fake's
+credentials).
+Libraries: `backends` (choosing and provisioning storage), `pg_faults` (real PostgreSQL
+faults), `lakebase_standin` (the cluster), `clock` (FakeClock), `waiting` (`until`), `http`
+(`auth`, `bearer`), `live` (the live workspace's variables).
+
+`auth` is re-exported here: nearly every test needs it.
+"""
 
 from tests.harness.http import auth
 

@@ -1,28 +1,36 @@
-"""The app under test and the clients that talk to it.
+"""pytest plugin: the app under test, the clients that talk to it, and the clock it runs on.
 
 Building a FastAPI app is costly (every route's dependencies and models are analysed on its
 first request), and an app built for the same settings and database is the same app. So apps
 are pooled per (settings, database) and reused by later tests, while everything a test could
 change is new for every test: each client runs the app's lifespan afresh (new services, caches,
 HTTP clients, SDK clients, on the test's own clock), and no pooled app serves two clients at once.
+
+Fixtures: `clock` (per test, a FakeClock), `app_pool` (per session), `client_factory` and
+`client` (per test).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import httpx
+import pytest
+from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from pydantic import SecretStr
 
 from server.app import create_app
-from server.clock import Clock
+from server.clock import Clock, SystemClock
 from server.config import Settings
 from server.db.database import Database
+from tests.harness.clock import FakeClock
+from tests.harness.live import is_live
 
 
 class AppClient(httpx.AsyncClient):
@@ -89,3 +97,54 @@ def _key(settings: Settings, database: Database | None) -> tuple[str, int | None
         for name, value in settings
     }
     return json.dumps(values, sort_keys=True, default=str), id(database) if database else None
+
+
+ClientFactory = Callable[..., Awaitable[AppClient]]
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """The test's clock: every app the test builds waits and reads time on it."""
+    if is_live():
+        pytest.skip("steps the app's clock: a live workspace runs on real time")
+    return FakeClock()
+
+
+@pytest.fixture(scope="session")
+def app_pool() -> AppPool:
+    """Apps built once per distinct settings and database, reused by later tests."""
+    return AppPool()
+
+
+@pytest.fixture
+async def client_factory(
+    request: pytest.FixtureRequest,
+    database: Database,
+    settings_factory: Callable[..., Settings],
+    app_pool: AppPool,
+) -> AsyncIterator[ClientFactory]:
+    """Build clients over fresh apps: `await client_factory(database=False, **settings)`.
+
+    `database=True` shares the run's migrated database; False gives an app with no database
+    (unless the settings name one, which the app then builds, migrates and disposes itself).
+    Every app runs on the test's `clock` (on real time against a live workspace).
+    """
+    app_clock: Clock = SystemClock() if is_live() else request.getfixturevalue("clock")
+    shared_database = database
+    async with AsyncExitStack() as stack:
+
+        async def make(*, database: Database | bool = True, **overrides: Any) -> AppClient:
+            settings = settings_factory(**overrides)
+            shared = shared_database if database is True else (database or None)
+            pooled = app_pool.acquire(settings, shared, app_clock)
+            stack.callback(app_pool.release, settings, shared, pooled)
+            await stack.enter_async_context(LifespanManager(pooled.app))
+            return await stack.enter_async_context(AppClient(pooled.app))
+
+        yield make
+
+
+@pytest.fixture
+async def client(client_factory: ClientFactory) -> AppClient:
+    """A client over the app on the selected backend, talking to the fake (or live) workspace."""
+    return await client_factory()

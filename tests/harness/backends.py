@@ -1,13 +1,12 @@
-"""Storage backends for a test run: SQLite in memory, a throwaway PostgreSQL database, or
-Lakebase (local PostgreSQL with credentials minted by the fake, or a live instance)."""
+"""Storage backends for a test run - SQLite in memory, a throwaway PostgreSQL database, or
+Lakebase (the local stand-in with credentials minted by the fake, or a live instance) - and the
+PostgreSQL administration they need (databases, login roles). No pytest in here."""
 
 from __future__ import annotations
 
 import os
 import re
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Literal
 
@@ -22,6 +21,8 @@ BACKENDS: tuple[BackendName, ...] = ("sqlite", "postgres", "lakebase")
 
 SQLITE_MEMORY_URL = "sqlite+aiosqlite://"
 TEST_DATABASE_PREFIX = "dbx_app_test_"
+# An address where nothing listens: connecting is refused at once (a database that is down).
+UNREACHABLE_POSTGRES = "postgresql://postgres@127.0.0.1:9/nowhere"
 
 
 class BackendUnavailable(Exception):
@@ -54,7 +55,7 @@ def choose_backend(option: str | None) -> BackendChoice:
     return BackendChoice(name, os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL))
 
 
-def _libpq_url(url: str) -> str:
+def libpq_url(url: str) -> str:
     """psycopg wants plain `postgresql://`; accept SQLAlchemy driver names too."""
     parsed = make_url(url).set(drivername="postgresql")
     return parsed.render_as_string(hide_password=False)
@@ -67,7 +68,7 @@ def redacted(url: str) -> str:
 def check_postgres(server_url: str, timeout_seconds: int = 3) -> None:
     """Fail fast, naming the URL tried and how to point the run elsewhere."""
     try:
-        with psycopg.connect(_libpq_url(server_url), connect_timeout=timeout_seconds) as conn:
+        with psycopg.connect(libpq_url(server_url), connect_timeout=timeout_seconds) as conn:
             conn.execute("SELECT 1")
     except psycopg.Error as exc:
         raise BackendUnavailable(
@@ -86,64 +87,22 @@ def unique_database_name(worker: str) -> str:
 
 
 def create_database(server_url: str, name: str) -> URL:
-    with psycopg.connect(_libpq_url(server_url), autocommit=True) as conn:
+    with psycopg.connect(libpq_url(server_url), autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return make_url(server_url).set(drivername="postgresql+psycopg", database=name)
 
 
 def drop_database(server_url: str, name: str) -> None:
-    with psycopg.connect(_libpq_url(server_url), autocommit=True) as conn:
+    with psycopg.connect(libpq_url(server_url), autocommit=True) as conn:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
 
 
-def terminate_connections(server_url: str, database: str) -> int:
-    """Kill every session on `database` (a real fault: what a failover or restart does)."""
-    with psycopg.connect(_libpq_url(server_url), autocommit=True) as conn:
-        rows = conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = %s AND pid <> pg_backend_pid()",
-            (database,),
-        ).fetchall()
-    return len(rows)
-
-
-@contextmanager
-def table_locked(
-    server_url: str, database: str, table: str, *, hold_at_most_seconds: int = 10
-) -> Iterator[None]:
-    """Hold an ACCESS EXCLUSIVE lock on `table` (what a long migration or VACUUM FULL does):
-    every other read or write of it waits until the block ends.
-
-    The server ends the lock after `hold_at_most_seconds` anyway, so code under test that waits
-    for it makes the test fail on its assertions instead of hanging the run.
-    """
-    with psycopg.connect(_libpq_url(_with_database(server_url, database))) as conn:
-        conn.execute(f"SET idle_in_transaction_session_timeout = '{int(hold_at_most_seconds)}s'")
-        conn.execute(
-            sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(sql.Identifier(table))
-        )
-        try:
-            yield
-        finally:
-            with suppress(psycopg.Error):  # already ended by the server
-                conn.rollback()
-
-
-def set_allow_connections(server_url: str, database: str, allowed: bool) -> None:
-    """Make PostgreSQL refuse (or accept again) new connections to `database`."""
-    statement = sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS {}").format(
-        sql.Identifier(database), sql.SQL("true" if allowed else "false")
-    )
-    with psycopg.connect(_libpq_url(server_url), autocommit=True) as conn:
-        conn.execute(statement)
-
-
 def ensure_login_role(server_url: str, role: str, database: str) -> None:
     """Create the login role a Lakebase app connects as (its service principal's client id) and
     let it use `database`. Roles are cluster-wide and shared by runs, so this is idempotent."""
-    with psycopg.connect(_libpq_url(server_url), autocommit=True) as conn:
+    with psycopg.connect(libpq_url(server_url), autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
         if not exists:
             try:
@@ -157,7 +116,7 @@ def ensure_login_role(server_url: str, role: str, database: str) -> None:
                 sql.Identifier(database), sql.Identifier(role)
             )
         )
-    with psycopg.connect(_libpq_url(_with_database(server_url, database)), autocommit=True) as conn:
+    with psycopg.connect(libpq_url(with_database(server_url, database)), autocommit=True) as conn:
         for statement in (
             "GRANT ALL ON SCHEMA public TO {}",
             "GRANT ALL PRIVILEGES ON ALL TABLES IN SCHEMA public TO {}",
@@ -168,5 +127,5 @@ def ensure_login_role(server_url: str, role: str, database: str) -> None:
             conn.execute(sql.SQL(statement).format(sql.Identifier(role)))
 
 
-def _with_database(server_url: str, database: str) -> str:
+def with_database(server_url: str, database: str) -> str:
     return make_url(server_url).set(database=database).render_as_string(hide_password=False)

@@ -41,12 +41,12 @@ _keeper: _PasswordKeeper | None = None
 
 
 @pytest.fixture(scope="session")
-def lakebase_standin(fake_workspace: FakeWorkspace) -> Iterator[LakebaseStandIn]:
+def lakebase_standin(fake: FakeWorkspace) -> Iterator[LakebaseStandIn]:
     """A running stand-in whose roles' passwords follow what the fake workspace mints."""
     global _keeper
     with LakebaseStandIn() as standin:
         keeper = _PasswordKeeper(standin)
-        stop_following = fake_workspace.database.on_credential(keeper.follow)
+        stop_following = fake.database.on_credential(keeper.follow)
         _keeper = keeper
         try:
             yield standin

@@ -1,12 +1,24 @@
-"""App settings for tests, isolated from whatever the developer's shell exports."""
+"""pytest plugin and helpers: the app's settings in tests.
+
+Every app a test builds gets `IsolatedSettings` (never the developer's shell variables), pointed
+at the run's workspace (`workspace_target`: the fake, or a live one) by `settings_factory`.
+`lakebase_values` is the one place that spells out Lakebase storage settings.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from pydantic_settings import SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
 
 from server.config import Settings
+from tests.fakes.reference import APP_SP, LAKEBASE
+from tests.harness.live import is_live, live_config
 
 
 class IsolatedSettings(Settings):
@@ -18,3 +30,85 @@ class IsolatedSettings(Settings):
 
 def isolated_settings(**values: Any) -> Settings:
     return IsolatedSettings(**values)
+
+
+def lakebase_values(url: URL | str, **overrides: Any) -> dict[str, Any]:
+    """Storage configured as Databricks Apps configures a Lakebase resource - PG* variables and
+    the instance name, no DATABASE_URL, the password minted by the service principal - for the
+    server and database of `url`. The role is the service principal's client id, as in Lakebase.
+
+    SSL as `url` says (`sslmode=require` on the stand-in), else `disable` (the local PostgreSQL
+    has no TLS); keyword arguments override any setting.
+    """
+    url = make_url(url)
+    values: dict[str, Any] = {
+        "pghost": url.host,
+        "pgport": url.port or 5432,
+        "pgdatabase": url.database,
+        "pguser": APP_SP.application_id,
+        "pgsslmode": url.query.get("sslmode", "disable"),
+        "lakebase_instance_name": LAKEBASE.name,
+    }
+    return {**values, **overrides}
+
+
+def live_lakebase_values(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
+    """The Lakebase settings of a live run, from the variables Databricks Apps would inject."""
+    return {
+        "pghost": env["PGHOST"],
+        "pgport": int(env.get("PGPORT", "5432")),
+        "pgdatabase": env["PGDATABASE"],
+        "pguser": env["PGUSER"],
+        "pgsslmode": env.get("PGSSLMODE", "require"),
+        "lakebase_instance_name": env["LAKEBASE_INSTANCE_NAME"],
+    }
+
+
+@dataclass(frozen=True)
+class WorkspaceTarget:
+    """Where the app under test finds Databricks: the fake, or a live workspace."""
+
+    host: str
+    warehouse_id: str
+    client_id: str | None
+    client_secret: str | None
+
+
+@pytest.fixture(scope="session")
+def workspace_target(request: pytest.FixtureRequest) -> WorkspaceTarget:
+    if is_live():
+        live = live_config()
+        return WorkspaceTarget(
+            live.host,
+            live.warehouse_id,
+            os.environ.get("DATABRICKS_CLIENT_ID"),
+            os.environ.get("DATABRICKS_CLIENT_SECRET"),
+        )
+    fake = request.getfixturevalue("fake")
+    return WorkspaceTarget(
+        fake.base_url,
+        fake.warehouse_id,
+        fake.service_principal.client_id,
+        fake.service_principal.client_secret,
+    )
+
+
+@pytest.fixture(scope="session")
+def settings_factory(workspace_target: WorkspaceTarget) -> Callable[..., Settings]:
+    """Settings pointing at the fake (or live) workspace; keyword arguments override."""
+    base: dict[str, Any] = {
+        "databricks_host": workspace_target.host,
+        "databricks_warehouse_id": workspace_target.warehouse_id,
+        "databricks_client_id": workspace_target.client_id,
+        "databricks_client_secret": workspace_target.client_secret,
+        "databricks_http_timeout_seconds": 10,
+        "databricks_retry_timeout_seconds": 5,
+        "run_migrations_on_startup": False,
+        "default_catalog": os.environ.get("LIVE_CATALOG", "main") if is_live() else "main",
+        "default_schema": os.environ.get("LIVE_SCHEMA", "sales") if is_live() else "sales",
+    }
+
+    def make(**overrides: Any) -> Settings:
+        return isolated_settings(**{**base, **overrides})
+
+    return make

@@ -11,9 +11,10 @@ import pytest
 
 from server.app import create_app
 from tests.fakes.reference.identities import ALICE
+from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
 from tests.harness.settings import isolated_settings
-from tests.integration.helpers import assert_error
+from tests.integration.expectations import assert_error
 
 # Acts as the fake workspace's seeded users; test_live_smoke.py covers live mode.
 pytestmark = pytest.mark.fake_only
@@ -44,11 +45,12 @@ def test_every_api_route_is_enumerated() -> None:
 
 
 @pytest.mark.parametrize(("method", "path"), PROTECTED, ids=[f"{m} {p}" for m, p in PROTECTED])
-async def test_protected_route_without_token_is_401(
-    client: httpx.AsyncClient, method: str, path: str
+async def test_protected_route_without_token_is_401_before_any_upstream_call(
+    client: httpx.AsyncClient, fake: FakeWorkspace, method: str, path: str
 ) -> None:
     response = await client.request(method, path, json={} if method == "POST" else None)
     assert_error(response, 401, "AUTH_MISSING")
+    assert fake.requests.snapshot() == []
 
 
 @pytest.mark.parametrize(("method", "path"), PROTECTED, ids=[f"{m} {p}" for m, p in PROTECTED])

@@ -11,9 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
 
-from server.db.database import Database
 from server.models.model_inference import ModelInference
 from server.models.user_preference import UserPreference
 from tests.fakes.recorder import peak_in_flight
@@ -26,12 +24,12 @@ from tests.fakes.reference import (
 from tests.fakes.routes import Route
 from tests.harness import auth
 from tests.harness.waiting import until
-from tests.integration.helpers import api_order
+from tests.integration.api import PREFS, fraud_inputs, invoke
+from tests.integration.expectations import api_order
+from tests.integration.rows import rows_of
 
 pytestmark = pytest.mark.fake_only
 
-PREFS = "/api/lakebase/preferences"
-FRAUD_COLUMNS = ["amount", "merchant_score", "hour"]
 N = 10
 
 
@@ -43,11 +41,6 @@ def ten_users(fresh_user) -> list[Any]:
 def written_value(i: int) -> dict[str, Any]:
     """A distinctive nested value: a torn or mixed write could not equal any of them."""
     return {"writer": i, "layout": {"columns": [i] * (i + 1), "panel": {"title": f"w{i}" * 50}}}
-
-
-async def rows_of(database: Database, model: Any, *where: Any) -> list[Any]:
-    async with database.session() as session:
-        return list(await session.scalars(select(model).where(*where)))
 
 
 async def test_ten_users_saving_at_once_all_get_saved(client, database, ten_users) -> None:
@@ -74,19 +67,7 @@ async def test_ten_inferences_at_once_all_succeed_and_are_logged(client, databas
     fake.faults.add_latency(Route.INVOCATIONS, seconds=0.05)
     data = [[float(10 * i), 0.1 * i, i] for i in range(N)]
 
-    responses = await asyncio.gather(
-        *(
-            client.post(
-                "/api/model-serving/invoke",
-                json={
-                    "endpoint_name": FRAUD_DETECTOR.name,
-                    "inputs": {"dataframe_split": {"columns": FRAUD_COLUMNS, "data": [row]}},
-                },
-                headers=auth(ALICE.token),
-            )
-            for row in data
-        )
-    )
+    responses = await asyncio.gather(*(invoke(client, fraud_inputs([row])) for row in data))
 
     assert [r.status_code for r in responses] == [200] * N
     assert [r.json()["predictions"] for r in responses] == [[fraud_score(*row)] for row in data]

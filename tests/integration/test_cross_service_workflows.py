@@ -23,27 +23,20 @@ from tests.fakes.reference import (
 )
 from tests.fakes.routes import Auth, Route
 from tests.harness import auth
-from tests.integration.helpers import api_order, assert_utc_timestamps
+from tests.integration.api import (
+    LOGS,
+    PREFS,
+    UC,
+    fraud_inputs,
+    get_ok,
+    invoke,
+    ok,
+    order_features,
+    save_pref,
+)
+from tests.integration.expectations import api_order, assert_utc_timestamps
 
 pytestmark = pytest.mark.fake_only
-
-UC = "/api/unity-catalog"
-MS = "/api/model-serving"
-PREFS = "/api/lakebase/preferences"
-FRAUD_COLUMNS = ["amount", "merchant_score", "hour"]
-
-
-def fraud_inputs(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Orders as fraud-detector input: amount, discount as merchant score, hour of creation."""
-    data = [
-        [
-            float(r["amount"]),
-            r["discount"] or 0.0,
-            datetime.fromisoformat(r["created_at"]).hour,
-        ]
-        for r in rows
-    ]
-    return {"dataframe_split": {"columns": FRAUD_COLUMNS, "data": data}}
 
 
 def expected_scores(first: int, count: int) -> list[float]:
@@ -52,39 +45,18 @@ def expected_scores(first: int, count: int) -> list[float]:
     return [fraud_score(float(r[2]), r[4] or 0.0, r[8].hour) for r in rows]
 
 
-async def invoke(client: httpx.AsyncClient, token: str, inputs: Any, **headers: str) -> Any:
-    body = {"endpoint_name": FRAUD_DETECTOR.name, "inputs": inputs}
-    response = await client.post(f"{MS}/invoke", json=body, headers=auth(token, **headers))
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-async def get_ok(client: httpx.AsyncClient, url: str, token: str, **headers: str) -> Any:
-    response = await client.get(url, headers=auth(token, **headers))
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-async def save_pref(
-    client: httpx.AsyncClient, token: str, key: str, value: Any, **headers: str
-) -> None:
-    body = {"key": key, "value": value}
-    response = await client.post(PREFS, json=body, headers=auth(token, **headers))
-    assert response.status_code in (200, 201), response.text
-
-
 # --- 1. browse → query → score → log ---------------------------------------------------------
 
 
 async def test_browse_query_score_and_find_the_call_in_the_log(client, fake) -> None:
-    catalogs = await get_ok(client, f"{UC}/catalogs", ALICE.token)
-    schemas = await get_ok(client, f"{UC}/schemas?catalog=main", ALICE.token)
-    tables = await get_ok(client, f"{UC}/table-names?catalog=main&schema=sales", ALICE.token)
+    catalogs = await get_ok(client, f"{UC}/catalogs")
+    schemas = await get_ok(client, f"{UC}/schemas?catalog=main")
+    tables = await get_ok(client, f"{UC}/table-names?catalog=main&schema=sales")
     url = f"{UC}/query?catalog=main&schema=sales&table=orders&limit=20&offset=40"
-    page = await get_ok(client, url, ALICE.token)
+    page = await get_ok(client, url)
 
-    answer = await invoke(client, ALICE.token, fraud_inputs(page["rows"]))
-    logs = await get_ok(client, f"{MS}/logs", ALICE.token)
+    answer = ok(await invoke(client, fraud_inputs(order_features(page["rows"]))))
+    logs = await get_ok(client, LOGS)
 
     assert "main" in [c["name"] for c in catalogs["items"]]
     assert "sales" in [s["name"] for s in schemas["items"]]
@@ -92,7 +64,7 @@ async def test_browse_query_score_and_find_the_call_in_the_log(client, fake) -> 
     assert page["rows"] == [api_order(i) for i in range(41, 61)]
     assert answer["predictions"] == expected_scores(41, 20)
     [sent] = fake.requests_for(Route.INVOCATIONS, FRAUD_DETECTOR.name)
-    assert sent.json == fraud_inputs(page["rows"])
+    assert sent.json == fraud_inputs(order_features(page["rows"]))
     assert logs["total"] == 1
     assert logs["items"][0]["request_id"] == answer["request_id"]
     assert (logs["items"][0]["endpoint_name"], logs["items"][0]["status"]) == (
@@ -106,11 +78,11 @@ async def test_browse_query_score_and_find_the_call_in_the_log(client, fake) -> 
 
 
 async def test_saved_defaults_change_what_tables_lists(client, fake) -> None:
-    before = await get_ok(client, f"{UC}/tables", ALICE.token)
-    await save_pref(client, ALICE.token, "default_catalog", "samples")
-    await save_pref(client, ALICE.token, "default_schema", "nyctaxi")
+    before = await get_ok(client, f"{UC}/tables")
+    await save_pref(client, "default_catalog", "samples")
+    await save_pref(client, "default_schema", "nyctaxi")
 
-    after = await get_ok(client, f"{UC}/tables", ALICE.token)
+    after = await get_ok(client, f"{UC}/tables")
 
     assert "main.sales.orders" in [t["full_name"] for t in before["items"]]
     assert [t["full_name"] for t in after["items"]] == ["samples.nyctaxi.trips"]
@@ -122,11 +94,11 @@ async def test_saved_defaults_change_what_tables_lists(client, fake) -> None:
 
 
 async def test_saved_defaults_and_limit_change_what_query_reads(client, fake) -> None:
-    await save_pref(client, ALICE.token, "default_catalog", "samples")
-    await save_pref(client, ALICE.token, "default_schema", "nyctaxi")
-    await save_pref(client, ALICE.token, "default_query_limit", 7)
+    await save_pref(client, "default_catalog", "samples")
+    await save_pref(client, "default_schema", "nyctaxi")
+    await save_pref(client, "default_query_limit", 7)
 
-    page = await get_ok(client, f"{UC}/query?table=trips", ALICE.token)
+    page = await get_ok(client, f"{UC}/query?table=trips")
 
     assert (page["catalog"], page["schema"], page["table"]) == ("samples", "nyctaxi", "trips")
     assert (page["limit"], page["row_count"], page["total_row_count"]) == (7, 7, len(TRIPS.rows))
@@ -136,10 +108,10 @@ async def test_saved_defaults_and_limit_change_what_query_reads(client, fake) ->
 
 
 async def test_deleting_a_default_brings_back_the_app_setting(client, fake) -> None:
-    await save_pref(client, ALICE.token, "default_query_limit", 7)
+    await save_pref(client, "default_query_limit", 7)
     await client.delete(f"{PREFS}/default_query_limit", headers=auth(ALICE.token))
 
-    page = await get_ok(client, f"{UC}/query?table=orders", ALICE.token)
+    page = await get_ok(client, f"{UC}/query?table=orders")
 
     assert (page["schema"], page["limit"], page["row_count"]) == ("sales", 100, 100)
 
@@ -153,13 +125,14 @@ async def user_flow(client: httpx.AsyncClient, user: Any, k: int) -> dict[str, A
     for n, (key, value) in enumerate(
         [("default_catalog", "main"), ("default_schema", "sales"), ("default_query_limit", 3 + k)]
     ):
-        await save_pref(client, token, key, value, **{"X-Request-Id": f"{tag}-pref{n}"})
+        await save_pref(client, key, value, token=token, **{"X-Request-Id": f"{tag}-pref{n}"})
     tables = await get_ok(client, f"{UC}/tables", token, **{"X-Request-Id": f"{tag}-tables"})
     page = await get_ok(
         client, f"{UC}/query?table=orders&offset={100 * k}", token, **{"X-Request-Id": f"{tag}-q"}
     )
-    answer = await invoke(client, token, fraud_inputs(page["rows"]), **{"X-Request-Id": f"{tag}-i"})
-    logs = await get_ok(client, f"{MS}/logs", token, **{"X-Request-Id": f"{tag}-logs"})
+    inputs = fraud_inputs(order_features(page["rows"]))
+    answer = ok(await invoke(client, inputs, token=token, headers={"X-Request-Id": f"{tag}-i"}))
+    logs = await get_ok(client, LOGS, token, **{"X-Request-Id": f"{tag}-logs"})
     prefs = await get_ok(client, PREFS, token, **{"X-Request-Id": f"{tag}-prefs"})
     return {"tables": tables, "page": page, "answer": answer, "logs": logs, "prefs": prefs}
 
@@ -208,7 +181,7 @@ async def test_concurrent_users_calls_each_carry_that_users_token(client, fake, 
         pages = [s for s in pages if not s.startswith("SELECT COUNT(*)")]
         assert [s.rsplit(" LIMIT ", 1)[1] for s in pages] == [f"{3 + k} OFFSET {100 * k}"]
         invoked = [r.json for r in mine if r.route is Route.INVOCATIONS]
-        assert invoked == [fraud_inputs(result["page"]["rows"])]
+        assert invoked == [fraud_inputs(order_features(result["page"]["rows"]))]
 
 
 async def test_concurrent_users_access_log_lines_name_the_right_user(
@@ -229,10 +202,10 @@ async def test_concurrent_users_access_log_lines_name_the_right_user(
 
 
 async def test_log_holds_exactly_the_history_of_25_invocations_newest_first(client, fake) -> None:
-    inputs = [fraud_inputs([api_order(i)]) for i in range(1, 26)]
-    answers = [await invoke(client, ALICE.token, body) for body in inputs]
+    inputs = [fraud_inputs(order_features([api_order(i)])) for i in range(1, 26)]
+    answers = [ok(await invoke(client, body)) for body in inputs]
 
-    logs = await get_ok(client, f"{MS}/logs?limit=100", ALICE.token)
+    logs = await get_ok(client, f"{LOGS}?limit=100")
 
     assert logs["total"] == 25
     assert [i["request_id"] for i in logs["items"]] == [a["request_id"] for a in answers][::-1]

@@ -16,18 +16,19 @@ from tests.fakes.reference.identities import ALICE
 from tests.fakes.routes import Route
 from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
-from tests.harness.backends import (
-    BackendChoice,
+from tests.harness.backends import UNREACHABLE_POSTGRES, BackendChoice
+from tests.harness.clock import FakeClock
+from tests.harness.pg_faults import (
     set_allow_connections,
     table_locked,
     terminate_connections,
 )
-from tests.integration.helpers import assert_error
+from tests.integration.api import FRAUD_ROWS, PREFS, fraud_inputs, invoke
+from tests.integration.expectations import assert_error
+from tests.integration.rows import log_rows
 
 # Acts as the fake workspace's seeded users; test_live_smoke.py covers live mode.
 pytestmark = pytest.mark.fake_only
-
-PREFS = "/api/lakebase/preferences"
 
 
 @pytest.mark.postgres_only
@@ -60,7 +61,7 @@ async def test_unreachable_database_server_gives_503_with_retry_after(client_fac
     # Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
     client = await client_factory(
         database=False,
-        database_url="postgresql://postgres@127.0.0.1:9/nowhere",
+        database_url=UNREACHABLE_POSTGRES,
         run_migrations_on_startup=True,
         db_connect_timeout_seconds=2,
     )
@@ -96,26 +97,24 @@ async def test_corrupted_preference_is_flagged_not_fatal(
 
 # --- busy models and revoked grants ----------------------------------------------------------
 
-INVOKE = "/api/model-serving/invoke"
-FRAUD_ROWS = [[120.0, 0.4, 3], [15.5, 0.9, 14]]
-FRAUD_BODY = {
-    "endpoint_name": FRAUD_DETECTOR.name,
-    "inputs": {
-        "dataframe_split": {"columns": ["amount", "merchant_score", "hour"], "data": FRAUD_ROWS}
-    },
-}
-
 
 @pytest.mark.parametrize(
     ("status", "failures", "attempts"),
     [
         pytest.param(503, 1, 3, id="503-once"),
         pytest.param(429, 2, 3, id="429-twice"),
+        pytest.param(503, 2, 3, id="503-twice"),
         pytest.param(503, 4, 5, id="503-four-times-of-five-attempts"),
     ],
 )
 async def test_busy_model_answers_after_retries_and_is_logged_once(
-    client_factory, fake: FakeWorkspace, status: int, failures: int, attempts: int
+    client_factory,
+    database: Database,
+    fake: FakeWorkspace,
+    clock: FakeClock,
+    status: int,
+    failures: int,
+    attempts: int,
 ) -> None:
     client = await client_factory(model_retry_attempts=attempts)
     fake.faults.fail_next(
@@ -126,17 +125,19 @@ async def test_busy_model_answers_after_retries_and_is_logged_once(
         retry_after=1,
     )
 
-    response = await client.post(INVOKE, json=FRAUD_BODY, headers=auth(ALICE.token))
+    response = await invoke(client, fraud_inputs())
 
     assert response.status_code == 200, response.text
     assert response.json()["predictions"] == [fraud_score(*row) for row in FRAUD_ROWS]
     calls = fake.requests_for(Route.INVOCATIONS, FRAUD_DETECTOR.name)
     assert [c.status for c in calls] == [status] * failures + [200]
     assert {(c.bearer_token, c.body) for c in calls} == {(ALICE.token, calls[0].body)}
+    assert clock.sleeps == [1] * failures  # what Retry-After asked, before each new attempt
     logs = (await client.get("/api/model-serving/logs", headers=auth(ALICE.token))).json()
     assert [(i["request_id"], i["status"]) for i in logs["items"]] == [
         (response.json()["request_id"], "SUCCESS")
     ]
+    assert [r.status for r in await log_rows(database)] == ["SUCCESS"]
 
 
 async def test_grant_revoked_mid_session_is_refused_on_the_next_request(
@@ -171,7 +172,7 @@ async def test_a_blocked_inference_log_does_not_hold_the_answer_back(
         caplog.at_level(logging.WARNING, logger="server.services.model_serving_service"),
         table_locked(backend.url, name, "model_inferences"),
     ):
-        blocked = await client.post(INVOKE, json=FRAUD_BODY, headers=auth(ALICE.token))
+        blocked = await invoke(client, fraud_inputs())
 
     assert blocked.status_code == 200, blocked.text
     assert blocked.json()["predictions"] == [fraud_score(*row) for row in FRAUD_ROWS]
@@ -180,7 +181,7 @@ async def test_a_blocked_inference_log_does_not_hold_the_answer_back(
         (blocked.json()["request_id"], "DATABASE_UNAVAILABLE")
     ]
     # The lock gone, logging works again on the same app (no connection left broken).
-    after = await client.post(INVOKE, json=FRAUD_BODY, headers=auth(ALICE.token))
+    after = await invoke(client, fraud_inputs())
     logs = (await client.get("/api/model-serving/logs", headers=auth(ALICE.token))).json()
     assert [(i["request_id"], i["status"]) for i in logs["items"]] == [
         (after.json()["request_id"], "SUCCESS")

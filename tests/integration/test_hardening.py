@@ -12,7 +12,8 @@ from tests.fakes.reference.identities import ALICE
 from tests.fakes.routes import Route
 from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
-from tests.integration.helpers import assert_error
+from tests.harness.settings import lakebase_values
+from tests.integration.expectations import assert_error
 
 pytestmark = pytest.mark.fake_only
 
@@ -96,12 +97,9 @@ async def test_lakebase_app_starts_while_the_workspace_is_unreachable(client_fac
         database=False,
         databricks_host="http://127.0.0.1:9",
         databricks_retry_timeout_seconds=1,
-        pghost="127.0.0.1",
-        pgport=9,
-        pgdatabase="app",
-        pguser="app-sp-client-id",
-        lakebase_instance_name="fake-lakebase",
         run_migrations_on_startup=True,
+        # Lakebase variables naming a server where nothing listens.
+        **lakebase_values("postgresql://127.0.0.1:9/app"),
     )
 
     assert (await client.get("/health")).status_code == 200

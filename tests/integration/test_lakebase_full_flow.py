@@ -3,40 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import quote
 
 import httpx
 import pytest
-from sqlalchemy import func, select
 
 from server.db.database import Database
-from server.models.user_preference import UserPreference
 from tests.fakes.reference.identities import ALICE, BOB
 from tests.harness import auth
-from tests.integration.helpers import assert_error, assert_utc_timestamps
+from tests.integration.api import PREFS, post_pref, pref_url
+from tests.integration.expectations import assert_error, assert_utc_timestamps
+from tests.integration.rows import preference_count
 
 # Acts as the fake workspace's seeded users; test_live_smoke.py covers live mode.
 pytestmark = pytest.mark.fake_only
-
-PREFS = "/api/lakebase/preferences"
-
-
-def pref_url(key: str) -> str:
-    return f"{PREFS}/{quote(key, safe='')}"
-
-
-async def save(client: httpx.AsyncClient, token: str, key: str, value: object) -> httpx.Response:
-    return await client.post(PREFS, json={"key": key, "value": value}, headers=auth(token))
-
-
-async def count_rows(database: Database, user_name: str) -> int:
-    async with database.session() as session:
-        total = await session.scalar(
-            select(func.count())
-            .select_from(UserPreference)
-            .where(UserPreference.user_name == user_name)
-        )
-    return int(total or 0)
 
 
 async def test_new_user_has_an_empty_page(client: httpx.AsyncClient) -> None:
@@ -46,7 +25,7 @@ async def test_new_user_has_an_empty_page(client: httpx.AsyncClient) -> None:
 
 
 async def test_other_users_never_see_or_touch_my_preferences(client: httpx.AsyncClient) -> None:
-    await save(client, ALICE.token, "theme", "dark")
+    await post_pref(client, "theme", "dark")
 
     listing = await client.get(PREFS, headers=auth(BOB.token))
     by_key = await client.get(pref_url("theme"), headers=auth(BOB.token))
@@ -73,7 +52,7 @@ async def test_other_users_never_see_or_touch_my_preferences(client: httpx.Async
 async def test_saved_preference_reads_back_identical(
     client: httpx.AsyncClient, database: Database, key: str, value: object
 ) -> None:
-    created = await save(client, ALICE.token, key, value)
+    created = await post_pref(client, key, value)
 
     assert created.status_code == 201, created.text
     assert created.json()["key"] == key
@@ -82,26 +61,26 @@ async def test_saved_preference_reads_back_identical(
     assert fetched.status_code == 200
     assert fetched.json() == created.json()
     assert_utc_timestamps(fetched.json())
-    assert await count_rows(database, ALICE.user_name) == 1
+    assert await preference_count(database, ALICE.user_name) == 1
 
 
 async def test_saving_a_key_again_updates_the_one_row(
     client: httpx.AsyncClient, database: Database
 ) -> None:
-    first = (await save(client, ALICE.token, "theme", "dark")).json()
+    first = (await post_pref(client, "theme", "dark")).json()
 
-    second = await save(client, ALICE.token, "theme", {"mode": "light"})
+    second = await post_pref(client, "theme", {"mode": "light"})
 
     assert second.status_code == 200
     body = second.json()
     assert body["value"] == {"mode": "light"}
     assert body["created_at"] == first["created_at"]
     assert datetime.fromisoformat(body["updated_at"]) > datetime.fromisoformat(first["updated_at"])
-    assert await count_rows(database, ALICE.user_name) == 1
+    assert await preference_count(database, ALICE.user_name) == 1
 
 
 async def test_deleted_preference_is_gone(client: httpx.AsyncClient) -> None:
-    await save(client, ALICE.token, "theme", "dark")
+    await post_pref(client, "theme", "dark")
 
     deletion = await client.delete(pref_url("theme"), headers=auth(ALICE.token))
 
@@ -155,15 +134,15 @@ async def test_without_a_database_preferences_answer_503_not_configured(
 async def test_invalid_keys_are_refused_naming_the_field(
     client: httpx.AsyncClient, database: Database, key: str
 ) -> None:
-    response = await save(client, ALICE.token, key, "x")
+    response = await post_pref(client, key, "x")
 
     error = assert_error(response, 400, "INVALID_PREFERENCE")
     assert error["details"][0]["field"] == "key"
-    assert await count_rows(database, ALICE.user_name) == 0
+    assert await preference_count(database, ALICE.user_name) == 0
 
 
 async def test_longest_valid_key_is_accepted(client: httpx.AsyncClient) -> None:
-    response = await save(client, ALICE.token, "é" * 128, 1)
+    response = await post_pref(client, "é" * 128, 1)
     assert response.status_code == 201
 
 
@@ -173,11 +152,11 @@ async def test_invalid_key_in_path_is_400(client: httpx.AsyncClient) -> None:
 
 
 async def test_value_over_64_kib_is_413(client: httpx.AsyncClient, database: Database) -> None:
-    response = await save(client, ALICE.token, "big", "x" * (64 * 1024))
+    response = await post_pref(client, "big", "x" * (64 * 1024))
 
     error = assert_error(response, 413, "PAYLOAD_TOO_LARGE")
     assert error["details"][0]["limit_bytes"] == 64 * 1024
-    assert await count_rows(database, ALICE.user_name) == 0
+    assert await preference_count(database, ALICE.user_name) == 0
 
 
 async def test_ten_megabyte_body_is_refused_and_server_stays_healthy(
@@ -191,8 +170,8 @@ async def test_ten_megabyte_body_is_refused_and_server_stays_healthy(
 
     assert_error(response, 413, "PAYLOAD_TOO_LARGE")
     assert (await client.get("/health")).status_code == 200
-    assert (await save(client, ALICE.token, "after", 1)).status_code == 201
-    assert await count_rows(database, ALICE.user_name) == 1
+    assert (await post_pref(client, "after", 1)).status_code == 201
+    assert await preference_count(database, ALICE.user_name) == 1
 
 
 async def test_body_streamed_without_length_is_cut_at_the_limit(
@@ -239,7 +218,7 @@ async def test_broken_json_is_400_not_500(client: httpx.AsyncClient) -> None:
 
 async def test_list_is_ordered_by_key_and_paged(client: httpx.AsyncClient) -> None:
     for key in ("b", "a", "c"):
-        await save(client, ALICE.token, key, key)
+        await post_pref(client, key, key)
 
     page = await client.get(PREFS, params={"limit": 2, "offset": 1}, headers=auth(ALICE.token))
 

@@ -14,14 +14,15 @@ from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
 from tests.harness.backends import BackendChoice, ensure_login_role
 from tests.harness.clock import FakeClock
+from tests.harness.settings import lakebase_values
+from tests.integration.api import PREFS
+from tests.integration.rows import connection_password
 
 pytestmark = [
     pytest.mark.postgres_only,
     pytest.mark.fake_only,
     pytest.mark.usefixtures("lakebase_role"),
 ]
-
-PREFS = "/api/lakebase/preferences"
 
 
 @pytest.fixture
@@ -33,27 +34,10 @@ def lakebase_role(backend: BackendChoice, database: Database) -> str:
 
 
 async def lakebase_client(client_factory, database: Database, **overrides):
-    """A new app whose storage comes only from the Lakebase variables (no DATABASE_URL)."""
-    url = database.engine.url
-    settings = {
-        "pghost": url.host,
-        "pgport": url.port or 5432,
-        "pgdatabase": url.database,
-        "pguser": APP_SP.application_id,
-        # As the run's database: `require` on the Lakebase stand-in (as in production), `disable`
-        # on the local PostgreSQL, which has no TLS.
-        "pgsslmode": url.query.get("sslmode", "disable"),
-        "lakebase_instance_name": LAKEBASE.name,
-        "run_migrations_on_startup": True,
-    }
-    return await client_factory(database=False, **{**settings, **overrides})
-
-
-async def connection_password(database: Database) -> str | None:
-    """The password psycopg actually used for a pooled connection."""
-    async with database.engine.connect() as connection:
-        raw = await connection.get_raw_connection()
-        return str(raw.driver_connection.info.password)
+    """A new app whose storage comes only from the Lakebase variables (no DATABASE_URL), on the
+    run's database: SSL as the run's database has it (`require` on the stand-in)."""
+    settings = {"run_migrations_on_startup": True, **overrides}
+    return await client_factory(database=False, **lakebase_values(database.engine.url, **settings))
 
 
 async def test_connection_password_is_the_token_the_service_principal_minted(
@@ -83,9 +67,12 @@ async def test_token_is_reused_until_close_to_expiry(
 ) -> None:
     client = await lakebase_client(client_factory, database)
 
-    for index in range(5):
+    saved = [
         await client.post(PREFS, json={"key": f"k{index}", "value": 1}, headers=auth(ALICE.token))
+        for index in range(5)
+    ]
 
+    assert [response.status_code for response in saved] == [201] * 5
     assert fake.database.tokens_minted == 1
 
 

@@ -21,17 +21,19 @@ from server.config import Settings
 from server.db.database import Database
 from server.db.engine import create_lakebase_engine
 from server.db.lakebase import LakebaseCredentialProvider, service_principal_minter
-from tests.fakes.reference import APP_SP, LAKEBASE
+from tests.fakes.reference import APP_SP
 from tests.fakes.reference.identities import ALICE
 from tests.fakes.routes import Route
 from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
 from tests.harness.clock import FakeClock
-from tests.integration.helpers import assert_error
+from tests.harness.settings import lakebase_values
+from tests.integration.api import PREFS
+from tests.integration.expectations import assert_error
+from tests.integration.rows import connection_password
 
 pytestmark = [pytest.mark.lakebase_only, pytest.mark.fake_only]
 
-PREFS = "/api/lakebase/preferences"
 REFRESH_MARGIN = timedelta(minutes=5)
 LIFETIME = timedelta(hours=1)
 
@@ -39,15 +41,12 @@ LIFETIME = timedelta(hours=1)
 @pytest.fixture
 def lakebase_settings(database: Database, settings_factory: Callable[..., Settings]) -> Settings:
     """Storage as Databricks Apps configures it, on the run's database in the stand-in."""
-    url = database.engine.url
     return settings_factory(
-        pghost=url.host,
-        pgport=url.port,
-        pgdatabase=url.database,
-        pguser=APP_SP.application_id,
-        pgsslmode="require",
-        lakebase_instance_name=LAKEBASE.name,
-        lakebase_token_refresh_margin_seconds=REFRESH_MARGIN.total_seconds(),
+        **lakebase_values(
+            database.engine.url,
+            pgsslmode="require",
+            lakebase_token_refresh_margin_seconds=REFRESH_MARGIN.total_seconds(),
+        )
     )
 
 
@@ -135,12 +134,6 @@ async def lakebase_app_database(
         yield database
     finally:
         await engine.dispose()
-
-
-async def connection_password(database: Database) -> str:
-    async with database.engine.connect() as connection:
-        raw = await connection.get_raw_connection()
-        return str(raw.driver_connection.info.password)
 
 
 async def first_token_in_use(client: Any, fake: FakeWorkspace) -> str:

@@ -6,14 +6,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 import pytest
-from sqlalchemy import select
 
 from server.db.database import Database
-from server.models.model_inference import ModelInference
 from tests.fakes.reference import (
     ALICE,
     BOB,
@@ -32,40 +29,24 @@ from tests.fakes.reference import (
 from tests.fakes.routes import Route
 from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
+from tests.harness.backends import UNREACHABLE_POSTGRES
 from tests.harness.clock import FakeClock
 from tests.harness.waiting import until
-from tests.integration.helpers import assert_error, assert_utc_timestamps
+from tests.integration.api import (
+    FRAUD_COLUMNS,
+    FRAUD_ROWS,
+    LOGS,
+    MS,
+    endpoint_url,
+    fraud_inputs,
+    invoke,
+)
+from tests.integration.expectations import assert_error, assert_utc_timestamps
+from tests.integration.rows import log_rows
 
 pytestmark = pytest.mark.fake_only
 
-MS = "/api/model-serving"
-FRAUD_COLUMNS = ["amount", "merchant_score", "hour"]
-ROWS = [[120.0, 0.4, 3], [15.5, 0.9, 14]]
 SERVING_ROUTES = {Route.SERVING_LIST, Route.SERVING_GET, Route.SERVING_OPENAPI, Route.INVOCATIONS}
-# An address where nothing listens: connections are refused at once.
-UNREACHABLE_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:9/nowhere"
-
-
-def endpoint_url(name: str, suffix: str = "") -> str:
-    return f"{MS}/endpoints/{quote(name, safe='')}{suffix}"
-
-
-def fraud_inputs(rows: list[list[Any]] = ROWS) -> dict[str, Any]:
-    return {"dataframe_split": {"columns": FRAUD_COLUMNS, "data": rows}}
-
-
-async def invoke(
-    client: httpx.AsyncClient, inputs: Any, name: str = FRAUD_DETECTOR.name, **extra: Any
-) -> httpx.Response:
-    token = extra.pop("token", ALICE.token)
-    body = {"endpoint_name": name, "inputs": inputs, **extra}
-    return await client.post(f"{MS}/invoke", json=body, headers=auth(token))
-
-
-async def log_rows(database: Database) -> list[ModelInference]:
-    async with database.session() as session:
-        rows = await session.scalars(select(ModelInference).order_by(ModelInference.id))
-        return list(rows)
 
 
 def invocations(fake: FakeWorkspace, name: str = FRAUD_DETECTOR.name) -> list[Any]:
@@ -245,7 +226,7 @@ async def test_invocation_returns_the_models_predictions(client: httpx.AsyncClie
     body = response.json()
     assert body["status"] == "SUCCESS"
     assert body["endpoint_name"] == FRAUD_DETECTOR.name
-    assert body["predictions"] == [fraud_score(*row) for row in ROWS]
+    assert body["predictions"] == [fraud_score(*row) for row in FRAUD_ROWS]
     assert body["output"] == {"predictions": body["predictions"]}
     assert body["served_model_name"] == FRAUD_DETECTOR.served_entity_name
     assert body["execution_time_ms"] >= 0
@@ -422,29 +403,7 @@ async def test_slow_model_times_out_once_and_is_logged(
     assert row.status == "TIMEOUT"
 
 
-@pytest.mark.parametrize("status", [429, 503])
-async def test_busy_model_is_retried_until_it_answers(
-    client: httpx.AsyncClient,
-    database: Database,
-    fake: FakeWorkspace,
-    clock: FakeClock,
-    status: int,
-) -> None:
-    fake.faults.fail_next(
-        Route.INVOCATIONS,
-        times=2,
-        status=status,
-        error_code="REQUEST_LIMIT_EXCEEDED",
-        retry_after=1,
-    )
-
-    response = await invoke(client, fraud_inputs())
-
-    assert response.status_code == 200, response.text
-    assert response.json()["predictions"] == [fraud_score(*row) for row in ROWS]
-    assert len(invocations(fake)) == 3
-    assert clock.sleeps == [1, 1]  # what Retry-After asked, before each new attempt
-    assert [r.status for r in await log_rows(database)] == ["SUCCESS"]
+# Retries that end in an answer, with the Retry-After waits: test_error_recovery.py.
 
 
 async def test_busy_model_without_retry_after_backs_off(
@@ -536,8 +495,8 @@ async def test_logs_page_through_my_invocations_only(client: httpx.AsyncClient) 
     ids = [(await invoke(client, fraud_inputs())).json()["request_id"] for _ in range(3)]
     await invoke(client, fraud_inputs(), token=BOB.token)
 
-    first = await client.get(f"{MS}/logs?limit=2", headers=auth(ALICE.token))
-    rest = await client.get(f"{MS}/logs?limit=2&offset=2", headers=auth(ALICE.token))
+    first = await client.get(f"{LOGS}?limit=2", headers=auth(ALICE.token))
+    rest = await client.get(f"{LOGS}?limit=2&offset=2", headers=auth(ALICE.token))
 
     assert first.json()["total"] == 3
     assert [i["request_id"] for i in first.json()["items"]] == ids[::-1][:2]
@@ -552,7 +511,7 @@ async def test_logs_can_be_filtered_by_endpoint(client: httpx.AsyncClient) -> No
     )
 
     response = await client.get(
-        f"{MS}/logs", params={"endpoint_name": CHAT_ASSISTANT.name}, headers=auth(ALICE.token)
+        LOGS, params={"endpoint_name": CHAT_ASSISTANT.name}, headers=auth(ALICE.token)
     )
 
     assert [i["request_id"] for i in response.json()["items"]] == [chat.json()["request_id"]]
@@ -561,7 +520,7 @@ async def test_logs_can_be_filtered_by_endpoint(client: httpx.AsyncClient) -> No
 async def test_without_database_logs_are_503_but_invoke_works(client_factory: Any) -> None:
     client = await client_factory(database=False)
 
-    logs = await client.get(f"{MS}/logs", headers=auth(ALICE.token))
+    logs = await client.get(LOGS, headers=auth(ALICE.token))
     response = await invoke(client, fraud_inputs())
 
     assert_error(logs, 503, "LAKEBASE_NOT_CONFIGURED")
@@ -577,6 +536,6 @@ async def test_log_write_failure_does_not_fail_the_invocation(
         response = await invoke(client, fraud_inputs())
 
     assert response.status_code == 200, response.text
-    assert response.json()["predictions"] == [fraud_score(*row) for row in ROWS]
+    assert response.json()["predictions"] == [fraud_score(*row) for row in FRAUD_ROWS]
     assert any("inference log not written" in r.getMessage() for r in caplog.records)
     assert ALICE.token not in caplog.text

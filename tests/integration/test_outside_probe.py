@@ -18,13 +18,12 @@ from tests.fakes.reference.identities import ALICE
 from tests.fakes.routes import Route
 from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
-from tests.integration.helpers import assert_error
+from tests.integration.api import INVOKE, PREFS, UC
+from tests.integration.expectations import assert_error
 
 pytestmark = pytest.mark.fake_only
 
-PREFERENCES = "/api/lakebase/preferences"
-QUERY = "/api/unity-catalog/query"
-INVOKE = "/api/model-serving/invoke"
+QUERY = f"{UC}/query"
 JSON = {"Content-Type": "application/json"}
 
 
@@ -54,7 +53,7 @@ async def test_too_deeply_nested_preference_is_refused_before_storing(
     client: httpx.AsyncClient, database: Database, depth: int
 ) -> None:
     response = await client.post(
-        PREFERENCES,
+        PREFS,
         content=f'{{"key": "deep", "value": {nested_text(depth)}}}',
         headers={**auth(ALICE.token), **JSON},
     )
@@ -63,7 +62,7 @@ async def test_too_deeply_nested_preference_is_refused_before_storing(
     assert error["details"][0]["field"] == "value"
     assert error["details"][0]["max_depth"] == PREFERENCE_VALUE_MAX_DEPTH
     assert await stored_keys(database) == []
-    listing = await client.get(PREFERENCES, headers=auth(ALICE.token))
+    listing = await client.get(PREFS, headers=auth(ALICE.token))
     assert listing.status_code == 200
     assert listing.json()["items"] == []
 
@@ -72,7 +71,7 @@ async def test_body_too_deep_to_parse_is_400_and_stores_nothing(
     client: httpx.AsyncClient, database: Database
 ) -> None:
     response = await client.post(
-        PREFERENCES,
+        PREFS,
         content=f'{{"key": "deep", "value": {nested_text(1400)}}}',
         headers={**auth(ALICE.token), **JSON},
     )
@@ -85,9 +84,9 @@ async def test_preference_at_the_depth_limit_round_trips(client: httpx.AsyncClie
     value = nested(PREFERENCE_VALUE_MAX_DEPTH)
 
     saved = await client.post(
-        PREFERENCES, json={"key": "deep", "value": value}, headers=auth(ALICE.token)
+        PREFS, json={"key": "deep", "value": value}, headers=auth(ALICE.token)
     )
-    read = await client.get(f"{PREFERENCES}/deep", headers=auth(ALICE.token))
+    read = await client.get(f"{PREFS}/deep", headers=auth(ALICE.token))
 
     assert saved.status_code == 201, saved.text
     assert read.status_code == 200
@@ -99,7 +98,7 @@ async def test_stored_row_that_cannot_be_rendered_does_not_break_the_listing(
     client: httpx.AsyncClient, database: Database, depth: int
 ) -> None:
     # A row written before the depth rule existed (or by another tool): valid JSON, too deep.
-    await client.post(PREFERENCES, json={"key": "ok", "value": 1}, headers=auth(ALICE.token))
+    await client.post(PREFS, json={"key": "ok", "value": 1}, headers=auth(ALICE.token))
     now = utc_now()
     async with database.session() as session:
         session.add(
@@ -112,8 +111,8 @@ async def test_stored_row_that_cannot_be_rendered_does_not_break_the_listing(
             )
         )
 
-    listing = await client.get(PREFERENCES, headers=auth(ALICE.token))
-    one = await client.get(f"{PREFERENCES}/deep", headers=auth(ALICE.token))
+    listing = await client.get(PREFS, headers=auth(ALICE.token))
+    one = await client.get(f"{PREFS}/deep", headers=auth(ALICE.token))
 
     assert listing.status_code == 200, listing.text
     items = {item["key"]: item for item in listing.json()["items"]}
@@ -213,8 +212,8 @@ async def test_invoke_timeout_must_be_an_integer(
 @pytest.mark.parametrize(
     ("path", "params"),
     [
-        (PREFERENCES, {"limit": "2.0"}),
-        (PREFERENCES, {"offset": "true"}),
+        (PREFS, {"limit": "2.0"}),
+        (PREFS, {"offset": "true"}),
         ("/api/model-serving/logs", {"limit": "1_0"}),
         ("/api/unity-catalog/catalogs", {"limit": " 5"}),
         (QUERY, {"table": "orders", "limit": "+5"}),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -27,13 +28,11 @@ from tests.fakes.reference import (
 )
 from tests.fakes.routes import Route
 from tests.harness import auth
-from tests.integration.helpers import api_order
+from tests.integration.api import LOGS, PREFS, UC, get_ok
+from tests.integration.expectations import api_order
 
 pytestmark = pytest.mark.fake_only
 
-UC = "/api/unity-catalog"
-LOGS = "/api/model-serving/logs"
-PREFS = "/api/lakebase/preferences"
 BASE_TIME = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 EDGES = [
     pytest.param(0, 1, id="first-item"),
@@ -64,6 +63,11 @@ async def read_all(
         seen.extend(page[items])
         offset, step = offset + limit, step + 1
     return seen
+
+
+async def page_at(client: httpx.AsyncClient, path: str, offset: int, limit: int) -> Any:
+    """One page of a listing, as ALICE; fails the test unless it is a 200."""
+    return await get_ok(client, f"{path}?{urlencode({'offset': offset, 'limit': limit})}")
 
 
 async def seed_logs(database: Database, count: int, *, same_second: int = 1) -> list[str]:
@@ -147,12 +151,8 @@ async def test_preference_pages_are_stable_across_reads(client, database) -> Non
 async def test_preference_page_edges(client, database, offset: int, limit: int) -> None:
     keys = await seed_preferences(database, 1200)
 
-    response = await client.get(
-        PREFS, params={"offset": offset, "limit": limit}, headers=auth(ALICE.token)
-    )
+    page = await page_at(client, PREFS, offset, limit)
 
-    assert response.status_code == 200, response.text
-    page = response.json()
     assert [i["key"] for i in page["items"]] == keys[offset : offset + limit]
     assert (page["total"], page["limit"], page["offset"]) == (1200, limit, offset)
 
@@ -209,12 +209,8 @@ async def test_invocations_page_newest_first(client) -> None:
 async def test_log_page_edges(client, database, offset: int, limit: int) -> None:
     newest_first = (await seed_logs(database, 1200))[::-1]
 
-    response = await client.get(
-        LOGS, params={"offset": offset, "limit": limit}, headers=auth(ALICE.token)
-    )
+    page = await page_at(client, LOGS, offset, limit)
 
-    assert response.status_code == 200, response.text
-    page = response.json()
     assert [i["request_id"] for i in page["items"]] == newest_first[offset : offset + limit]
     assert (page["total"], page["limit"], page["offset"]) == (1200, limit, offset)
 

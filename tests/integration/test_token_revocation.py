@@ -17,20 +17,13 @@ from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
 from tests.harness.clock import FakeClock
 from tests.harness.settings import isolated_settings
-from tests.integration.helpers import assert_error
+from tests.integration.api import fraud_inputs
+from tests.integration.expectations import assert_error
 
 pytestmark = pytest.mark.fake_only
 
 QUERY_BODY = {"catalog": "main", "schema": "sales", "table": "orders", "limit": 1}
-INVOKE_BODY = {
-    "endpoint_name": "fraud-detector",
-    "inputs": {
-        "dataframe_split": {
-            "columns": ["amount", "merchant_score", "hour"],
-            "data": [[1.0, 0.5, 3]],
-        }
-    },
-}
+INVOKE_BODY = {"endpoint_name": "fraud-detector", "inputs": fraud_inputs([[1.0, 0.5, 3]])}
 
 # Every route that needs the user's token (all of /api/ except auth/status).
 AUTHENTICATED_CALLS: list[tuple[str, str, Any]] = [

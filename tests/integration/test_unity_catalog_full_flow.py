@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
-import httpx
 import pytest
 
 from tests.fakes.recorder import RecordedRequest
@@ -15,34 +13,23 @@ from tests.fakes.reference import (
     ORDERS,
     PRODUCTS,
     WEATHER,
-    TableDef,
     tables_in,
 )
 from tests.fakes.reference.identities import ALICE, BOB, CAROL, WAREHOUSE_ID
 from tests.fakes.routes import Route
 from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
-from tests.integration.helpers import assert_error, assert_utc_timestamps, expected_rows
+from tests.harness.backends import UNREACHABLE_POSTGRES
+from tests.integration.api import UC, query_url, save_pref
+from tests.integration.expectations import assert_error, assert_utc_timestamps, expected_rows
 
 pytestmark = pytest.mark.fake_only
 
-UC = "/api/unity-catalog"
 HIDDEN_FROM_ALICE = {"margins_2023", "margins_2024"}
-
-
-def query_url(table: TableDef, **params: Any) -> str:
-    query = {"catalog": table.catalog, "schema": table.schema, "table": table.name, **params}
-    return f"{UC}/query?{urlencode(query)}"
 
 
 def statements(fake: FakeWorkspace) -> list[RecordedRequest]:
     return fake.requests_for(Route.SQL_EXECUTE)
-
-
-async def save_pref(client: httpx.AsyncClient, key: str, value: Any) -> None:
-    body = {"key": key, "value": value}
-    response = await client.post("/api/lakebase/preferences", json=body, headers=auth(ALICE.token))
-    assert response.status_code in (200, 201), response.text
 
 
 # --- listings --------------------------------------------------------------------------------
@@ -425,8 +412,7 @@ async def test_list_endpoints_validate_paging(client, fake, path) -> None:
     assert sorted(d["field"] for d in error["details"]) == ["limit", "offset"]
 
 
-async def test_without_a_token_every_route_is_401(client, fake) -> None:
-    assert_error(await client.get(f"{UC}/catalogs"), 401, "AUTH_MISSING")
+# Without a token every route is 401 before any upstream call: test_auth_and_observability.py.
 
 
 # --- statement lifecycle -----------------------------------------------------------------------
@@ -626,7 +612,7 @@ async def test_without_a_database_queries_use_the_settings_defaults(client_facto
 async def test_an_unreachable_database_does_not_block_queries(client_factory, fake) -> None:
     client = await client_factory(
         database=False,
-        database_url="postgresql://postgres@127.0.0.1:9/nowhere",
+        database_url=UNREACHABLE_POSTGRES,
         db_connect_timeout_seconds=2,
     )
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
+import logging
 
 import httpx
 import pytest
 
-from tests.fakes.reference.identities import ALICE, APP_SP, WORKSPACE_ID
+from tests.fakes.reference.identities import ALICE, APP_SP, BOB, WORKSPACE_ID
 from tests.fakes.routes import Route
 from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
+from tests.harness.backends import UNREACHABLE_POSTGRES
 from tests.harness.clock import FakeClock
-from tests.integration.helpers import assert_error
+from tests.integration.api import PREFS
+from tests.integration.expectations import assert_error
 
 pytestmark = pytest.mark.fake_only
 
@@ -39,9 +41,7 @@ async def test_ready_without_a_database_names_it(client_factory) -> None:
 
 
 async def test_ready_with_an_unreachable_database_names_it(client_factory) -> None:
-    client = await client_factory(
-        database=False, database_url="postgresql://postgres@127.0.0.1:9/nowhere"
-    )
+    client = await client_factory(database=False, database_url=UNREACHABLE_POSTGRES)
 
     response = await client.get("/ready")
 
@@ -100,34 +100,38 @@ async def test_configured_workspace_id_wins(client_factory) -> None:
     assert response.json()["workspace_id"] == "42"
 
 
-async def test_identity_is_cached_briefly_and_not_by_raw_token(client, fake: FakeWorkspace) -> None:
-    for _ in range(3):
-        await client.get("/api/lakebase/preferences", headers=auth(ALICE.token))
+async def test_identity_is_looked_up_once_per_token_while_cached(
+    client, fake: FakeWorkspace, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        alices = [await client.get(PREFS, headers=auth(ALICE.token)) for _ in range(3)]
+        bobs = await client.get(PREFS, headers=auth(BOB.token))
 
-    assert len(fake.requests_for(Route.SCIM_ME)) == 1
-    cache_keys = list(client.app.state.user_service._cache.keys())
-    assert cache_keys == [hashlib.sha256(ALICE.token.encode()).hexdigest()]
+    assert [r.status_code for r in [*alices, bobs]] == [200] * 4
+    # One SCIM lookup per token: the cache serves alice's later requests, never bob's.
+    assert [r.bearer_token for r in fake.requests_for(Route.SCIM_ME)] == [ALICE.token, BOB.token]
+    # And the token itself never reaches a log line.
+    assert not [r for r in caplog.records if ALICE.token in r.getMessage()]
 
 
 async def test_identity_cache_can_be_turned_off(client_factory, fake: FakeWorkspace) -> None:
     client = await client_factory(identity_cache_ttl_seconds=0)
 
-    for _ in range(3):
-        await client.get("/api/lakebase/preferences", headers=auth(ALICE.token))
+    responses = [await client.get(PREFS, headers=auth(ALICE.token)) for _ in range(3)]
 
-    assert len(fake.requests_for(Route.SCIM_ME)) == 3
+    assert [r.status_code for r in responses] == [200] * 3
+    assert [r.bearer_token for r in fake.requests_for(Route.SCIM_ME)] == [ALICE.token] * 3
 
 
 async def test_revoked_token_is_refused_at_once_without_the_identity_cache(
     client_factory, fake: FakeWorkspace
 ) -> None:
     client = await client_factory(identity_cache_ttl_seconds=0)
-    prefs = "/api/lakebase/preferences"
-    assert (await client.get(prefs, headers=auth(ALICE.token))).status_code == 200
+    assert (await client.get(PREFS, headers=auth(ALICE.token))).status_code == 200
 
     fake.revoke_token(ALICE.token)
 
-    assert_error(await client.get(prefs, headers=auth(ALICE.token)), 401, "AUTH_INVALID")
+    assert_error(await client.get(PREFS, headers=auth(ALICE.token)), 401, "AUTH_INVALID")
 
 
 async def test_revoked_token_is_refused_once_the_identity_cache_lifetime_has_passed(
@@ -135,14 +139,13 @@ async def test_revoked_token_is_refused_once_the_identity_cache_lifetime_has_pas
 ) -> None:
     # A route that calls only the database trusts the cached identity for its lifetime.
     client = await client_factory(identity_cache_ttl_seconds=10)
-    prefs = "/api/lakebase/preferences"
-    assert (await client.get(prefs, headers=auth(ALICE.token))).status_code == 200
+    assert (await client.get(PREFS, headers=auth(ALICE.token))).status_code == 200
     fake.revoke_token(ALICE.token)
 
     clock.advance(9)
-    still_cached = await client.get(prefs, headers=auth(ALICE.token))
+    still_cached = await client.get(PREFS, headers=auth(ALICE.token))
     clock.advance(1.5)
-    expired = await client.get(prefs, headers=auth(ALICE.token))
+    expired = await client.get(PREFS, headers=auth(ALICE.token))
 
     assert still_cached.status_code == 200, still_cached.text
     assert_error(expired, 401, "AUTH_INVALID")
@@ -176,7 +179,7 @@ async def test_principal_without_a_user_name_is_refused(
     # Rows are keyed by user name: an empty one would be shared by every such principal.
     token = fake.add_user("", display_name="No Name")
 
-    response = await client.get("/api/lakebase/preferences", headers=auth(token))
+    response = await client.get(PREFS, headers=auth(token))
 
     assert_error(response, 401, "AUTH_INVALID")
 

@@ -1,0 +1,58 @@
+"""Real PostgreSQL faults for tests: what a failover, a long lock or a closed database does.
+
+Each acts on the server from a separate admin connection, so the app under test meets the fault
+exactly as it would in production (a dropped connection, a statement waiting on a lock, a
+refused login). PostgreSQL only: tests using these are marked `postgres_only`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+
+import psycopg
+from psycopg import sql
+
+from tests.harness.backends import libpq_url, with_database
+
+
+def terminate_connections(server_url: str, database: str) -> int:
+    """Kill every session on `database` (a real fault: what a failover or restart does)."""
+    with psycopg.connect(libpq_url(server_url), autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            (database,),
+        ).fetchall()
+    return len(rows)
+
+
+@contextmanager
+def table_locked(
+    server_url: str, database: str, table: str, *, hold_at_most_seconds: int = 10
+) -> Iterator[None]:
+    """Hold an ACCESS EXCLUSIVE lock on `table` (what a long migration or VACUUM FULL does):
+    every other read or write of it waits until the block ends.
+
+    The server ends the lock after `hold_at_most_seconds` anyway, so code under test that waits
+    for it makes the test fail on its assertions instead of hanging the run.
+    """
+    with psycopg.connect(libpq_url(with_database(server_url, database))) as conn:
+        conn.execute(f"SET idle_in_transaction_session_timeout = '{int(hold_at_most_seconds)}s'")
+        conn.execute(
+            sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(sql.Identifier(table))
+        )
+        try:
+            yield
+        finally:
+            with suppress(psycopg.Error):  # already ended by the server
+                conn.rollback()
+
+
+def set_allow_connections(server_url: str, database: str, allowed: bool) -> None:
+    """Make PostgreSQL refuse (or accept again) new connections to `database`."""
+    statement = sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS {}").format(
+        sql.Identifier(database), sql.SQL("true" if allowed else "false")
+    )
+    with psycopg.connect(libpq_url(server_url), autocommit=True) as conn:
+        conn.execute(statement)

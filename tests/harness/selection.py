@@ -1,0 +1,107 @@
+"""pytest plugin: which backend and workspace the run uses, checked before collection.
+
+`--db` (or TEST_DB / TEST_DATABASE_URL) picks the storage backend, TEST_MODE=live the workspace
+(tools/environment.py). A backend that cannot work stops the run with a usage error naming the
+fix; tests marked for another backend or for the fake only are skipped with a reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from tests.harness.backends import BackendChoice, BackendUnavailable, check_postgres, choose_backend
+from tests.harness.lakebase_standin import StandInUnavailable, find_bindir
+from tests.harness.live import is_live, missing_live_variables
+
+_CHOICE = pytest.StashKey[BackendChoice]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db",
+        action="store",
+        default=None,
+        choices=("sqlite", "postgres", "lakebase"),
+        help="storage backend for the whole run (default: sqlite, or TEST_DB / TEST_DATABASE_URL)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Fail fast, before collection, when the chosen backend or live mode cannot work."""
+    try:
+        choice = choose_backend(config.getoption("--db"))
+    except BackendUnavailable as exc:
+        pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
+    if is_live():
+        missing = missing_live_variables(lakebase=choice.name == "lakebase")
+        if missing:
+            pytest.exit(
+                "TEST_MODE=live needs these environment variables: " + ", ".join(missing),
+                returncode=pytest.ExitCode.USAGE_ERROR,
+            )
+    if choice.name == "postgres":
+        try:
+            check_postgres(choice.url)
+        except BackendUnavailable as exc:
+            pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
+    if uses_standin(choice):
+        try:
+            find_bindir()  # each worker starts its own stand-in later; fail before collecting
+        except StandInUnavailable as exc:
+            pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
+    config.stash[_CHOICE] = choice
+
+
+def uses_standin(choice: BackendChoice) -> bool:
+    """Offline Lakebase runs against the stand-in (tests/harness/lakebase_standin.py)."""
+    return choice.name == "lakebase" and not is_live()
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    choice = config.stash.get(_CHOICE, None)
+    if choice is None:
+        return []
+    mode = "live workspace" if is_live() else "fake workspace"
+    where = (
+        "a Lakebase stand-in per worker: SSL + minted tokens only"
+        if uses_standin(choice)
+        else make_url(choice.url).render_as_string()
+    )
+    return [f"backend: {choice.name} ({where}); {mode}"]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    choice = config.stash[_CHOICE]
+    live = is_live()
+    for item in items:
+        if live and item.get_closest_marker("fake_only"):
+            item.add_marker(
+                pytest.mark.skip(reason="needs the fake workspace (seeded data or faults)")
+            )
+        if choice.name == "sqlite" and item.get_closest_marker("postgres_only"):
+            item.add_marker(
+                pytest.mark.skip(reason="PostgreSQL-only behaviour (run with --db postgres)")
+            )
+        if choice.name != "lakebase" and item.get_closest_marker("lakebase_only"):
+            item.add_marker(pytest.mark.skip(reason="Lakebase-only (run with --db lakebase)"))
+
+
+@pytest.fixture(scope="session")
+def backend(pytestconfig: pytest.Config, request: pytest.FixtureRequest) -> BackendChoice:
+    """The run's backend; offline Lakebase's URL is this worker's stand-in cluster."""
+    choice = pytestconfig.stash[_CHOICE]
+    if uses_standin(choice):
+        return dataclasses.replace(
+            choice, url=request.getfixturevalue("lakebase_standin").admin_url
+        )
+    return choice
+
+
+@pytest.fixture(scope="session")
+def worker_id_label(request: pytest.FixtureRequest) -> str:
+    """The xdist worker id ("gw0"...), or "main" without xdist: names per-worker resources."""
+    workerinput = getattr(request.config, "workerinput", None)
+    return str(workerinput["workerid"]) if workerinput else "main"
