@@ -64,6 +64,7 @@ LOCKS: dict[str, tuple[bool, str]] = {
     "coverage": (False, "coverage"),
     "nox": (False, "nox"),
     "automation": (False, "automation"),
+    "fuzz": (True, "fuzz"),
 }
 LOCK_PYTHON = PYTHONS[0]  # --universal + the lowest supported Python: valid on 3.11-3.13
 
@@ -333,6 +334,17 @@ def automation(session: nox.Session) -> None:
         *PYTEST_ARGS,
         *session.posargs,
     )
+
+
+@nox.session(python=PYTHONS[0], tags=["fuzz"], default=False)
+def fuzz(session: nox.Session) -> None:
+    """schemathesis on the app's OpenAPI (tests/fuzz); `-- --db=postgres`, `-- --max-examples N`."""
+    _print_environment(session)
+    _install(session, "fuzz", project=True)
+    session.run(
+        "pytest", "tests/fuzz", "-p", "no:randomly", *PYTEST_ARGS, *session.posargs,
+        env={"RUN_FUZZ": "1"},
+    )  # fmt: skip
 
 
 @nox.session(tags=["coverage"])

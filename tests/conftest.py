@@ -44,6 +44,8 @@ from tests.harness.live import is_live, live_config, missing_live_variables
 from tests.harness.settings import isolated_settings
 
 pytest_plugins = ["tests.fakes.plugin"]
+# tests/fuzz needs schemathesis and minutes: only `nox -s fuzz` (which sets RUN_FUZZ) runs it.
+collect_ignore = [] if os.environ.get("RUN_FUZZ") else ["fuzz"]
 
 
 class AppClient(httpx.AsyncClient):
