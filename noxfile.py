@@ -27,6 +27,7 @@ from tools.suite import (
     COVERAGE_DIR,
     PYTEST_ARGS,
     ROOT,
+    backend_env,
     install,
     print_environment,
     run_suite,
@@ -194,6 +195,17 @@ def automation(session: nox.Session) -> None:
         "no:randomly",
         *PYTEST_ARGS,
         *session.posargs,
+    )
+
+
+@nox.session(python=PYTHONS[0], tags=["fuzz"], default=False)
+def fuzz(session: nox.Session) -> None:
+    """schemathesis on the app's OpenAPI (tests/fuzz); `-- --db=postgres`, `-- --max-examples N`."""
+    print_environment(session)
+    install(session, "fuzz", project=True)
+    env = {**backend_env("postgres"), "RUN_FUZZ": "1"}  # the server URL is used with --db=postgres
+    session.run(
+        "pytest", "tests/fuzz", "-p", "no:randomly", *PYTEST_ARGS, *session.posargs, env=env
     )
 
 

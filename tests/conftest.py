@@ -13,6 +13,10 @@ Reset around every test, whatever it did: the fake (seeded state, faults, reques
 it; the database tables (emptied) and the Lakebase role's password after it.
 """
 
+from __future__ import annotations
+
+import os
+
 pytest_plugins = [
     "tests.harness.selection",
     "tests.fakes.plugin",
@@ -21,3 +25,5 @@ pytest_plugins = [
     "tests.harness.database",
     "tests.harness.apps",
 ]
+# tests/fuzz needs schemathesis and minutes: only `nox -s fuzz` (which sets RUN_FUZZ) runs it.
+collect_ignore = [] if os.environ.get("RUN_FUZZ") else ["fuzz"]

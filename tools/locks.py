@@ -23,6 +23,7 @@ LOCKS: dict[str, tuple[bool, str]] = {
     "coverage": (False, "coverage"),
     "nox": (False, "nox"),
     "automation": (False, "automation"),
+    "fuzz": (True, "fuzz"),
 }
 
 

@@ -211,11 +211,13 @@ def _param_type(declared: str | None) -> exp.DataType | None:
         return None
 
 
-def _typing_view(query: exp.Expr, param_types: Mapping[str, str | None]) -> exp.Expr:
+def _typing_view(query: exp.Expr, param_types: Mapping[str, str | None]) -> exp.Expr | None:
     """A copy of ``query`` whose parameters and numeric literals are wrapped in CASTs to their
-    Databricks types, so that annotation types every expression over them as a workspace does.
-    Only the result schema is read from it; SQLite runs the unwrapped statement."""
+    Databricks types, so that annotation types every expression over them as a workspace does
+    (None when nothing needs wrapping). Only the result schema is read from it; SQLite runs the
+    unwrapped statement."""
     view = query.copy()
+    wrapped = False
     for node in list(view.find_all(exp.Placeholder, exp.Literal)):
         if isinstance(node, exp.Placeholder):
             target = _param_type(param_types.get(node.name)) if node.name in param_types else None
@@ -223,7 +225,8 @@ def _typing_view(query: exp.Expr, param_types: Mapping[str, str | None]) -> exp.
             target = _literal_type(node)
         if target is not None:
             node.replace(exp.Cast(this=node.copy(), to=target))
-    return view
+            wrapped = True
+    return view if wrapped else None
 
 
 def _sqlite_timestamps(node: exp.Expr) -> exp.Expr:
@@ -268,10 +271,9 @@ def translate(
             f"A column, variable, or function parameter with name `{name}` cannot be resolved.",
             "42703",
         ) from None
-    typed = annotate_types(
-        _typing_view(qualified, param_types or {}), schema=schema, dialect=DIALECT
-    )
+    view = _typing_view(qualified, param_types or {})
     root = annotate_types(qualified, schema=schema, dialect=DIALECT)
+    typed = root if view is None else annotate_types(view, schema=schema, dialect=DIALECT)
     if not isinstance(root, exp.Query) or not isinstance(typed, exp.Query):  # pragma: no cover
         raise FakeLimitation(f"Unexpected statement shape: {type(root).__name__}")
     columns = tuple(

@@ -30,7 +30,7 @@ def until_blocking(
     deadline = time.monotonic() + within
     while not condition():
         _check(deadline, what, within)
-        time.sleep(_POLL_SECONDS)
+        time.sleep(_POLL_SECONDS)  # real time: another thread makes the condition true
 
 
 def _check(deadline: float, what: str, within: float) -> None:
