@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-import threading
-import time
-from collections.abc import Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
-
-import uvicorn
 
 from tests.fakes.app import FakeApp
 from tests.fakes.database import Lakebase
@@ -23,27 +17,15 @@ from tests.fakes.serving import ServingState
 from tests.fakes.state import FakeState
 from tests.fakes.statements import StatementStore
 from tests.fakes.unity_catalog import UnityCatalog
+from tests.fakes.uvicorn_thread import ServerThread, serve_in_thread
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
     from databricks.sdk.clock import Clock as SdkClock
 
-_START_TIMEOUT_SECONDS = 10.0
-
 
 class FakeWorkspaceError(AssertionError):
     """Raised in the test thread for errors inside the fake or unexpected requests."""
-
-
-class _ThreadedServer(uvicorn.Server):
-    """A uvicorn server that leaves signal handling to the test runner."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-    def install_signal_handlers(self) -> None:  # uvicorn < 0.29
-        return None
 
 
 class FakeWorkspace:
@@ -52,43 +34,21 @@ class FakeWorkspace:
     def __init__(self) -> None:
         self.state = FakeState()
         self._app = FakeApp(self.state)
-        self._server: _ThreadedServer | None = None
-        self._thread: threading.Thread | None = None
+        self._serving: ServerThread | None = None
         self.base_url = ""
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self, port: int = 0) -> Self:
         """Serve on 127.0.0.1:``port`` (0: a free port); the URL is then ``base_url``."""
-        config = uvicorn.Config(
-            self._app,
-            host="127.0.0.1",
-            port=port,
-            http="h11",
-            lifespan="off",
-            log_level="warning",
-            access_log=False,
-            timeout_graceful_shutdown=1,
-        )
-        server = _ThreadedServer(config)
-        thread = threading.Thread(target=server.run, name="fake-databricks", daemon=True)
-        thread.start()
-        deadline = time.monotonic() + _START_TIMEOUT_SECONDS
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the fake Databricks workspace did not start")
-            time.sleep(0.01)  # uvicorn starts in its own thread; poll until it listens
-        port = server.servers[0].sockets[0].getsockname()[1]
-        self._server, self._thread = server, thread
-        self.base_url = f"http://127.0.0.1:{port}"
+        self._serving = serve_in_thread(self._app, name="the fake Databricks workspace", port=port)
+        self.base_url = self._serving.base_url
         return self
 
     def stop(self) -> None:
         self._app.closing.set()
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        if self._serving is not None:
+            self._serving.stop()
         self.state.database_sql.close()
 
     def __enter__(self) -> Self:

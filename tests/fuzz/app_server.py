@@ -5,48 +5,22 @@ the test event loop and cannot be used from the server's)."""
 from __future__ import annotations
 
 import contextlib
-import threading
-import time
 from collections.abc import Iterator
-
-import uvicorn
 
 from server.app import create_app
 from server.config import Settings
+from tests.fakes.uvicorn_thread import serve_in_thread
 
 _START_TIMEOUT_SECONDS = 60
-
-
-class _ThreadedServer(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:  # the test runner keeps its signals
-        yield
 
 
 @contextlib.contextmanager
 def serve_app(settings: Settings) -> Iterator[str]:
     """Run the app on 127.0.0.1:<free port> (lifespan on); yields its base URL."""
-    config = uvicorn.Config(
-        create_app(settings),
-        host="127.0.0.1",
-        port=0,
-        http="h11",
-        lifespan="on",
-        log_level="warning",
-        access_log=False,
-        timeout_graceful_shutdown=1,
+    serving = serve_in_thread(
+        create_app(settings), name="the app under fuzzing", lifespan="on", start_timeout_seconds=60
     )
-    server = _ThreadedServer(config)
-    thread = threading.Thread(target=server.run, name="app-under-fuzz", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + _START_TIMEOUT_SECONDS
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the app did not start (see the log above)")
-        time.sleep(0.01)  # uvicorn starts in its own thread; poll until it listens
-    port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield serving.base_url
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        serving.stop()
