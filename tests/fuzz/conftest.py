@@ -52,7 +52,7 @@ def app_url(
     provisioned_database_url: str | None,
     settings_factory: Callable[..., Settings],
     tmp_path_factory: pytest.TempPathFactory,
-    fake_workspace: FakeWorkspace,
+    fake: FakeWorkspace,
 ) -> Iterator[str]:
     if backend.name == "sqlite":
         database_url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'app.db'}"
