@@ -22,6 +22,7 @@ LOCKS: dict[str, tuple[bool, str]] = {
     "coverage": (False, "coverage"),
     "nox": (False, "nox"),
     "automation": (False, "automation"),
+    "mutation": (True, "mutation"),
 }
 
 
