@@ -31,7 +31,7 @@ COLUMN = {
 }
 COLUMNS = ("killed", "timeout", "survived", "no tests", "other")
 COMMENT_DIFFS = 20
-PRAGMA = re.compile(r"#\s*pragma:\s*no mutate\b(.*)$")
+PRAGMA = re.compile(r"#\s*pragma:\s*no mutate\b(?:\s*(?:block|start|end)\b)?(.*)$")
 
 
 @dataclass
@@ -82,7 +82,8 @@ def _natural(name: str) -> tuple[str, int]:
 
 
 def equivalents(paths: list[str]) -> list[tuple[str, int, str]]:
-    """Lines excluded as equivalent mutants: `# pragma: no mutate` with the reason after it."""
+    """Code excluded from mutation: `# pragma: no mutate` lines, with the reason after each
+    (an equivalent mutant, or code mutmut cannot run a mutant of)."""
     found = []
     for path in paths:
         for number, line in enumerate(Path(path).read_text().splitlines(), start=1):
@@ -116,7 +117,7 @@ def render(
         lines.append(f"| `{path}` | {r.total} | {cells} | {score(r.detected, r.total):.1f}% |")
     sums = " | ".join(str(sum(r.counts[c] for r in results.values())) for c in COLUMNS)
     lines.append(f"| **total** | {total} | {sums} | **{score(detected, total):.1f}%** |")
-    lines += ["", f"Equivalent mutants excluded (`# pragma: no mutate` lines): {len(excluded)}."]
+    lines += ["", f"Excluded in the code (`# pragma: no mutate`, reason given): {len(excluded)}."]
     lines += [f"- `{path}:{number}`: {reason}" for path, number, reason in excluded]
     survivors = [(path, name) for path, r in sorted(results.items()) for name in r.survivors]
     lines += ["", f"### Surviving mutants ({len(survivors)})", ""]
