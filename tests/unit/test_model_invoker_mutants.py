@@ -24,6 +24,9 @@ from server.services.model_invoker import model_failure
         pytest.param({"message": None, "error": "from error"}, "from error", id="error-string"),
         pytest.param({"error": {"message": "nested"}}, "nested", id="nested-only"),
         pytest.param({"message": 42}, '{"message":42}', id="non-text-message-gives-the-body"),
+        pytest.param(
+            {"message": "", "error": "e"}, '{"message":"","error":"e"}', id="empty-message-body"
+        ),
     ],
 )
 def test_which_field_of_a_model_error_the_client_reads(body: object, message: str) -> None:
