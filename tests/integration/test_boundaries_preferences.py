@@ -120,3 +120,17 @@ async def test_a_missing_key_is_404_naming_the_key(client: httpx.AsyncClient) ->
     error = assert_error(response, 404, "PREFERENCE_NOT_FOUND")
     assert error["message"] == "No preference with this key."
     assert error["details"] == {"key": "never-saved"}
+
+
+async def test_deleting_one_preference_leaves_the_others(client: httpx.AsyncClient) -> None:
+    for key in ("theme", "language", "layout"):
+        assert (await save(client, key, key.upper())).status_code == 201
+
+    deleted = await client.delete(f"{PREFS}/language", headers=auth(ALICE.token))
+    listing = await client.get(PREFS, headers=auth(ALICE.token))
+
+    assert deleted.status_code == 204
+    assert [(i["key"], i["value"]) for i in listing.json()["items"]] == [
+        ("layout", "LAYOUT"),
+        ("theme", "THEME"),
+    ]

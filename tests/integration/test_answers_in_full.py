@@ -1,0 +1,91 @@
+"""Listing and detail answers compared whole, field by field, with the fake workspace's
+reference data: a field dropped, renamed or emptied on the way to the client fails here."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.fakes.handlers.serving import CREATED_MS, UPDATED_MS
+from tests.fakes.handlers.unity_catalog import CREATED_AT_MS, UPDATED_AT_MS
+from tests.fakes.reference import FRAUD_DETECTOR
+from tests.fakes.reference.catalogs import SCHEMAS
+from tests.fakes.reference.identities import ALICE
+from tests.harness import auth
+
+pytestmark = pytest.mark.fake_only
+
+
+def iso(epoch_ms: int) -> str:
+    return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC).isoformat().replace("+00:00", "Z")
+
+
+async def test_schemas_answer_every_field_of_unity_catalog(client: httpx.AsyncClient) -> None:
+    response = await client.get(
+        "/api/unity-catalog/schemas?catalog=main", headers=auth(ALICE.token)
+    )
+
+    assert response.status_code == 200, response.text
+    reference = {s.name: s for s in SCHEMAS if s.catalog == "main"}
+    items: list[dict[str, Any]] = response.json()["items"]
+    assert len(items) >= 4  # what alice may see; which ones is test_unity_catalog_full_flow's
+    for item in items:
+        schema = reference[item["name"]]
+        assert item == {
+            "name": schema.name,
+            "catalog_name": "main",
+            "full_name": schema.full_name,
+            "owner": schema.owner,
+            "comment": schema.comment,
+            "created_at": iso(CREATED_AT_MS),
+            "updated_at": iso(UPDATED_AT_MS),
+        }
+    assert iso(CREATED_AT_MS) == "2024-01-01T00:00:00Z"
+
+
+def fraud_fields() -> dict[str, Any]:
+    return {
+        "name": FRAUD_DETECTOR.name,
+        "id": FRAUD_DETECTOR.endpoint_id,
+        "description": FRAUD_DETECTOR.description,
+        "state": {"ready": FRAUD_DETECTOR.ready, "config_update": FRAUD_DETECTOR.config_update},
+        "task": FRAUD_DETECTOR.task,
+        "served_entities": [
+            {
+                "name": FRAUD_DETECTOR.served_entity_name,
+                "entity_name": FRAUD_DETECTOR.entity_name,
+                "entity_version": FRAUD_DETECTOR.entity_version,
+                "foundation_model": None,
+                "external_model": None,
+            }
+        ],
+        "tags": [{"key": key, "value": value} for key, value in FRAUD_DETECTOR.tags],
+        "creator": FRAUD_DETECTOR.creator,
+        "created_at": iso(CREATED_MS),
+        "updated_at": iso(UPDATED_MS),
+    }
+
+
+async def test_an_endpoint_in_the_list_answers_every_field(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/model-serving/endpoints", headers=auth(ALICE.token))
+
+    [fraud] = [e for e in response.json()["items"] if e["name"] == FRAUD_DETECTOR.name]
+    assert fraud == fraud_fields()
+    assert FRAUD_DETECTOR.tags  # the comparison covers a tag's key and value
+
+
+async def test_an_endpoints_detail_adds_its_config_version_and_the_callers_permission(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get(
+        f"/api/model-serving/endpoints/{FRAUD_DETECTOR.name}", headers=auth(ALICE.token)
+    )
+
+    assert response.json() == {
+        **fraud_fields(),
+        "config_version": 1,
+        "permission_level": "CAN_QUERY",
+    }
