@@ -12,7 +12,7 @@ import pytest
 from tests.fakes.handlers.serving import CREATED_MS, UPDATED_MS
 from tests.fakes.handlers.unity_catalog import CREATED_AT_MS, UPDATED_AT_MS
 from tests.fakes.reference import FRAUD_DETECTOR
-from tests.fakes.reference.catalogs import SCHEMAS
+from tests.fakes.reference.catalogs import CATALOGS, SCHEMAS
 from tests.fakes.reference.identities import ALICE
 from tests.harness import auth
 
@@ -44,6 +44,24 @@ async def test_schemas_answer_every_field_of_unity_catalog(client: httpx.AsyncCl
             "updated_at": iso(UPDATED_AT_MS),
         }
     assert iso(CREATED_AT_MS) == "2024-01-01T00:00:00Z"
+
+
+async def test_catalogs_answer_every_field_of_unity_catalog(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/unity-catalog/catalogs", headers=auth(ALICE.token))
+
+    reference = {c.name: c for c in CATALOGS}
+    items: list[dict[str, Any]] = response.json()["items"]
+    assert len(items) >= 3
+    for item in items:
+        catalog = reference[item["name"]]
+        assert item == {
+            "name": catalog.name,
+            "catalog_type": catalog.catalog_type,
+            "owner": catalog.owner,
+            "comment": catalog.comment,
+            "created_at": iso(CREATED_AT_MS),
+            "updated_at": iso(UPDATED_AT_MS),
+        }
 
 
 def fraud_fields() -> dict[str, Any]:
