@@ -11,7 +11,7 @@ import pytest
 
 from tests.fakes.handlers.serving import CREATED_MS, UPDATED_MS
 from tests.fakes.handlers.unity_catalog import CREATED_AT_MS, UPDATED_AT_MS
-from tests.fakes.reference import FRAUD_DETECTOR
+from tests.fakes.reference import FRAUD_DETECTOR, ORDERS
 from tests.fakes.reference.catalogs import CATALOGS, SCHEMAS
 from tests.fakes.reference.identities import ALICE
 from tests.harness import auth
@@ -62,6 +62,38 @@ async def test_catalogs_answer_every_field_of_unity_catalog(client: httpx.AsyncC
             "created_at": iso(CREATED_AT_MS),
             "updated_at": iso(UPDATED_AT_MS),
         }
+
+
+async def test_a_table_answers_every_field_and_every_column(client: httpx.AsyncClient) -> None:
+    response = await client.get(
+        "/api/unity-catalog/tables?catalog=main&schema=sales", headers=auth(ALICE.token)
+    )
+
+    [orders] = [t for t in response.json()["items"] if t["name"] == ORDERS.name]
+    assert orders == {
+        "catalog": "main",
+        "schema": "sales",
+        "name": ORDERS.name,
+        "full_name": f"main.sales.{ORDERS.name}",
+        "table_type": "MANAGED",
+        "data_source_format": "DELTA",
+        "columns": [
+            {
+                "name": c.name,
+                "type_name": c.type_name,
+                "type_text": c.type_text,
+                "position": position,
+                "nullable": c.nullable,
+                "comment": c.comment,
+            }
+            for position, c in enumerate(ORDERS.columns)
+        ],
+        "owner": ORDERS.owner,
+        "comment": ORDERS.comment,
+        "updated_at": iso(UPDATED_AT_MS),
+    }
+    assert any(c.comment for c in ORDERS.columns)
+    assert not all(c.nullable for c in ORDERS.columns)
 
 
 def fraud_fields() -> dict[str, Any]:
