@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).parent))  # nox does not put tools/ on the
 from tools import bench as benchmarks
 from tools import coverage_gate, locks
 from tools import flakes as flake_hunter
+from tools import mutation as mutation_runner
 from tools.environment import is_truthy, lakebase_mode
 from tools.matrix import BACKENDS, LOCAL_BACKENDS, PYTHONS, WHERE, optional_python_missing
 from tools.suite import (
@@ -246,6 +247,17 @@ def dev(session: nox.Session) -> None:
     """
     install(session, "test", project=True)
     session.run("python", "-m", "tools.devserver", *session.posargs)
+
+
+@nox.session(python=PYTHONS[0], tags=["mutation"], default=False)
+def mutation(session: nox.Session) -> None:
+    """mutmut on server/services + routers vs the SQLite suite: coverage/mutation.md, a gate.
+
+    `-- FILE...` limits it to those files; `-- --changed-since=origin/main` to the functions
+    changed against that ref (the PR gate). Logic and thresholds: tools/mutation.py.
+    """
+    print_environment(session)
+    mutation_runner.run(session)
 
 
 @nox.session(python=PYTHONS[0], tags=["bench"], default=False)

@@ -24,6 +24,7 @@ LOCKS: dict[str, tuple[bool, str]] = {
     "nox": (False, "nox"),
     "automation": (False, "automation"),
     "fuzz": (True, "fuzz"),
+    "mutation": (True, "mutation"),
 }
 
 

@@ -192,7 +192,8 @@ class LakebaseService:
             result = await session.execute(
                 delete(UserPreference)
                 .where(UserPreference.user_name == user_name, UserPreference.key == key)
-                .returning(UserPreference.id)
+                # Any returned column tells "deleted" from "absent" (RETURNING NULL too).
+                .returning(UserPreference.id)  # pragma: no mutate - equivalent columns
             )
             deleted = result.first() is not None
         if not deleted:

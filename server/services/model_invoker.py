@@ -71,8 +71,10 @@ def model_error_message(response: httpx.Response) -> tuple[str, str | None]:
     try:
         payload = response.json()
     except ValueError:
-        payload = None
-    message: Any = None
+        payload = None  # pragma: no mutate - any non-dict (e.g. "") takes the same path below
+    # Overwritten whenever the body is a JSON object; otherwise any non-text (or empty) value
+    # here falls back to the body text alike.
+    message: Any = None  # pragma: no mutate - "" instead of None is the same fallback
     code: Any = None
     if isinstance(payload, dict):
         code = payload.get("error_code")

@@ -80,7 +80,8 @@ def _decimal_type(value: Decimal) -> str:
     _, digits, exponent = value.as_tuple()
     assert isinstance(exponent, int)
     scale = max(-exponent, 0)
-    precision = max(len(digits) + max(exponent, 0), scale, 1)
+    # A finite Decimal has at least one digit, so precision is at least 1.
+    precision = max(len(digits) + max(exponent, 0), scale)
     if precision > MAX_DECIMAL_PRECISION:
         raise ValueError("more than 38 digits")
     return f"DECIMAL({precision},{scale})"

@@ -1,0 +1,95 @@
+"""Chat inputs at their limits, through the API: the smallest accepted values reach the model,
+the first refused ones answer 400 with the exact reason, and nothing is sent to the model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.fakes.reference import CHAT_ASSISTANT
+from tests.fakes.reference.identities import ALICE
+from tests.fakes.routes import Route
+from tests.fakes.server import FakeWorkspace
+from tests.harness import auth
+from tests.integration.expectations import assert_error
+
+pytestmark = pytest.mark.fake_only
+
+HELLO = [{"role": "user", "content": "Hello"}]
+
+
+async def invoke(client: httpx.AsyncClient, inputs: Any) -> httpx.Response:
+    body = {"endpoint_name": CHAT_ASSISTANT.name, "inputs": inputs}
+    return await client.post("/api/model-serving/invoke", json=body, headers=auth(ALICE.token))
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        pytest.param({"max_tokens": 1}, id="max-tokens-1"),
+        pytest.param({"temperature": 0}, id="temperature-0"),
+        pytest.param({"top_p": 0.0}, id="top-p-0"),
+        pytest.param({"stream": False}, id="stream-false"),
+    ],
+)
+async def test_the_smallest_accepted_parameters_reach_the_model(
+    client: httpx.AsyncClient, fake: FakeWorkspace, extra: dict[str, Any]
+) -> None:
+    response = await invoke(client, {"messages": HELLO, **extra})
+
+    assert response.status_code == 200, response.text
+    [sent] = fake.requests.for_route(Route.INVOCATIONS, CHAT_ASSISTANT.name)
+    assert sent.json == {"messages": HELLO, **extra}
+
+
+@pytest.mark.parametrize(
+    ("inputs", "reason"),
+    [
+        pytest.param(
+            {"messages": HELLO, "max_tokens": 0},
+            "max_tokens must be a positive integer.",
+            id="max-tokens-0",
+        ),
+        pytest.param(
+            {"messages": HELLO, "temperature": -0.01},
+            "temperature must be a number, 0 or more.",
+            id="temperature-negative",
+        ),
+        pytest.param(
+            {"messages": HELLO, "top_p": -1},
+            "top_p must be a number, 0 or more.",
+            id="top-p-negative",
+        ),
+        pytest.param(
+            {"messages": HELLO, "stream": True},
+            "Streaming (stream: true) is not supported; leave stream out.",
+            id="stream",
+        ),
+        pytest.param(
+            {"messages": HELLO, "colour": 1, "beta": 2},
+            "Unexpected keys next to messages: beta, colour.",
+            id="unknown-keys",
+        ),
+        pytest.param(
+            {"messages": []},
+            "messages must be a non-empty list of {role, content} objects.",
+            id="no-messages",
+        ),
+        pytest.param(
+            {"dataframe_split": {"data": [[1]]}, "x": 1, "y": 2},
+            "Unexpected keys next to dataframe_split: x, y.",
+            id="tabular-unknown-keys",
+        ),
+    ],
+)
+async def test_a_refused_input_says_exactly_why(
+    client: httpx.AsyncClient, fake: FakeWorkspace, inputs: dict[str, Any], reason: str
+) -> None:
+    response = await invoke(client, inputs)
+
+    error = assert_error(response, 400, "INVALID_INPUT")
+    assert error["message"] == reason
+    assert error["details"] == [{"field": "inputs"}]
+    assert fake.requests.for_route(Route.INVOCATIONS, CHAT_ASSISTANT.name) == []

@@ -1,0 +1,110 @@
+"""Filter values at the edges of what a column takes, through the query API: the last value
+that travels (with the exact parameter the warehouse receives) and the first that is refused
+(with the error a client reads)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.fakes.recorder import RecordedRequest
+from tests.fakes.reference.identities import ALICE
+from tests.fakes.routes import Route
+from tests.fakes.server import FakeWorkspace
+from tests.harness import auth
+from tests.integration.api import UC
+from tests.integration.expectations import assert_error
+
+pytestmark = pytest.mark.fake_only
+
+QUERY = f"{UC}/query"
+
+
+async def query(client: httpx.AsyncClient, column: str, op: str, value: Any) -> httpx.Response:
+    body = {
+        "catalog": "main",
+        "schema": "sales",
+        "table": "orders",
+        "limit": 1,
+        "filters": [{"column": column, "op": op, "value": value}],
+    }
+    return await client.post(QUERY, json=body, headers=auth(ALICE.token))
+
+
+def sent_filter(fake: FakeWorkspace) -> dict[str, Any]:
+    """The filter's parameter of the page statement (the first one is the table)."""
+    statements: list[RecordedRequest] = fake.requests_for(Route.SQL_EXECUTE)
+    parameter: dict[str, Any] = statements[0].json["parameters"][1]
+    return parameter
+
+
+@pytest.mark.parametrize(
+    ("op", "value"),
+    [
+        pytest.param("<=", 2**63 - 1, id="int64-max"),
+        pytest.param(">=", -(2**63), id="int64-min"),
+    ],
+)
+async def test_bigint_filter_takes_the_whole_64_bit_range(
+    client: httpx.AsyncClient, fake: FakeWorkspace, op: str, value: int
+) -> None:
+    response = await query(client, "order_id", op, value)
+
+    assert response.status_code == 200, response.text
+    assert response.json()["total_row_count"] == 5000
+    assert sent_filter(fake) == {"name": "p0", "value": str(value), "type": "BIGINT"}
+
+
+@pytest.mark.parametrize("value", [2**63, -(2**63) - 1], ids=["int64-max+1", "int64-min-1"])
+async def test_bigint_filter_one_past_the_range_is_refused(
+    client: httpx.AsyncClient, fake: FakeWorkspace, value: int
+) -> None:
+    response = await query(client, "order_id", "<=", value)
+
+    error = assert_error(response, 400, "INVALID_QUERY")
+    assert error["message"] == (
+        "Filter on column 'order_id' (bigint) is out of the 64-bit integer range."
+    )
+    assert error["details"] == {"column": "order_id"}
+    assert fake.requests_for(Route.SQL_EXECUTE) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "text", "type_"),
+    [
+        pytest.param("1E+3", "1000", "DECIMAL(4,0)", id="positive-exponent"),
+        pytest.param("0.001", "0.001", "DECIMAL(3,3)", id="scale-above-digits"),
+        pytest.param("12.50", "12.50", "DECIMAL(4,2)", id="trailing-zero-kept"),
+        pytest.param(" 7 ", "7", "DECIMAL(1,0)", id="spaces-trimmed"),
+        pytest.param("1E+37", "1" + "0" * 37, "DECIMAL(38,0)", id="38-digits"),
+    ],
+)
+async def test_decimal_filter_travels_as_the_narrowest_exact_decimal(
+    client: httpx.AsyncClient, fake: FakeWorkspace, value: str, text: str, type_: str
+) -> None:
+    response = await query(client, "amount", ">=", value)
+
+    assert response.status_code == 200, response.text
+    assert sent_filter(fake) == {"name": "p0", "value": text, "type": type_}
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        pytest.param("1E+38", "more than 38 digits", id="39-digits"),
+        pytest.param("1E+40", "more than 38 digits", id="41-digits"),
+        pytest.param("twelve", "expects a decimal number", id="not-a-number"),
+        pytest.param("NaN", "expects a finite decimal number", id="nan"),
+    ],
+)
+async def test_decimal_filter_the_warehouse_cannot_hold_is_refused(
+    client: httpx.AsyncClient, fake: FakeWorkspace, value: str, reason: str
+) -> None:
+    response = await query(client, "amount", ">=", value)
+
+    error = assert_error(response, 400, "INVALID_QUERY")
+    assert error["message"] == f"Filter on column 'amount' (decimal(10,2)) {reason}."
+    assert error["details"] == {"column": "amount"}
+    assert fake.requests_for(Route.SQL_EXECUTE) == []
