@@ -7,6 +7,7 @@ have started, and the group being empty afterwards proves none survived.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import re
@@ -145,7 +146,8 @@ def test_dev_server_serves_the_chosen_user_and_stops_on_ctrl_c(
     assert rows.status_code == 200, rows.text
     assert [r["order_id"] for r in rows.json()["rows"]] == [1, 2, 3]
     assert direct.status_code == 401
-    with sqlite3.connect(tmp_path / "app.db") as db:  # the file database, migrated
+    # closing(): sqlite3's own `with` ends the transaction but leaves the connection open.
+    with contextlib.closing(sqlite3.connect(tmp_path / "app.db")) as db:  # migrated
         assert db.execute("SELECT version_num FROM alembic_version").fetchall()
 
     pgid = dev_server.process.pid

@@ -72,7 +72,7 @@ async def test_body_too_deep_to_parse_is_400_and_stores_nothing(
 ) -> None:
     response = await client.post(
         PREFS,
-        content=f'{{"key": "deep", "value": {nested_text(1400)}}}',
+        content=f'{{"key": "deep", "value": {nested_text(100_000)}}}',
         headers={**auth(ALICE.token), **JSON},
     )
 
