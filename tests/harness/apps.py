@@ -32,6 +32,11 @@ from server.db.database import Database
 from tests.harness.clock import FakeClock
 from tests.harness.live import is_live
 
+# A start-up that mints a Lakebase credential and migrates takes a second on an idle machine and
+# more on a saturated one (asgi-lifespan's own default, 5 s, failed a flake hunt): the limit only
+# stops a start-up that hangs.
+LIFESPAN_LIMIT_SECONDS = 120.0
+
 
 class AppClient(httpx.AsyncClient):
     """An httpx client over one app instance, which tests can inspect (`client.app.state`)."""
@@ -138,7 +143,12 @@ async def client_factory(
             shared = shared_database if database is True else (database or None)
             pooled = app_pool.acquire(settings, shared, app_clock)
             stack.callback(app_pool.release, settings, shared, pooled)
-            await stack.enter_async_context(LifespanManager(pooled.app))
+            lifespan = LifespanManager(
+                pooled.app,
+                startup_timeout=LIFESPAN_LIMIT_SECONDS,
+                shutdown_timeout=LIFESPAN_LIMIT_SECONDS,
+            )
+            await stack.enter_async_context(lifespan)
             return await stack.enter_async_context(AppClient(pooled.app))
 
         yield make
