@@ -45,7 +45,7 @@ def serve_in_thread(
     name: str,
     port: int = 0,
     lifespan: Literal["on", "off"] = "off",
-    start_timeout_seconds: float = 10.0,
+    start_timeout_seconds: float = 60.0,  # only a server that never starts waits this long
 ) -> ServerThread:
     """Serve `app` on 127.0.0.1:`port` (0: a free one); return once it listens."""
     config = uvicorn.Config(
