@@ -3,9 +3,7 @@ behind it (the suite's own), and its OpenAPI document loaded into schemathesis."
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import ClassVar
 
 import httpx
 import pytest
@@ -16,6 +14,7 @@ from server.deps import TOKEN_HEADER
 from tests.fakes.reference import ALICE
 from tests.fakes.server import FakeWorkspace
 from tests.fuzz.app_server import serve_app
+from tests.fuzz.sent import Sent
 from tests.harness.backends import BackendChoice
 
 DEFAULT_MAX_EXAMPLES = 300  # per operation and phase: >= 5,000 requests in all (see README)
@@ -28,16 +27,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=DEFAULT_MAX_EXAMPLES,
         help=f"examples per operation, and stateful runs / 3 (default {DEFAULT_MAX_EXAMPLES})",
     )
-
-
-class Sent:
-    """The requests the fuzz tests sent, by answer status, reported at the end of the run."""
-
-    statuses: ClassVar[Counter[int]] = Counter()
-
-    @classmethod
-    def record(cls, status: int) -> None:
-        cls.statuses[status] += 1
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -23,7 +23,7 @@ from server.app import create_app
 from server.deps import TOKEN_HEADER
 from tests.fakes.reference import ALICE
 from tests.fuzz import reference_values as ref
-from tests.fuzz.conftest import Sent
+from tests.fuzz.sent import Sent
 from tests.harness.settings import isolated_settings
 
 pytestmark = pytest.mark.fake_only
