@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -64,7 +64,7 @@ class ClockSwitch:
     def sleep_blocking(self, seconds: float) -> None:
         self.target.sleep_blocking(seconds)
 
-    def timeout(self, seconds: float) -> Any:
+    def timeout(self, seconds: float) -> AbstractAsyncContextManager[object]:
         return self.target.timeout(seconds)
 
 
