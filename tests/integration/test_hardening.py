@@ -3,15 +3,19 @@ must get a clear 4xx/503 in the envelope, never a 500, and never stop the app fr
 
 from __future__ import annotations
 
+import functools
 import logging
 
+import databricks.sdk.config
 import httpx
 import pytest
 
+from server.clock import SdkClock
 from tests.fakes.reference.identities import ALICE
 from tests.fakes.routes import Route
 from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
+from tests.harness.clock import FakeClock
 from tests.harness.settings import lakebase_values
 from tests.integration.expectations import assert_error
 
@@ -92,7 +96,19 @@ async def test_failed_statement_is_mapped_by_its_sql_state(
     assert error["details"]["sql_state"] == "42501"
 
 
-async def test_lakebase_app_starts_while_the_workspace_is_unreachable(client_factory) -> None:
+async def test_lakebase_app_starts_while_the_workspace_is_unreachable(
+    client_factory, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The SDK's `Config()` probes `/.well-known/databricks-config` with an HTTP client of its
+    # own that ignores the Config's clock, so its retry back-off would sleep in real time (1-2 s).
+    # No seam exists there: the probe's client is given the app's clock here, as `Config(clock=)`
+    # gives it to every other SDK call.
+    sdk_base_client = databricks.sdk.config._BaseClient
+    monkeypatch.setattr(
+        databricks.sdk.config,
+        "_BaseClient",
+        functools.partial(sdk_base_client, clock=SdkClock(clock)),
+    )
     client = await client_factory(
         database=False,
         databricks_host="http://127.0.0.1:9",
@@ -104,6 +120,10 @@ async def test_lakebase_app_starts_while_the_workspace_is_unreachable(client_fac
 
     assert (await client.get("/health")).status_code == 200
     assert_error(await client.get("/ready"), 503, "DATABASE_UNAVAILABLE")
+    # One back-off each for the probe and the credential call, then the 1 s retry budget
+    # ended them: start-up waited seconds, not the SDK's default five minutes.
+    assert len(clock.sleeps) == 2
+    assert all(1 <= seconds < 2 for seconds in clock.sleeps)
 
 
 async def test_half_configured_lakebase_is_reported(
