@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import nox
@@ -65,13 +66,41 @@ def pytest_command(db: str, *extra: str, workers: str | None = None) -> list[str
     ]
 
 
-def default_workers(env: dict[str, str]) -> str | None:
+def default_workers(env: dict[str, str], suites_running: int = 1) -> str | None:
     """A worker per core, each with its own database (SQLite in memory, a PostgreSQL database,
-    a Lakebase stand-in cluster); a live or given database is shared, so it runs serially
+    a Lakebase stand-in cluster), when this suite has the machine to itself. Beside another
+    suite (plain `nox` runs two sessions at once) the cores are taken already, and the extra
+    interpreters only cost: a cell's CPU time is then about a fifth lower serially
+    (bench/results.md). A live or given database is shared, so it always runs serially
     (workers would clean each other's rows)."""
     if env.get("TEST_MODE") == "live" or os.environ.get("TEST_DATABASE_URL"):
         return None
-    return "auto"
+    return "auto" if suites_running <= 1 else None
+
+
+@contextmanager
+def running_suite(session: nox.Session) -> Iterator[int]:
+    """Mark this suite as running (a file named by our PID beside the session environments)
+    and yield how many suites run now, this one included. A marker whose process has gone
+    (a killed run) does not count."""
+    markers = Path(session.virtualenv.location).parent / ".suites-running"
+    markers.mkdir(parents=True, exist_ok=True)
+    mine = markers / str(os.getpid())
+    mine.touch()
+    try:
+        yield sum(1 for marker in markers.iterdir() if _alive(marker.name))
+    finally:
+        mine.unlink(missing_ok=True)
+
+
+def _alive(pid: str) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True  # another user's process: alive
+    return True
 
 
 def run_suite(
@@ -88,9 +117,11 @@ def run_suite(
         "COVERAGE_FILE": str(scratch / ".coverage"),
         "COVERAGE_CONTEXT": f"py{session.python}-{db}",
     }
-    command = pytest_command(db, "--cov", "--cov-report=", *posargs, workers=default_workers(env))
     try:
-        session.run(*command, env=env)
+        with running_suite(session) as suites_running:
+            workers = default_workers(env, suites_running)
+            command = pytest_command(db, "--cov", "--cov-report=", *posargs, workers=workers)
+            session.run(*command, env=env)
     finally:
         # Fold what pytest-cov left (one file, or one per process) into the session's single
         # data file, also when tests failed, so the report still shows what ran.
