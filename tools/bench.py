@@ -110,6 +110,9 @@ def suite_rows(session: nox.Session, options: Options, scratch: Path) -> tuple[l
         "SQLite suite, `-n auto`, branch coverage (a cell's command)": pytest_command(
             "sqlite", *fixed, "--cov", "--cov-report=", workers="auto"
         ),
+        "SQLite suite, serial, branch coverage (a cell beside another suite)": pytest_command(
+            "sqlite", *fixed, "--cov", "--cov-report="
+        ),
     }
     coverage_env = {**env, "COVERAGE_FILE": str(scratch / ".coverage")}
     rows = []
@@ -130,6 +133,8 @@ def write(rows: list[Row], median_test: float, load: tuple[float, float], python
     by_name = {row.name: row for row in rows}
     bare = by_name["SQLite suite, `-n auto`, bare pytest"]
     cell = by_name["SQLite suite, `-n auto`, branch coverage (a cell's command)"]
+    serial_bare = by_name["SQLite suite, serial, bare pytest"]
+    serial_cell = by_name["SQLite suite, serial, branch coverage (a cell beside another suite)"]
     lines = [
         "# Benchmarks",
         "",
@@ -153,7 +158,9 @@ def write(rows: list[Row], median_test: float, load: tuple[float, float], python
         "",
         f"- median time of one test (serial run, JUnit report): {median_test * 1000:.1f} ms",
         f"- a coverage cell against bare pytest (`-n auto`): {cell.wall / bare.wall:.2f}x wall, "
-        f"{cell.cpu / bare.cpu:.2f}x CPU",
+        f"{cell.cpu / bare.cpu:.2f}x CPU; serially: {serial_cell.wall / serial_bare.wall:.2f}x "
+        f"wall, {serial_cell.cpu / serial_bare.cpu:.2f}x CPU",
+        f"- a coverage cell serially against `-n auto`: {serial_cell.cpu / cell.cpu:.2f}x CPU",
         "",
     ]
     RESULTS.parent.mkdir(exist_ok=True)
