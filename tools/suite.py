@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 import nox
@@ -26,7 +25,9 @@ WRITE_BYTECODE = {"PYTHONDONTWRITEBYTECODE": ""}
 
 
 def print_environment(session: nox.Session) -> None:
-    """Record what this session runs on, so every log says it."""
+    """Record what this session runs on, so every log says it (every session starts here, so
+    this is also where it is marked as running: see `default_workers`)."""
+    mark_running(session)
     session.run(
         "python",
         "-c",
@@ -66,31 +67,43 @@ def pytest_command(db: str, *extra: str, workers: str | None = None) -> list[str
     ]
 
 
-def default_workers(env: dict[str, str], suites_running: int = 1) -> str | None:
+def default_workers(env: dict[str, str], running: int = 1) -> str | None:
     """A worker per core, each with its own database (SQLite in memory, a PostgreSQL database,
-    a Lakebase stand-in cluster), when this suite has the machine to itself. Beside another
-    suite (plain `nox` runs two sessions at once) the cores are taken already, and the extra
-    interpreters only cost: a cell's CPU time is then about a fifth lower serially
-    (bench/results.md). A live or given database is shared, so it always runs serially
-    (workers would clean each other's rows)."""
+    a Lakebase stand-in cluster), when the suite has the machine to itself. Beside another
+    session (plain `nox` runs two at once) the cores are taken already and extra interpreters
+    only cost: a coverage cell takes about a fifth less CPU serially (bench/results.md). A live
+    or given database is shared, so it always runs serially (workers would clean each other's
+    rows)."""
     if env.get("TEST_MODE") == "live" or os.environ.get("TEST_DATABASE_URL"):
         return None
-    return "auto" if suites_running <= 1 else None
+    return "auto" if running <= 1 else None
 
 
-@contextmanager
-def running_suite(session: nox.Session) -> Iterator[int]:
-    """Mark this suite as running (a file named by our PID beside the session environments)
-    and yield how many suites run now, this one included. A marker whose process has gone
-    (a killed run) does not count."""
-    markers = Path(session.virtualenv.location).parent / ".suites-running"
+def mark_running(session: nox.Session) -> None:
+    """Leave a marker named by this process beside the session environments. Under `nox -j N`
+    each session runs in a process of its own, so the live markers count the sessions running
+    now; a marker outlives its process harmlessly (`sessions_running` ignores and removes it)."""
+    markers = _markers(session)
     markers.mkdir(parents=True, exist_ok=True)
-    mine = markers / str(os.getpid())
-    mine.touch()
-    try:
-        yield sum(1 for marker in markers.iterdir() if _alive(marker.name))
-    finally:
-        mine.unlink(missing_ok=True)
+    (markers / str(os.getpid())).touch()
+
+
+def sessions_running(session: nox.Session) -> int:
+    """How many sessions run now (at least this one): the markers whose process is alive."""
+    markers = _markers(session)
+    alive = 1
+    for marker in markers.glob("*") if markers.is_dir() else ():
+        if marker.name == str(os.getpid()):
+            continue
+        if _alive(marker.name):
+            alive += 1
+        else:
+            marker.unlink(missing_ok=True)
+    return alive
+
+
+def _markers(session: nox.Session) -> Path:
+    return Path(session.virtualenv.location).parent / ".sessions-running"
 
 
 def _alive(pid: str) -> bool:
@@ -117,11 +130,10 @@ def run_suite(
         "COVERAGE_FILE": str(scratch / ".coverage"),
         "COVERAGE_CONTEXT": f"py{session.python}-{db}",
     }
+    workers = default_workers(env, sessions_running(session))
+    command = pytest_command(db, "--cov", "--cov-report=", *posargs, workers=workers)
     try:
-        with running_suite(session) as suites_running:
-            workers = default_workers(env, suites_running)
-            command = pytest_command(db, "--cov", "--cov-report=", *posargs, workers=workers)
-            session.run(*command, env=env)
+        session.run(*command, env=env)
     finally:
         # Fold what pytest-cov left (one file, or one per process) into the session's single
         # data file, also when tests failed, so the report still shows what ran.
