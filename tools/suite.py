@@ -88,6 +88,11 @@ def mark_running(session: nox.Session) -> None:
     (markers / str(os.getpid())).touch()
 
 
+def mark_idle(session: nox.Session) -> None:
+    """This process no longer keeps a core busy (it waits on a nested `nox`)."""
+    (_markers(session) / str(os.getpid())).unlink(missing_ok=True)
+
+
 def sessions_running(session: nox.Session) -> int:
     """How many sessions run now (at least this one): the markers whose process is alive."""
     markers = _markers(session)
