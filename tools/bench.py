@@ -146,8 +146,7 @@ def write(rows: list[Row], median_test: float, load: tuple[float, float], python
         f"- date: {datetime.date.today().isoformat()}",
         f"- machine: {os.cpu_count()} CPUs, {platform.platform()}, Python {python}",
         f"- load average (1 min) before and after: {load[0]:.2f}, {load[1]:.2f} "
-        "(above the CPU count, other work shared the machine: wall times are then inflated, "
-        "CPU times much less)",
+        f"({load_note(max(load))})",
         "",
         "| what | wall (s) | CPU (s) | peak RSS (MiB) | runs | command |",
         "| --- | ---: | ---: | ---: | ---: | --- |",
@@ -166,6 +165,16 @@ def write(rows: list[Row], median_test: float, load: tuple[float, float], python
     ]
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text("\n".join(lines))
+
+
+def load_note(load: float) -> str:
+    cpus = os.cpu_count() or 1
+    if load > cpus:
+        return (
+            "above the CPU count: other work shared the machine, so wall times are inflated, "
+            "CPU times much less"
+        )
+    return "at most the CPU count: the machine was otherwise quiet"
 
 
 def load_average() -> float:
