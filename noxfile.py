@@ -2,8 +2,8 @@
 
 Every environment is built with uv from the pinned, hashed files in requirements/
 (`nox -s lock` regenerates them from pyproject.toml). Plain `nox` runs lint, typecheck,
-the SQLite and PostgreSQL suites on every Python found, the Lakebase suite on 3.11 (offline
-unless the workspace variables are set), the automation tests, and finally the coverage gate.
+the automation tests, the SQLite and PostgreSQL suites on every Python found, the Lakebase suite
+on 3.11 (offline unless the workspace variables are set), and finally the coverage gate.
 The logic behind the sessions lives in tools/, one job a module.
 """
 
@@ -56,9 +56,11 @@ DIFF_COVER_ARGS = (
 nox.options.sessions = [
     "lint",
     "typecheck",
+    # Early: its two minutes (mostly nested nox and pip) overlap the cells instead of running
+    # on after them, and the last cell then has the machine to itself.
+    "automation",
     *(f"integration-{db}-{py}" for db in LOCAL_BACKENDS for py in PYTHONS),
     f"integration-lakebase-{PYTHONS[0]}",  # offline here; Databricks Apps run Python 3.11
-    "automation",
     "coverage",  # last: it combines what the sessions above wrote
 ]
 
