@@ -17,15 +17,16 @@ from databricks.sdk.service.sql import (
 
 from server.errors import ErrorCode
 from server.services.statement_runner import statement_error
+from tests.fakes.reference import PRODUCTS
 from tests.fakes.reference.identities import ALICE
 from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
-from tests.integration.api import UC
+from tests.integration.api import query_url
 from tests.integration.expectations import assert_error
 
 pytestmark = pytest.mark.fake_only
 
-QUERY = f"{UC}/query?catalog=main&schema=sales&table=products"
+QUERY = query_url(PRODUCTS)
 
 
 def details(code: str, message: str, error_class: str | None, sql_state: str) -> dict[str, Any]:
@@ -80,6 +81,16 @@ def details(code: str, message: str, error_class: str | None, sql_state: str) ->
             "You do not have permission to query this table.",
             None,
             id="denied-by-sqlstate",
+        ),
+        pytest.param(
+            "BAD_REQUEST",
+            "[INSUFFICIENT_PERMISSIONS] Insufficient privileges: no SELECT",
+            "42501",
+            403,
+            "CATALOG_PERMISSION_DENIED",
+            "You do not have permission to query this table.",
+            "INSUFFICIENT_PERMISSIONS",
+            id="denied-by-sqlstate-with-class",
         ),
         pytest.param(
             "BAD_REQUEST",

@@ -7,16 +7,17 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.fakes.reference import PRODUCTS
 from tests.fakes.reference.identities import ALICE
 from tests.fakes.routes import Route
 from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
-from tests.integration.api import UC
+from tests.integration.api import UC, query_url
 from tests.integration.expectations import assert_error
 
 pytestmark = pytest.mark.fake_only
 
-QUERY = f"{UC}/query?catalog=main&schema=sales&table=products"
+QUERY = query_url(PRODUCTS)
 
 
 @pytest.mark.parametrize(

@@ -470,52 +470,6 @@ async def test_a_failed_cancel_still_answers_query_timeout(client_factory, fake)
     assert_error(response, 503, "QUERY_TIMEOUT")
 
 
-@pytest.mark.parametrize(
-    ("error_code", "message", "sql_state", "status", "code", "error_class"),
-    [
-        pytest.param(
-            "BAD_REQUEST",
-            "[TABLE_OR_VIEW_NOT_FOUND] The table or view `main`.`sales`.`x` cannot be found.",
-            "42P01",
-            404,
-            "TABLE_NOT_FOUND",
-            "TABLE_OR_VIEW_NOT_FOUND",
-            id="not-found",
-        ),
-        pytest.param(
-            "BAD_REQUEST",
-            "[INSUFFICIENT_PERMISSIONS] Insufficient privileges: no SELECT",
-            "42501",
-            403,
-            "CATALOG_PERMISSION_DENIED",
-            "INSUFFICIENT_PERMISSIONS",
-            id="denied",
-        ),
-        pytest.param(
-            "BAD_REQUEST",
-            "[DIVIDE_BY_ZERO] Division by zero.",
-            "22012",
-            400,
-            "INVALID_QUERY",
-            "DIVIDE_BY_ZERO",
-            id="bad",
-        ),
-        pytest.param(
-            "INTERNAL_ERROR", "[X] Boom.", "XX000", 502, "QUERY_FAILED", "X", id="internal"
-        ),
-    ],
-)
-async def test_a_failed_statement_is_mapped_by_code_and_error_class(
-    client, fake, error_code, message, sql_state, status, code, error_class
-) -> None:
-    fake.sql.fail_next(error_code=error_code, message=message, sql_state=sql_state)
-
-    response = await client.get(query_url(PRODUCTS), headers=auth(ALICE.token))
-
-    body = assert_error(response, status, code)
-    assert body["details"]["error_class"] == error_class
-
-
 async def test_an_upstream_error_while_polling_is_502(client, fake) -> None:
     fake.sql.stay_running_for(polls=2)
     fake.faults.fail_next(Route.SQL_GET, status=500, error_code="INTERNAL_ERROR", message="boom")
