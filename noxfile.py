@@ -152,14 +152,15 @@ def lint(session: nox.Session) -> None:
     session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
     session.run("zizmor", "--offline", "--min-severity=medium", *workflows)
     session.run("bash", "-n", ".ci/run", external=True)
-    if locks.checked_before(session):
+    fingerprint = locks.pending_check(session)
+    if fingerprint is None:
         session.log("requirements/ unchanged since its last check: up to date")
         return
     stale = locks.stale_locks(session)
     if stale:
         session.error(f"stale vs pyproject.toml: {', '.join(stale)}; run `nox -s lock`")
     locks.check_pip_installable(session)
-    locks.record_check(session)
+    locks.record_check(session, fingerprint)
     session.log("requirements/ is up to date with pyproject.toml")
 
 

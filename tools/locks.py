@@ -94,12 +94,19 @@ def _fingerprint(session: nox.Session) -> str:
     return digest.hexdigest()
 
 
-def checked_before(session: nox.Session) -> bool:
-    """True when the lock check already passed for exactly these files (warm runs skip it)."""
-    stamp = Path(session.virtualenv.location) / "locks-checked"
-    return stamp.exists() and stamp.read_text() == _fingerprint(session)
+def _stamp(session: nox.Session) -> Path:
+    return Path(session.virtualenv.location) / "locks-checked"
 
 
-def record_check(session: nox.Session) -> None:
-    stamp = Path(session.virtualenv.location) / "locks-checked"
-    stamp.write_text(_fingerprint(session))
+def pending_check(session: nox.Session) -> str | None:
+    """The fingerprint of what the lock check reads, or None when the check already passed for
+    exactly that (warm runs skip it). Pass it to `record_check` once the check passes."""
+    fingerprint = _fingerprint(session)
+    stamp = _stamp(session)
+    if stamp.exists() and stamp.read_text() == fingerprint:
+        return None
+    return fingerprint
+
+
+def record_check(session: nox.Session, fingerprint: str) -> None:
+    _stamp(session).write_text(fingerprint)

@@ -72,23 +72,27 @@ def selection(options: Options) -> tuple[str, list[str]]:
 def verdicts(summary: dict[str, object], options: Options) -> list[str]:
     """What falls short of the thresholds (empty: the gate passes)."""
     failures = []
-    total, detected = int(str(summary["mutants"])), int(str(summary["detected"]))
-    if total and 100.0 * detected / total < options.fail_under:
+    total, detected = totals(summary)
+    if mutation_scope.score(detected, total) < options.fail_under:
         failures.append(f"overall below {options.fail_under:g} %")
     files = summary["files"]
     assert isinstance(files, dict)
     if options.file_fail_under is not None:
         for path, counts in files.items():
-            if counts["mutants"] and 100.0 * counts["detected"] / counts["mutants"] < (
-                options.file_fail_under
-            ):
+            file_score = mutation_scope.score(counts["detected"], counts["mutants"])
+            if file_score < options.file_fail_under:
                 failures.append(f"{path} below {options.file_fail_under:g} %")
     return failures
 
 
+def totals(summary: dict[str, object]) -> tuple[int, int]:
+    """(mutants, detected) over the whole selection."""
+    return int(str(summary["mutants"])), int(str(summary["detected"]))
+
+
 def score_line(summary: dict[str, object]) -> str:
-    total, detected = int(str(summary["mutants"])), int(str(summary["detected"]))
-    score = 100.0 * detected / total if total else 100.0
+    total, detected = totals(summary)
+    score = mutation_scope.score(detected, total)
     return f"mutation score: {score:.1f}% ({detected} killed of {total})"
 
 

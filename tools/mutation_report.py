@@ -18,7 +18,7 @@ from pathlib import Path
 from mutmut.mutation.diff_apply import get_diff_for_mutant
 from mutmut.stats import status_by_exit_code
 
-from tools.mutation_scope import SCOPE
+from tools.mutation_scope import SCOPE, in_scope, score
 
 MUTANTS = Path("mutants")
 # mutmut's statuses, folded into the report's columns.
@@ -48,10 +48,6 @@ class FileResult:
         return self.counts["killed"] + self.counts["timeout"]
 
 
-def score(detected: int, total: int) -> float:
-    return 100.0 * detected / total if total else 100.0
-
-
 def collect(patterns: list[str]) -> dict[str, FileResult]:
     """Per source file, the mutants the patterns select (every mutant without patterns)."""
     results: dict[str, FileResult] = {}
@@ -60,7 +56,7 @@ def collect(patterns: list[str]) -> dict[str, FileResult]:
         raise SystemExit(f"no mutmut results in {MUTANTS}/: see mutmut's output above")
     for meta in metas:
         path = meta.relative_to(MUTANTS).as_posix().removesuffix(".meta")
-        if not path.startswith(SCOPE):
+        if not in_scope(path):
             continue
         exit_codes: dict[str, int | None] = json.loads(meta.read_text())["exit_code_by_key"]
         for name, code in sorted(exit_codes.items(), key=lambda item: _natural(item[0])):

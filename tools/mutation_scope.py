@@ -20,6 +20,11 @@ SEPARATOR = "ǁ"  # mutmut's separator between class and method in a mangled nam
 HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 
 
+def score(detected: int, total: int) -> float:
+    """The share of mutants detected, in %; an empty selection scores 100."""
+    return 100.0 * detected / total if total else 100.0
+
+
 def in_scope(path: str) -> bool:
     return path.startswith(SCOPE) and path.endswith(".py")
 
