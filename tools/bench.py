@@ -21,6 +21,11 @@ import nox
 from tools.suite import ROOT, backend_env, mark_idle, pytest_command
 
 RESULTS = ROOT / "bench" / "results.md"
+# The rows that `write` compares with each other.
+SERIAL_BARE = "SQLite suite, serial, bare pytest"
+AUTO_BARE = "SQLite suite, `-n auto`, bare pytest"
+AUTO_COVERAGE = "SQLite suite, `-n auto`, branch coverage (a cell's command)"
+SERIAL_COVERAGE = "SQLite suite, serial, branch coverage (a cell beside another suite)"
 
 
 @dataclass(frozen=True)
@@ -103,16 +108,10 @@ def suite_rows(session: nox.Session, options: Options, scratch: Path) -> tuple[l
     junit = scratch / "serial.xml"
     commands = {
         "pytest start-up (collect only)": pytest_command("sqlite", "--collect-only", *fixed),
-        "SQLite suite, serial, bare pytest": pytest_command(
-            "sqlite", *fixed, f"--junitxml={junit}"
-        ),
-        "SQLite suite, `-n auto`, bare pytest": pytest_command("sqlite", *fixed, workers="auto"),
-        "SQLite suite, `-n auto`, branch coverage (a cell's command)": pytest_command(
-            "sqlite", *fixed, "--cov", "--cov-report=", workers="auto"
-        ),
-        "SQLite suite, serial, branch coverage (a cell beside another suite)": pytest_command(
-            "sqlite", *fixed, "--cov", "--cov-report="
-        ),
+        SERIAL_BARE: pytest_command("sqlite", *fixed, f"--junitxml={junit}"),
+        AUTO_BARE: pytest_command("sqlite", *fixed, workers="auto"),
+        AUTO_COVERAGE: pytest_command("sqlite", *fixed, "--cov", "--cov-report=", workers="auto"),
+        SERIAL_COVERAGE: pytest_command("sqlite", *fixed, "--cov", "--cov-report="),
     }
     coverage_env = {**env, "COVERAGE_FILE": str(scratch / ".coverage")}
     rows = []
@@ -132,10 +131,10 @@ def matrix_row(session: nox.Session, scratch: Path) -> Row:
 
 def write(rows: list[Row], median_test: float, load: tuple[float, float], python: str) -> None:
     by_name = {row.name: row for row in rows}
-    bare = by_name["SQLite suite, `-n auto`, bare pytest"]
-    cell = by_name["SQLite suite, `-n auto`, branch coverage (a cell's command)"]
-    serial_bare = by_name["SQLite suite, serial, bare pytest"]
-    serial_cell = by_name["SQLite suite, serial, branch coverage (a cell beside another suite)"]
+    bare = by_name[AUTO_BARE]
+    cell = by_name[AUTO_COVERAGE]
+    serial_bare = by_name[SERIAL_BARE]
+    serial_cell = by_name[SERIAL_COVERAGE]
     lines = [
         "# Benchmarks",
         "",
