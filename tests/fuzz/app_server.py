@@ -11,15 +11,11 @@ from server.app import create_app
 from server.config import Settings
 from tests.fakes.uvicorn_thread import serve_in_thread
 
-_START_TIMEOUT_SECONDS = 60
-
 
 @contextlib.contextmanager
 def serve_app(settings: Settings) -> Iterator[str]:
     """Run the app on 127.0.0.1:<free port> (lifespan on); yields its base URL."""
-    serving = serve_in_thread(
-        create_app(settings), name="the app under fuzzing", lifespan="on", start_timeout_seconds=60
-    )
+    serving = serve_in_thread(create_app(settings), name="the app under fuzzing", lifespan="on")
     try:
         yield serving.base_url
     finally:

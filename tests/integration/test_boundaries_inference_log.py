@@ -12,17 +12,12 @@ from tests.fakes.reference.identities import ALICE
 from tests.fakes.routes import Route
 from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
-from tests.integration.api import MS
+from tests.integration.api import MS, fraud_inputs, invoke
 from tests.integration.expectations import assert_error
 
 pytestmark = pytest.mark.fake_only
 
-INPUTS = {"dataframe_split": {"columns": ["amount", "merchant_score", "hour"], "data": [[1, 2, 3]]}}
-
-
-async def invoke(client: httpx.AsyncClient, name: str) -> httpx.Response:
-    body = {"endpoint_name": name, "inputs": INPUTS}
-    return await client.post(f"{MS}/invoke", json=body, headers=auth(ALICE.token))
+INPUTS = fraud_inputs([[1, 2, 3]])
 
 
 async def my_log(client: httpx.AsyncClient) -> list[dict[str, object]]:
@@ -37,7 +32,7 @@ async def test_a_model_failure_is_one_error_row_with_our_message(
 ) -> None:
     fake.faults.fail_next(Route.INVOCATIONS, status=500, error_code="E", message="kaput")
 
-    error = assert_error(await invoke(client, FRAUD_DETECTOR.name), 502, "MODEL_ERROR")
+    error = assert_error(await invoke(client, INPUTS, FRAUD_DETECTOR.name), 502, "MODEL_ERROR")
 
     [row] = await my_log(client)
     assert row["status"] == "ERROR"
@@ -51,7 +46,7 @@ async def test_a_model_timeout_is_logged_as_timeout(
 ) -> None:
     fake.faults.fail_next(Route.INVOCATIONS, status=504, error_code="DEADLINE_EXCEEDED")
 
-    assert_error(await invoke(client, FRAUD_DETECTOR.name), 503, "MODEL_TIMEOUT")
+    assert_error(await invoke(client, INPUTS, FRAUD_DETECTOR.name), 503, "MODEL_TIMEOUT")
 
     [row] = await my_log(client)
     assert (row["status"], row["error_message"]) == ("TIMEOUT", "The model did not answer in time.")
@@ -60,7 +55,7 @@ async def test_a_model_timeout_is_logged_as_timeout(
 async def test_an_endpoint_not_ready_is_409_and_logged_without_calling_the_model(
     client: httpx.AsyncClient, fake: FakeWorkspace
 ) -> None:
-    error = assert_error(await invoke(client, WARMING_UP.name), 409, "ENDPOINT_NOT_READY")
+    error = assert_error(await invoke(client, INPUTS, WARMING_UP.name), 409, "ENDPOINT_NOT_READY")
 
     message = "The serving endpoint is not ready yet; try again once it is READY."
     assert error["message"] == message
@@ -70,7 +65,7 @@ async def test_an_endpoint_not_ready_is_409_and_logged_without_calling_the_model
 
 
 async def test_a_successful_call_is_logged_without_an_error(client: httpx.AsyncClient) -> None:
-    response = await invoke(client, FRAUD_DETECTOR.name)
+    response = await invoke(client, INPUTS, FRAUD_DETECTOR.name)
 
     assert response.status_code == 200, response.text
     [row] = await my_log(client)

@@ -8,21 +8,14 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fakes.reference import FRAUD_DETECTOR
-from tests.fakes.reference.identities import ALICE
 from tests.fakes.routes import Route
 from tests.fakes.server import FakeWorkspace
-from tests.harness import auth
+from tests.integration.api import fraud_inputs, invoke
 from tests.integration.expectations import assert_error
 
 pytestmark = pytest.mark.fake_only
 
-INPUTS = {"dataframe_split": {"columns": ["amount", "merchant_score", "hour"], "data": [[1, 2, 3]]}}
-
-
-async def invoke(client: httpx.AsyncClient) -> httpx.Response:
-    body = {"endpoint_name": FRAUD_DETECTOR.name, "inputs": INPUTS}
-    return await client.post("/api/model-serving/invoke", json=body, headers=auth(ALICE.token))
+INPUTS = fraud_inputs([[1, 2, 3]])
 
 
 @pytest.mark.parametrize(
@@ -53,7 +46,7 @@ async def test_model_failures_have_our_own_words(
 ) -> None:
     fake.faults.fail_next(Route.INVOCATIONS, status=status, error_code="X", message="model words")
 
-    error = assert_error(await invoke(client), our_status, ours)
+    error = assert_error(await invoke(client, INPUTS), our_status, ours)
 
     assert error["message"] == message
 
@@ -78,7 +71,7 @@ async def test_model_refusals_carry_its_message_status_and_code(
         Route.INVOCATIONS, status=status, error_code="MODEL_SAID_NO", message="column amount?"
     )
 
-    error = assert_error(await invoke(client), our_status, ours)
+    error = assert_error(await invoke(client, INPUTS), our_status, ours)
 
     assert error["message"] == prefix + "column amount?"
     assert error["details"] == {"model_status": status, "model_error_code": "MODEL_SAID_NO"}
@@ -93,6 +86,6 @@ async def test_the_models_message_is_cut_at_1000_characters(
     words: Any = "".join(chr(ord("a") + i % 26) for i in range(length))
     fake.faults.fail_next(Route.INVOCATIONS, status=500, error_code="E", message=words)
 
-    error = assert_error(await invoke(client), 502, "MODEL_ERROR")
+    error = assert_error(await invoke(client, INPUTS), 502, "MODEL_ERROR")
 
     assert error["message"] == "The model failed: " + words[:kept]

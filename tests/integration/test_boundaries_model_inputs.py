@@ -9,10 +9,9 @@ import httpx
 import pytest
 
 from tests.fakes.reference import CHAT_ASSISTANT
-from tests.fakes.reference.identities import ALICE
 from tests.fakes.routes import Route
 from tests.fakes.server import FakeWorkspace
-from tests.harness import auth
+from tests.integration.api import invoke
 from tests.integration.expectations import assert_error
 
 pytestmark = pytest.mark.fake_only
@@ -20,9 +19,8 @@ pytestmark = pytest.mark.fake_only
 HELLO = [{"role": "user", "content": "Hello"}]
 
 
-async def invoke(client: httpx.AsyncClient, inputs: Any) -> httpx.Response:
-    body = {"endpoint_name": CHAT_ASSISTANT.name, "inputs": inputs}
-    return await client.post("/api/model-serving/invoke", json=body, headers=auth(ALICE.token))
+async def invoke_chat(client: httpx.AsyncClient, inputs: Any) -> httpx.Response:
+    return await invoke(client, inputs, CHAT_ASSISTANT.name)
 
 
 @pytest.mark.parametrize(
@@ -37,7 +35,7 @@ async def invoke(client: httpx.AsyncClient, inputs: Any) -> httpx.Response:
 async def test_the_smallest_accepted_parameters_reach_the_model(
     client: httpx.AsyncClient, fake: FakeWorkspace, extra: dict[str, Any]
 ) -> None:
-    response = await invoke(client, {"messages": HELLO, **extra})
+    response = await invoke_chat(client, {"messages": HELLO, **extra})
 
     assert response.status_code == 200, response.text
     [sent] = fake.requests.for_route(Route.INVOCATIONS, CHAT_ASSISTANT.name)
@@ -87,7 +85,7 @@ async def test_the_smallest_accepted_parameters_reach_the_model(
 async def test_a_refused_input_says_exactly_why(
     client: httpx.AsyncClient, fake: FakeWorkspace, inputs: dict[str, Any], reason: str
 ) -> None:
-    response = await invoke(client, inputs)
+    response = await invoke_chat(client, inputs)
 
     error = assert_error(response, 400, "INVALID_INPUT")
     assert error["message"] == reason

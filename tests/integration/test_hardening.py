@@ -15,6 +15,7 @@ from tests.fakes.reference.identities import ALICE
 from tests.fakes.routes import Route
 from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
+from tests.harness.backends import UNREACHABLE_POSTGRES
 from tests.harness.clock import FakeClock
 from tests.harness.settings import lakebase_values
 from tests.integration.expectations import assert_error
@@ -115,7 +116,7 @@ async def test_lakebase_app_starts_while_the_workspace_is_unreachable(
         databricks_retry_timeout_seconds=1,
         run_migrations_on_startup=True,
         # Lakebase variables naming a server where nothing listens.
-        **lakebase_values("postgresql://127.0.0.1:9/app"),
+        **lakebase_values(UNREACHABLE_POSTGRES),
     )
 
     assert (await client.get("/health")).status_code == 200
