@@ -13,7 +13,7 @@ import httpx
 from fastapi import FastAPI
 
 from server.clock import Clock, SystemClock
-from server.config import Settings, get_settings
+from server.config import ConfigurationError, Settings, get_settings
 from server.db.database import Database
 from server.db.runtime import build_database
 from server.errors import install_error_handlers
@@ -74,7 +74,7 @@ def create_app(
         )
         logger.info(
             "app started",
-            extra={"database": db.dialect if db else "none", "host": settings.databricks_host},
+            extra={"database": db.kind if db else "none", "host": settings.databricks_host},
         )
         try:
             yield
@@ -118,10 +118,17 @@ _default_app: FastAPI | None = None
 
 def __getattr__(name: str) -> FastAPI:
     """`uvicorn server.app:app` gets an app built from the environment on first access, so that
-    importing this module (tests, tools) reads no settings and configures no logging."""
+    importing this module (tests, tools) reads no settings and configures no logging.
+
+    An environment that describes no working app stops the process with one line saying what
+    to change (a traceback would bury it in the Databricks Apps log).
+    """
     global _default_app
     if name != "app":
         raise AttributeError(name)
     if _default_app is None:
-        _default_app = create_app()
+        try:
+            _default_app = create_app()
+        except ConfigurationError as exc:
+            raise SystemExit(f"the app cannot start: {exc}") from None
     return _default_app

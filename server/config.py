@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MiB = 1024 * 1024
 
 DatabaseMode = Literal["url", "lakebase", "none"]
+LakebaseFlavour = Literal["autoscaling", "provisioned"]
+
+# A Lakebase Autoscaling endpoint's resource name. Each id is 1-63 characters, a lowercase
+# letter first, then lowercase letters, digits and hyphens (the Postgres API's rule).
+RESOURCE_ID = r"[a-z][a-z0-9-]{0,62}"
+ENDPOINT_PATH = re.compile(
+    rf"projects/{RESOURCE_ID}/branches/{RESOURCE_ID}/endpoints/{RESOURCE_ID}"
+)
 
 
 class Settings(BaseSettings):
@@ -36,6 +45,9 @@ class Settings(BaseSettings):
     pguser: str | None = None
     pgsslmode: str = "require"
     pgappname: str | None = None
+    # Which Lakebase the credentials are minted for: an Autoscaling endpoint (every database
+    # created since March 2026) or a Provisioned instance. One of the two, never both.
+    lakebase_endpoint: str | None = None
     lakebase_instance_name: str | None = None
     lakebase_token_refresh_margin_seconds: float = Field(default=300.0, ge=0)
     db_pool_size: int = Field(default=5, ge=1, le=100)
@@ -89,6 +101,35 @@ class Settings(BaseSettings):
             host = f"https://{host}"
         return host
 
+    @field_validator("lakebase_endpoint", "lakebase_instance_name", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """An empty variable (e.g. a `valueFrom` that resolved to nothing) counts as unset."""
+        if isinstance(value, str):
+            return value.strip() or None
+        return value
+
+    @field_validator("lakebase_endpoint")
+    @classmethod
+    def _endpoint_path(cls, value: str | None) -> str | None:
+        if value is not None and not ENDPOINT_PATH.fullmatch(value):
+            raise ValueError(
+                f"LAKEBASE_ENDPOINT={value!r} is not an endpoint path: set it to "
+                "projects/<project>/branches/<branch>/endpoints/<endpoint> (in app.yaml, "
+                "`valueFrom` the app's postgres resource)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _one_lakebase(self) -> Self:
+        if self.lakebase_endpoint and self.lakebase_instance_name:
+            raise ValueError(
+                "LAKEBASE_ENDPOINT and LAKEBASE_INSTANCE_NAME are both set: keep "
+                "LAKEBASE_ENDPOINT for a Lakebase Autoscaling database or "
+                "LAKEBASE_INSTANCE_NAME for a Provisioned instance, and unset the other"
+            )
+        return self
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_log_level(cls, value: object) -> object:
@@ -99,12 +140,38 @@ class Settings(BaseSettings):
         """Which storage the app uses: an explicit URL, Lakebase from PG* variables, or none."""
         if self.database_url is not None and self.database_url.get_secret_value():
             return "url"
-        if self.pghost and self.pgdatabase and self.pguser and self.lakebase_instance_name:
+        if self.pghost and self.pgdatabase and self.pguser and self.lakebase_flavour:
             return "lakebase"
         return "none"
+
+    @property
+    def lakebase_flavour(self) -> LakebaseFlavour | None:
+        """Autoscaling when an endpoint is named, Provisioned when an instance is."""
+        if self.lakebase_endpoint:
+            return "autoscaling"
+        if self.lakebase_instance_name:
+            return "provisioned"
+        return None
+
+
+class ConfigurationError(Exception):
+    """The environment describes no app that can start; the message says what to change."""
+
+
+def describe(error: ValidationError) -> str:
+    """Every problem of `error` on one line, each naming its environment variable."""
+    problems = []
+    for item in error.errors():
+        message = str(item["msg"]).removeprefix("Value error, ")
+        name = "_".join(str(part) for part in item["loc"]).upper()
+        problems.append(message if not name or message.startswith(name) else f"{name}: {message}")
+    return "invalid configuration: " + "; ".join(problems)
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process-wide settings, read once from the environment."""
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigurationError(describe(exc)) from None

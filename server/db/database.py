@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from server.config import LakebaseFlavour
 from server.db.engine import is_sqlite_memory, statement_timeout_ms
 from server.db.lakebase import LakebaseCredentialProvider
 from server.errors import AppError, ErrorCode
@@ -46,10 +47,12 @@ class Database:
         *,
         owns_engine: bool = True,
         credentials: LakebaseCredentialProvider | None = None,
+        lakebase: LakebaseFlavour | None = None,
     ) -> None:
         self.engine = engine
         self.owns_engine = owns_engine
         self.credentials = credentials
+        self.lakebase = lakebase
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         # An in-memory SQLite database is one shared connection: sessions take turns on it.
         self._single_connection = asyncio.Lock() if is_sqlite_memory(engine.url) else None
@@ -59,6 +62,12 @@ class Database:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    @property
+    def kind(self) -> str:
+        """What the app stores its data in, as logs and /ready name it: `sqlite`,
+        `postgresql`, `lakebase-autoscaling` or `lakebase-provisioned`."""
+        return f"lakebase-{self.lakebase}" if self.lakebase else self.dialect
 
     async def _refresh_credentials(self) -> None:
         # Mint off the event loop, so `do_connect` finds a fresh token and never blocks on HTTP.

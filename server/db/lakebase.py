@@ -1,5 +1,11 @@
 """Database credentials for Lakebase, minted by the app's service principal and cached until
-shortly before they expire."""
+shortly before they expire.
+
+Two APIs mint them: Lakebase Autoscaling (`postgres.generate_database_credential` for an
+endpoint, answering `expire_time`) and Lakebase Provisioned (`database.generate_database_credential`
+for an instance, answering `expiration_time`). Only the minter differs; the provider that
+caches and refreshes the token is the same for both.
+"""
 
 from __future__ import annotations
 
@@ -31,19 +37,50 @@ class DatabaseToken:
 Minter = Callable[[], DatabaseToken]
 
 
-def _parse_expiry(raw: str | None, now: datetime) -> datetime:
+def _parse_expiry(raw: str | None) -> datetime | None:
+    """The Database API's `expiration_time` (RFC 3339; an absent one is None)."""
     if not raw:
-        return now + DEFAULT_TOKEN_LIFETIME
+        return None
     parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def credential_target(settings: Settings) -> str:
+    """What credentials are minted for: the endpoint path or the instance name."""
+    target = settings.lakebase_endpoint or settings.lakebase_instance_name
+    if target is None:
+        raise ValueError("Lakebase needs LAKEBASE_ENDPOINT or LAKEBASE_INSTANCE_NAME")
+    return target
+
+
+def mint_with(client: WorkspaceClient, settings: Settings, now: datetime) -> DatabaseToken:
+    """One credential from whichever API the settings' flavour speaks."""
+    target = credential_target(settings)
+    expires_at: datetime | None
+    if settings.lakebase_flavour == "autoscaling":
+        minted = client.postgres.generate_database_credential(endpoint=target)
+        # The SDK decodes `expire_time` into a protobuf Timestamp.
+        expiry = minted.expire_time
+        token, expires_at = (
+            minted.token,
+            expiry.ToDatetime(tzinfo=UTC) if expiry is not None else None,
+        )
+    else:
+        legacy = client.database.generate_database_credential(
+            request_id=str(uuid.uuid4()), instance_names=[target]
+        )
+        token, expires_at = legacy.token, _parse_expiry(legacy.expiration_time)
+    if not token:
+        raise RuntimeError(f"{settings.lakebase_flavour} Lakebase returned no credential token")
+    # When the API leaves the expiry out, assume the documented lifetime.
+    return DatabaseToken(token, expires_at or now + DEFAULT_TOKEN_LIFETIME)
+
+
 def service_principal_minter(settings: Settings, clock: Clock) -> Minter:
-    """Mint tokens with `database.generate_database_credential` as the app's service principal."""
+    """Mint tokens as the app's service principal, for its endpoint or instance."""
     if not (settings.databricks_host and settings.databricks_client_id):
         raise ValueError("Lakebase needs DATABRICKS_HOST and DATABRICKS_CLIENT_ID/SECRET")
-    instance = settings.lakebase_instance_name
-    assert instance is not None
+    target = credential_target(settings)
     clients: list[WorkspaceClient] = []
 
     def client() -> WorkspaceClient:
@@ -64,17 +101,16 @@ def service_principal_minter(settings: Settings, clock: Clock) -> Minter:
         return clients[0]
 
     def mint() -> DatabaseToken:
-        credential = client().database.generate_database_credential(
-            request_id=str(uuid.uuid4()), instance_names=[instance]
-        )
-        if not credential.token:
-            raise RuntimeError("generate_database_credential returned no token")
-        expires_at = _parse_expiry(credential.expiration_time, clock.now())
+        credential = mint_with(client(), settings, clock.now())
         logger.info(
             "minted a Lakebase credential",
-            extra={"instance": instance, "expires_at": expires_at.isoformat()},
+            extra={
+                "lakebase": settings.lakebase_flavour,
+                "target": target,
+                "expires_at": credential.expires_at.isoformat(),
+            },
         )
-        return DatabaseToken(credential.token, expires_at)
+        return credential
 
     return mint
 

@@ -13,14 +13,21 @@ logger = logging.getLogger(__name__)
 
 
 def build_database(settings: Settings, clock: Clock) -> Database | None:
-    """DATABASE_URL wins; otherwise Lakebase from the PG* variables; otherwise no database."""
+    """DATABASE_URL wins; otherwise Lakebase from the PG* variables and the endpoint (or
+    instance) to mint credentials for; otherwise no database."""
     if settings.database_mode == "url":
         assert settings.database_url is not None
         url = normalise_url(settings.database_url.get_secret_value())
         return Database(create_engine_from_url(url, settings))
     partial = [
         name
-        for name in ("pghost", "pgdatabase", "pguser", "lakebase_instance_name")
+        for name in (
+            "pghost",
+            "pgdatabase",
+            "pguser",
+            "lakebase_endpoint",
+            "lakebase_instance_name",
+        )
         if getattr(settings, name)
     ]
     if settings.database_mode == "none" and partial:
@@ -30,5 +37,5 @@ def build_database(settings: Settings, clock: Clock) -> Database | None:
         )
     if settings.database_mode == "lakebase":
         engine, provider = create_lakebase_engine(settings, clock)
-        return Database(engine, credentials=provider)
+        return Database(engine, credentials=provider, lakebase=settings.lakebase_flavour)
     return None

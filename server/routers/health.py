@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from server.deps import OptionalDatabaseDep
 from server.errors import AppError, ErrorCode
@@ -19,6 +19,10 @@ class Health(BaseModel):
 class Readiness(BaseModel):
     status: str
     checks: dict[str, str]
+    database: str = Field(
+        description="What the app stores its data in: sqlite, postgresql, "
+        "lakebase-autoscaling or lakebase-provisioned."
+    )
 
 
 # HEAD too: monitors and load balancers probe with it (same status and headers, no body).
@@ -48,4 +52,4 @@ async def read_readiness(database: OptionalDatabaseDep) -> Readiness:
             details={"dependency": "database"},
             retry_after=exc.retry_after,
         ) from exc
-    return Readiness(status="ready", checks={"database": "ok"})
+    return Readiness(status="ready", checks={"database": "ok"}, database=database.kind)
