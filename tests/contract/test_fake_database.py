@@ -1,15 +1,34 @@
-"""Lakebase: instance metadata and short-lived credentials."""
+"""Lakebase: instance (Provisioned) and endpoint (Autoscaling) metadata, and short-lived
+credentials from both APIs, as the SDK reads them."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from databricks.sdk.errors import InvalidParameterValue, ResourceDoesNotExist, Unauthenticated
+from databricks.sdk.errors import (
+    InternalError,
+    InvalidParameterValue,
+    NotFound,
+    PermissionDenied,
+    ResourceDoesNotExist,
+    Unauthenticated,
+)
 from databricks.sdk.service.database import DatabaseInstanceState
+from databricks.sdk.service.postgres import EndpointStatusState, EndpointType
+from google.protobuf.duration_pb2 import Duration
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from tests.fakes import FakeWorkspace, Route
-from tests.fakes.reference import ALICE, LAKEBASE
+from tests.fakes.reference import (
+    ALICE,
+    LAKEBASE,
+    LAKEBASE_ENDPOINT,
+    OTHER_LAKEBASE,
+    OTHER_LAKEBASE_ENDPOINT,
+)
+from tests.fakes.server import FakeWorkspaceError
 from tests.harness.http import SdkFactory
 
 pytestmark = pytest.mark.fake_only
@@ -69,3 +88,176 @@ def test_credentials_need_an_existing_instance(sdk: SdkFactory) -> None:
 def test_credentials_need_authentication(sdk: SdkFactory) -> None:
     with pytest.raises(Unauthenticated):
         sdk("dapi-wrong").database.generate_database_credential(instance_names=[LAKEBASE.name])
+
+
+# -- Lakebase Autoscaling: projects / branches / endpoints, credentials per endpoint ----------
+
+
+def test_endpoint_parses_with_its_host_and_state(sdk: SdkFactory) -> None:
+    endpoint = sdk(ALICE).postgres.get_endpoint(LAKEBASE_ENDPOINT.name)
+
+    assert endpoint.name == LAKEBASE_ENDPOINT.name
+    assert endpoint.parent == LAKEBASE_ENDPOINT.branch_name
+    assert endpoint.uid == LAKEBASE_ENDPOINT.uid
+    assert endpoint.status is not None
+    assert endpoint.status.current_state is EndpointStatusState.ACTIVE
+    assert endpoint.status.endpoint_type is EndpointType.ENDPOINT_TYPE_READ_WRITE
+    assert endpoint.status.hosts is not None
+    assert endpoint.status.hosts.host == LAKEBASE_ENDPOINT.host
+    assert endpoint.spec is None, "GET answers the status; the spec is input only"
+
+
+def test_endpoint_state_is_controllable(sdk: SdkFactory, fake: FakeWorkspace) -> None:
+    fake.database.set_endpoint_state(LAKEBASE_ENDPOINT.name, "IDLE")
+
+    endpoint = sdk(ALICE).postgres.get_endpoint(LAKEBASE_ENDPOINT.name)
+
+    assert endpoint.status is not None
+    assert endpoint.status.current_state is EndpointStatusState.IDLE
+
+
+@pytest.mark.parametrize(
+    ("name", "missing"),
+    [
+        ("projects/nope/branches/production/endpoints/primary", "project"),
+        ("projects/app-state/branches/nope/endpoints/primary", "branch"),
+        ("projects/app-state/branches/production/endpoints/nope", "endpoint"),
+    ],
+)
+def test_a_missing_endpoint_names_the_first_missing_level(
+    sdk: SdkFactory, name: str, missing: str
+) -> None:
+    with pytest.raises(NotFound) as raised:
+        sdk(ALICE).postgres.get_endpoint(name)
+
+    assert raised.value.error_code == "NOT_FOUND"
+    assert str(raised.value).startswith(f"{missing} id not found")
+
+
+def test_postgres_resources_the_fake_does_not_model_fail_the_test_loudly(
+    sdk: SdkFactory, fake: FakeWorkspace
+) -> None:
+    with pytest.raises(InternalError):
+        sdk(ALICE).postgres.get_branch(LAKEBASE_ENDPOINT.branch_name)
+
+    with pytest.raises(FakeWorkspaceError, match="the fake serves Lakebase endpoints only"):
+        fake.check_errors()
+
+
+def test_endpoint_credentials_are_minted_for_that_endpoint(
+    sdk: SdkFactory, fake: FakeWorkspace
+) -> None:
+    w = sdk(ALICE)
+
+    credential = w.postgres.generate_database_credential(endpoint=LAKEBASE_ENDPOINT.name)
+
+    assert credential.token
+    assert credential.expire_time is not None
+    expires = credential.expire_time.ToDatetime(tzinfo=UTC)
+    assert timedelta(minutes=59) < expires - datetime.now(UTC) <= timedelta(hours=1)
+    (minted,) = fake.database.minted
+    assert (minted.flavour, minted.targets) == ("autoscaling", (LAKEBASE_ENDPOINT.name,))
+    assert minted.request_id is None
+    assert fake.database.is_valid(credential.token, ALICE.user_name, LAKEBASE_ENDPOINT.name)
+    assert not fake.database.is_valid(credential.token, ALICE.user_name, LAKEBASE.name)
+    answered = fake.requests_for(Route.POSTGRES_CREDENTIAL)[0]
+    assert answered.json == {"endpoint": LAKEBASE_ENDPOINT.name}
+    assert set(json.loads(answered.response_body)) == {"token", "expire_time"}
+
+
+def test_endpoint_credentials_live_as_long_as_asked(sdk: SdkFactory, fake: FakeWorkspace) -> None:
+    w = sdk(ALICE)
+
+    short = w.postgres.generate_database_credential(
+        endpoint=LAKEBASE_ENDPOINT.name, ttl=Duration(seconds=300)
+    )
+    until = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=20)
+    stamp = Timestamp()
+    stamp.FromDatetime(until)
+    dated = w.postgres.generate_database_credential(
+        endpoint=LAKEBASE_ENDPOINT.name, expire_time=stamp
+    )
+
+    assert short.expire_time is not None
+    lifetime = short.expire_time.ToDatetime(tzinfo=UTC) - datetime.now(UTC)
+    assert timedelta(minutes=4) < lifetime <= timedelta(minutes=5)
+    assert dated.expire_time is not None
+    assert abs(dated.expire_time.ToDatetime(tzinfo=UTC) - until) <= timedelta(seconds=1)
+    assert fake.requests_for(Route.POSTGRES_CREDENTIAL)[0].json["ttl"] == "300s"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param({}, id="no-endpoint"),
+        pytest.param({"endpoint": "app-state"}, id="not-a-path"),
+        pytest.param({"endpoint": "projects/app-state/branches/production"}, id="a-branch"),
+        pytest.param({"endpoint": "projects/App/branches/b/endpoints/e"}, id="uppercase-id"),
+        pytest.param({"endpoint": LAKEBASE_ENDPOINT.name, "ttl": "299s"}, id="ttl-too-short"),
+        pytest.param({"endpoint": LAKEBASE_ENDPOINT.name, "ttl": "3601s"}, id="ttl-too-long"),
+        pytest.param({"endpoint": LAKEBASE_ENDPOINT.name, "ttl": "an hour"}, id="ttl-unreadable"),
+        pytest.param(
+            {
+                "endpoint": LAKEBASE_ENDPOINT.name,
+                "ttl": "600s",
+                "expire_time": "2099-01-01T00:00:00Z",
+            },
+            id="ttl-and-expire-time",
+        ),
+    ],
+)
+def test_endpoint_credentials_refuse_a_malformed_request(
+    sdk: SdkFactory, fake: FakeWorkspace, body: dict[str, str]
+) -> None:
+    with pytest.raises(InvalidParameterValue) as raised:
+        sdk(ALICE).api_client.do("POST", "/api/2.0/postgres/credentials", body=body)
+
+    assert raised.value.error_code == "INVALID_PARAMETER_VALUE"
+    assert fake.database.minted == []
+
+
+def test_endpoint_credentials_need_an_existing_endpoint(
+    sdk: SdkFactory, fake: FakeWorkspace
+) -> None:
+    with pytest.raises(NotFound) as raised:
+        sdk(ALICE).postgres.generate_database_credential(
+            endpoint="projects/app-state/branches/production/endpoints/replica"
+        )
+
+    assert raised.value.error_code == "NOT_FOUND"
+    assert fake.requests_for(Route.POSTGRES_CREDENTIAL)[0].status == 404
+    assert fake.database.minted == []
+
+
+def test_endpoint_credentials_need_permission(sdk: SdkFactory, fake: FakeWorkspace) -> None:
+    fake.database.revoke_access(ALICE.user_name)
+
+    with pytest.raises(PermissionDenied) as raised:
+        sdk(ALICE).postgres.generate_database_credential(endpoint=LAKEBASE_ENDPOINT.name)
+
+    assert raised.value.error_code == "PERMISSION_DENIED"
+    assert LAKEBASE_ENDPOINT.name in str(raised.value)
+    fake.database.grant_access(ALICE.user_name)
+    assert sdk(ALICE).postgres.generate_database_credential(endpoint=LAKEBASE_ENDPOINT.name).token
+
+
+def test_endpoint_credentials_need_authentication(sdk: SdkFactory) -> None:
+    with pytest.raises(Unauthenticated):
+        sdk("dapi-wrong").postgres.generate_database_credential(endpoint=LAKEBASE_ENDPOINT.name)
+
+
+def test_every_credential_reaches_the_listeners_with_its_target(
+    sdk: SdkFactory, fake: FakeWorkspace
+) -> None:
+    heard: list[tuple[str, tuple[str, ...]]] = []
+    stop = fake.database.on_credential(lambda c: heard.append((c.flavour, c.targets)))
+    try:
+        sdk(ALICE).postgres.generate_database_credential(endpoint=OTHER_LAKEBASE_ENDPOINT.name)
+        sdk(ALICE).database.generate_database_credential(instance_names=[OTHER_LAKEBASE.name])
+    finally:
+        stop()
+
+    assert heard == [
+        ("autoscaling", (OTHER_LAKEBASE_ENDPOINT.name,)),
+        ("provisioned", (OTHER_LAKEBASE.name,)),
+    ]

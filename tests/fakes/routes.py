@@ -50,6 +50,8 @@ class Route(enum.Enum):
     INVOCATIONS = ("POST", "/serving-endpoints/{name}/invocations", Auth.BEARER)
     DATABASE_INSTANCE = ("GET", "/api/2.0/database/instances/{name}", Auth.BEARER)
     DATABASE_CREDENTIAL = ("POST", "/api/2.0/database/credentials", Auth.BEARER)
+    POSTGRES_CREDENTIAL = ("POST", "/api/2.0/postgres/credentials", Auth.BEARER)
+    POSTGRES_RESOURCE = ("GET", "/api/2.0/postgres/{name:path}", Auth.BEARER)
 
     @property
     def method(self) -> str:

@@ -26,6 +26,8 @@ HANDLERS: dict[Route, Handler] = {
     Route.INVOCATIONS: serving.invoke_endpoint,
     Route.DATABASE_INSTANCE: database.get_instance,
     Route.DATABASE_CREDENTIAL: database.generate_credential,
+    Route.POSTGRES_CREDENTIAL: database.generate_postgres_credential,
+    Route.POSTGRES_RESOURCE: database.get_postgres_resource,
 }
 
 __all__ = ["HANDLERS", "Ctx", "Handler"]

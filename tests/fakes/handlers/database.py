@@ -1,4 +1,5 @@
-"""Lakebase routes: ``DatabaseInstance`` JSON and credential minting."""
+"""Lakebase routes: Provisioned (``DatabaseInstance`` JSON, credentials for instances) and
+Autoscaling (``Endpoint`` JSON, credentials for an endpoint)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,11 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 
 from tests.fakes.handlers.context import Ctx
-from tests.fakes.reference.specs import DatabaseInstanceDef
+from tests.fakes.reference.specs import DatabaseInstanceDef, PostgresEndpointDef
+
+# When the seeded Autoscaling resources were created and last changed.
+_ENDPOINT_CREATED = "2026-03-20T09:30:00Z"
+_ENDPOINT_UPDATED = "2026-06-02T14:05:00Z"
 
 
 def instance_json(instance: DatabaseInstanceDef) -> dict[str, Any]:
@@ -47,4 +52,43 @@ def generate_credential(ctx: Ctx) -> Response:
         body.get("instance_names"),
         request_id if isinstance(request_id, str) else None,
     )
-    return JSONResponse({"token": credential.token, "expiration_time": credential.expiration_time})
+    return JSONResponse(credential.answer())
+
+
+def endpoint_json(endpoint: PostgresEndpointDef) -> dict[str, Any]:
+    """An ``Endpoint`` as GET answers it: its status (``spec`` is input only)."""
+    return {
+        "name": endpoint.name,
+        "endpoint_id": endpoint.endpoint_id,
+        "parent": endpoint.branch_name,
+        "uid": endpoint.uid,
+        "create_time": _ENDPOINT_CREATED,
+        "update_time": _ENDPOINT_UPDATED,
+        "status": {
+            "endpoint_id": endpoint.endpoint_id,
+            "endpoint_type": endpoint.endpoint_type,
+            "current_state": endpoint.state,
+            "autoscaling_limit_min_cu": endpoint.min_cu,
+            "autoscaling_limit_max_cu": endpoint.max_cu,
+            "suspend_timeout_duration": "300s",
+            "disabled": False,
+            "hosts": {"host": endpoint.host},
+        },
+    }
+
+
+def get_postgres_resource(ctx: Ctx) -> Response:
+    """``GET /api/2.0/postgres/{name}``: the fake models compute endpoints only; any other
+    resource (project, branch, database, role...) fails the test that asked for it."""
+    name = ctx.params["name"]
+    if "/endpoints/" not in name:
+        raise NotImplementedError(f"the fake serves Lakebase endpoints only, not {name!r}")
+    return JSONResponse(endpoint_json(ctx.state.lakebase.endpoint(name)))
+
+
+def generate_postgres_credential(ctx: Ctx) -> Response:
+    body = ctx.json_object()
+    credential = ctx.state.lakebase.generate_for_endpoint(
+        ctx.principal, body.get("endpoint"), body.get("ttl"), body.get("expire_time")
+    )
+    return JSONResponse(credential.answer())

@@ -5,7 +5,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 
-from tests.fakes.reference.specs import DatabaseInstanceDef, EndpointDef, InputColumn, ModelKind
+from tests.fakes.reference.specs import (
+    DatabaseInstanceDef,
+    EndpointDef,
+    InputColumn,
+    ModelKind,
+    PostgresEndpointDef,
+)
 
 FRAUD_DETECTOR = EndpointDef(
     name="fraud-detector",
@@ -74,8 +80,29 @@ ENDPOINTS: tuple[EndpointDef, ...] = (
     WARMING_UP,
 )
 
+# Lakebase Provisioned: the app's instance, and another one the app has no business with.
 LAKEBASE = DatabaseInstanceDef(name="fake-lakebase", uid="7b1e5c9a-3d2f-4a8b-9c6e-1f0a2b3c4d5e")
-DATABASE_INSTANCES: tuple[DatabaseInstanceDef, ...] = (LAKEBASE,)
+OTHER_LAKEBASE = DatabaseInstanceDef(
+    name="other-lakebase", uid="0c9d8e7f-6a5b-4c3d-2e1f-0a9b8c7d6e5f"
+)
+DATABASE_INSTANCES: tuple[DatabaseInstanceDef, ...] = (LAKEBASE, OTHER_LAKEBASE)
+
+# Lakebase Autoscaling: the app's read-write endpoint on the production branch, and the
+# endpoint of a development branch of the same project.
+LAKEBASE_ENDPOINT = PostgresEndpointDef(
+    project="app-state",
+    branch="production",
+    endpoint_id="primary",
+    uid="ep-3f6a1c2e-9b8d-4e7f-a0b1-c2d3e4f5a6b7",
+)
+OTHER_LAKEBASE_ENDPOINT = PostgresEndpointDef(
+    project="app-state",
+    branch="development",
+    endpoint_id="primary",
+    uid="ep-8e7d6c5b-4a39-4281-b0c9-d8e7f6a5b4c3",
+    state="IDLE",
+)
+POSTGRES_ENDPOINTS: tuple[PostgresEndpointDef, ...] = (LAKEBASE_ENDPOINT, OTHER_LAKEBASE_ENDPOINT)
 
 EMBEDDING_DIMENSIONS = 8
 

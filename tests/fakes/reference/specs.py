@@ -222,3 +222,29 @@ class DatabaseInstanceDef:
     @property
     def read_only_dns(self) -> str:
         return f"instance-ro-{self.uid}.database.cloud.databricks.com"
+
+
+@dataclass(frozen=True)
+class PostgresEndpointDef:
+    """A Lakebase Autoscaling compute endpoint: ``projects/<p>/branches/<b>/endpoints/<e>``."""
+
+    project: str
+    branch: str
+    endpoint_id: str
+    uid: str
+    state: str = "ACTIVE"
+    endpoint_type: str = "ENDPOINT_TYPE_READ_WRITE"
+    min_cu: float = 0.5
+    max_cu: float = 4.0
+
+    @property
+    def branch_name(self) -> str:
+        return f"projects/{self.project}/branches/{self.branch}"
+
+    @property
+    def name(self) -> str:
+        return f"{self.branch_name}/endpoints/{self.endpoint_id}"
+
+    @property
+    def host(self) -> str:
+        return f"{self.endpoint_id}-{self.uid[:8]}.database.cloud.databricks.com"
