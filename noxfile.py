@@ -22,7 +22,15 @@ from tools import coverage_gate, locks
 from tools import flakes as flake_hunter
 from tools import mutation as mutation_runner
 from tools.environment import is_truthy, lakebase_mode
-from tools.matrix import BACKENDS, LOCAL_BACKENDS, PYTHONS, WHERE, optional_python_missing
+from tools.matrix import (
+    BACKENDS,
+    LAKEBASE_FLAVOURS,
+    LOCAL_BACKENDS,
+    PYTHONS,
+    WHERE,
+    optional_python_missing,
+    suite_args,
+)
 from tools.suite import (
     COMPILE_AT_INSTALL,
     COVERAGE_DIR,
@@ -60,7 +68,8 @@ nox.options.sessions = [
     # on after them, and the last cell then has the machine to itself.
     "automation",
     *(f"integration-{db}-{py}" for db in LOCAL_BACKENDS for py in PYTHONS),
-    f"integration-lakebase-{PYTHONS[0]}",  # offline here; Databricks Apps run Python 3.11
+    # Both Lakebase flavours, offline here, on the Python Databricks Apps run (3.11).
+    *(f"integration-{db}-{PYTHONS[0]}" for db in LAKEBASE_FLAVOURS),
     "coverage",  # last: it combines what the sessions above wrote
 ]
 
@@ -72,16 +81,18 @@ def integration_cell(db: str, python: str) -> None:
     def cell(session: nox.Session) -> None:
         if missing:
             session.skip(f"Python {python} not found; its cells are optional here (CI runs them)")
-        env = lakebase_env(session) if db == "lakebase" else {}
+        flavour = LAKEBASE_FLAVOURS.get(db)
+        env = lakebase_env(session, flavour) if flavour else {}
         print_environment(session)
         install(session, "test", project=True)
         run_suite(session, db, env, session.posargs)
 
-    cell.__doc__ = f"pytest tests/ --db={db} on Python {python}: {WHERE[db]}."
+    cell.__doc__ = f"pytest tests/ {' '.join(suite_args(db))} on Python {python}: {WHERE[db]}."
     nox.session(
         name=f"integration-{db}-{python}",
         python=False if missing else python,  # False: nothing to look for, the cell only skips
-        tags=[db, f"py{python}", "integration"],
+        # `nox -t lakebase` selects both Lakebase flavours.
+        tags=sorted({db, db.split("-")[0], f"py{python}", "integration"}),
         allow_parallel=True,
     )(cell)
 
@@ -100,9 +111,9 @@ def integration_backend(db: str) -> None:
     )(every_python)
 
 
-def lakebase_env(session: nox.Session) -> dict[str, str]:
+def lakebase_env(session: nox.Session, flavour: str) -> dict[str, str]:
     """Live, offline or an error, as tools.environment.lakebase_mode decides; says which."""
-    mode, message = lakebase_mode()
+    mode, message = lakebase_mode(flavour)
     if mode == "error":
         session.error(message)
     session.log(message)

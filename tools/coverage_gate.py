@@ -34,11 +34,12 @@ def gate(session: nox.Session, coverage_json: Path) -> tuple[bool, str]:
 
 
 def data_by_backend(data: list[Path]) -> dict[str, list[Path]]:
-    """coverage/.coverage.integration-<backend>-<python> files, grouped by backend."""
+    """coverage/.coverage.integration-<backend>-<python> files, grouped by backend (each
+    Lakebase flavour is a backend of its own: `lakebase`, `lakebase-provisioned`)."""
     groups: dict[str, list[Path]] = {}
     for path in data:
         # The cells write exactly .coverage.<session>; tolerate coverage's parallel suffixes.
-        match = re.match(r"\.coverage\.integration-([a-z]+)-\d+\.\d+(\.|$)", path.name)
+        match = re.match(r"\.coverage\.integration-([a-z-]+?)-\d+\.\d+(\.|$)", path.name)
         if match:
             groups.setdefault(match.group(1), []).append(path)
     return groups

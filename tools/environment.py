@@ -21,15 +21,20 @@ LIVE_VARIABLES = (
     "LIVE_ENDPOINT",
 )
 # Live Lakebase, in addition: the app's service principal (it mints the database credentials)
-# and the instance, as Databricks Apps injects them.
+# and the database, as Databricks Apps injects them...
 LAKEBASE_VARIABLES = (
     "DATABRICKS_CLIENT_ID",
     "DATABRICKS_CLIENT_SECRET",
-    "LAKEBASE_INSTANCE_NAME",
     "PGHOST",
     "PGDATABASE",
     "PGUSER",
 )
+# ...and what the credentials are minted for, which also says which Lakebase it is.
+FLAVOUR_VARIABLES = {
+    "autoscaling": "LAKEBASE_ENDPOINT",  # projects/<p>/branches/<b>/endpoints/<e>
+    "provisioned": "LAKEBASE_INSTANCE_NAME",
+}
+FLAVOUR_TITLES = {"autoscaling": "Lakebase Autoscaling", "provisioned": "Lakebase Provisioned"}
 
 
 def is_truthy(value: str | None) -> bool:
@@ -41,27 +46,48 @@ def is_live(env: Mapping[str, str] = os.environ) -> bool:
     return env.get("TEST_MODE", "fake").strip().lower() == "live"
 
 
-def missing_live_variables(*, lakebase: bool, env: Mapping[str, str] = os.environ) -> list[str]:
-    """The live-mode variables that are unset or empty (Lakebase adds its own)."""
-    required = LIVE_VARIABLES + (LAKEBASE_VARIABLES if lakebase else ())
+def missing_live_variables(
+    *, lakebase: str | None, env: Mapping[str, str] = os.environ
+) -> list[str]:
+    """The live-mode variables that are unset or empty; `lakebase` (a flavour) adds its own."""
+    required = LIVE_VARIABLES
+    if lakebase is not None:
+        required += (*LAKEBASE_VARIABLES, FLAVOUR_VARIABLES[lakebase])
     return [name for name in required if not env.get(name, "").strip()]
 
 
-def lakebase_mode(env: Mapping[str, str] = os.environ) -> tuple[str, str]:
-    """How the Lakebase cells run: ("live" | "offline" | "error", the line that says so).
+def lakebase_mode(flavour: str, env: Mapping[str, str] = os.environ) -> tuple[str, str]:
+    """How a Lakebase cell of `flavour` runs: ("live" | "offline" | "error", the line that says
+    so).
 
-    Live with every workspace variable set; an error when LAKEBASE_REQUIRED is set and one is
-    missing; otherwise offline, on the fake workspace and the local Lakebase stand-in.
+    Live with every workspace variable set, the flavour's own included; an error when both
+    flavours' variables are set (the app would refuse to start), or when LAKEBASE_REQUIRED is
+    set and one is missing; otherwise offline, on the fake workspace and the local stand-in.
     """
-    missing = missing_live_variables(lakebase=True, env=env)
-    if not missing:
-        return "live", "LIVE: a real workspace and Lakebase instance (TEST_MODE=live)"
-    if is_truthy(env.get("LAKEBASE_REQUIRED")):
+    title = FLAVOUR_TITLES[flavour]
+    named = [name for name in FLAVOUR_VARIABLES.values() if env.get(name, "").strip()]
+    if len(named) > 1:
         return "error", (
-            f"integration-lakebase needs a live workspace; missing: {', '.join(missing)} "
-            "(LAKEBASE_REQUIRED is set)"
+            f"{' and '.join(named)} are both set: a live Lakebase run needs exactly one "
+            "(LAKEBASE_ENDPOINT for Autoscaling, LAKEBASE_INSTANCE_NAME for Provisioned)"
+        )
+    missing = missing_live_variables(lakebase=flavour, env=env)
+    if not missing:
+        return "live", f"LIVE ({title}): a real workspace and database (TEST_MODE=live)"
+    if is_truthy(env.get("LAKEBASE_REQUIRED")):
+        other = [name for name in named if name != FLAVOUR_VARIABLES[flavour]]
+        hint = (
+            f"; {other[0]} names the other flavour: run its own cell "
+            f"(integration-lakebase{'' if flavour == 'provisioned' else '-provisioned'}-*)"
+            if other
+            else ""
+        )
+        return "error", (
+            f"this {title} cell needs a live workspace; missing: {', '.join(missing)} "
+            f"(LAKEBASE_REQUIRED is set){hint}"
         )
     return "offline", (
-        "OFFLINE: the fake workspace and a local Lakebase stand-in (SSL, minted tokens only); "
+        f"OFFLINE ({title}): the fake workspace and a local Lakebase stand-in (SSL, tokens "
+        f"minted for its {'endpoint' if flavour == 'autoscaling' else 'instance'} only); "
         f"a live run needs: {', '.join(missing)}"
     )

@@ -6,13 +6,25 @@ PYTHONS = ["3.11", "3.12", "3.13", "3.14"]
 # Cells on these are skipped, with a message, where the interpreter is missing, even with CI
 # set: GitHub's runners install them, and a machine that cannot must still pass plain `nox`.
 OPTIONAL_PYTHONS = {"3.14"}
-BACKENDS = ["sqlite", "postgres", "lakebase"]
+# `lakebase` is Lakebase Autoscaling (every database created since March 2026),
+# `lakebase-provisioned` a Provisioned database instance.
+BACKENDS = ["sqlite", "postgres", "lakebase", "lakebase-provisioned"]
 LOCAL_BACKENDS = ["sqlite", "postgres"]  # need no workspace: what a bare `nox` runs
+LAKEBASE_FLAVOURS = {"lakebase": "autoscaling", "lakebase-provisioned": "provisioned"}
 WHERE = {
     "sqlite": "SQLite (in-process)",
     "postgres": "a database per worker on $TEST_POSTGRES_URL",
-    "lakebase": "the Lakebase path, offline on a local stand-in or live (TEST_MODE=live)",
+    "lakebase": "Lakebase Autoscaling (an endpoint), offline on a local stand-in or live",
+    "lakebase-provisioned": "Lakebase Provisioned (an instance), offline on a stand-in or live",
 }
+
+
+def suite_args(backend: str) -> tuple[str, ...]:
+    """How a backend's cells choose it: `--db`, and for Lakebase its flavour."""
+    flavour = LAKEBASE_FLAVOURS.get(backend)
+    if flavour is None:
+        return (f"--db={backend}",)
+    return ("--db=lakebase", f"--lakebase-flavour={flavour}")
 
 
 def optional_python_missing(python: str) -> bool:

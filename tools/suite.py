@@ -10,6 +10,7 @@ from pathlib import Path
 import nox
 
 from tools.environment import DEFAULT_POSTGRES_URL
+from tools.matrix import suite_args
 
 ROOT = Path(__file__).resolve().parents[1]
 COVERAGE_DIR = ROOT / "coverage"
@@ -54,13 +55,13 @@ def backend_env(db: str) -> dict[str, str]:
 
 
 def pytest_command(db: str, *extra: str, workers: str | None = None) -> list[str]:
-    """`pytest tests/` on one backend; `workers` is xdist's -n (None: serial)."""
+    """`pytest tests/` on one backend of the matrix; `workers` is xdist's -n (None: serial)."""
     parallel = ("-n", workers) if workers is not None else ()
     return [
         "pytest",
         "tests",
         "--ignore=tests/automation",
-        f"--db={db}",
+        *suite_args(db),
         *PYTEST_ARGS,
         *parallel,
         *extra,

@@ -14,10 +14,12 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import URL, make_url
 
-from tools.environment import DEFAULT_POSTGRES_URL
+from tools.environment import DEFAULT_POSTGRES_URL, FLAVOUR_VARIABLES
 
 BackendName = Literal["sqlite", "postgres", "lakebase"]
 BACKENDS: tuple[BackendName, ...] = ("sqlite", "postgres", "lakebase")
+LakebaseFlavour = Literal["autoscaling", "provisioned"]
+LAKEBASE_FLAVOURS: tuple[LakebaseFlavour, ...] = ("autoscaling", "provisioned")
 
 SQLITE_MEMORY_URL = "sqlite+aiosqlite://"
 TEST_DATABASE_PREFIX = "dbx_app_test_"
@@ -36,23 +38,45 @@ class BackendChoice:
     url: str
     # True when the URL came from TEST_DATABASE_URL: used as is, never created or dropped.
     given: bool = False
+    # With `lakebase`: which API the app mints its credentials from.
+    flavour: LakebaseFlavour = "autoscaling"
 
 
-def choose_backend(option: str | None) -> BackendChoice:
-    """`--db` picks the backend; TEST_DATABASE_URL (if set) names the database outright."""
+def choose_backend(option: str | None, flavour: str | None = None) -> BackendChoice:
+    """`--db` picks the backend; TEST_DATABASE_URL (if set) names the database outright.
+    `flavour` (`--lakebase-flavour`) picks the Lakebase API; by default the one the live
+    variables name, else Autoscaling, which every Lakebase database created today is."""
+    chosen = choose_flavour(flavour)
+    if chosen is None:
+        raise BackendUnavailable(
+            f"--lakebase-flavour must be one of {', '.join(LAKEBASE_FLAVOURS)}, not {flavour!r}."
+        )
     given = os.environ.get("TEST_DATABASE_URL")
     if given:
         backend = make_url(given).get_backend_name()
         name: BackendName = "sqlite" if backend == "sqlite" else "postgres"
         if option and option != name:
             raise BackendUnavailable(f"--db {option} contradicts TEST_DATABASE_URL ({backend}).")
-        return BackendChoice(name, given, given=True)
+        return BackendChoice(name, given, given=True, flavour=chosen)
     name = (option or os.environ.get("TEST_DB") or "sqlite").lower()  # type: ignore[assignment]
     if name not in BACKENDS:
         raise BackendUnavailable(f"--db must be one of {', '.join(BACKENDS)}, not {name!r}.")
     if name == "sqlite":
-        return BackendChoice("sqlite", SQLITE_MEMORY_URL)
-    return BackendChoice(name, os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL))
+        return BackendChoice("sqlite", SQLITE_MEMORY_URL, flavour=chosen)
+    url = os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    return BackendChoice(name, url, flavour=chosen)
+
+
+def choose_flavour(option: str | None) -> LakebaseFlavour | None:
+    """The Lakebase flavour asked for (None: not one), by default the one LAKEBASE_ENDPOINT or
+    LAKEBASE_INSTANCE_NAME names, else Autoscaling."""
+    if option is None:
+        named = [f for f, variable in FLAVOUR_VARIABLES.items() if os.environ.get(variable)]
+        option = named[0] if len(named) == 1 else "autoscaling"
+    for flavour in LAKEBASE_FLAVOURS:
+        if option.lower() == flavour:
+            return flavour
+    return None
 
 
 def libpq_url(url: str) -> str:

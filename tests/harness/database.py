@@ -29,6 +29,7 @@ from tests.harness.backends import (
     unique_database_name,
 )
 from tests.harness.clock import FakeClock
+from tests.harness.lakebase_targets import LakebaseTarget
 from tests.harness.live import is_live
 from tests.harness.settings import lakebase_values, live_lakebase_values
 
@@ -55,12 +56,14 @@ async def database(
     backend: BackendChoice,
     provisioned_database_url: str | None,
     settings_factory: Callable[..., Settings],
+    request: pytest.FixtureRequest,
 ) -> AsyncIterator[Database]:
     """The run's database, migrated once with Alembic and shared by every app; its rows are
     deleted after each test that used it (`_empty_tables`)."""
     settings = settings_factory()
     if backend.name == "lakebase":
-        db = _lakebase_database(backend.url, provisioned_database_url, settings_factory)
+        target: LakebaseTarget = request.getfixturevalue("lakebase_target")
+        db = _lakebase_database(backend.url, provisioned_database_url, settings_factory, target)
     else:
         url = provisioned_database_url or backend.url
         db = Database(create_engine_from_url(normalise_url(url), settings))
@@ -72,10 +75,13 @@ async def database(
 
 
 def _lakebase_database(
-    server_url: str, provisioned_url: str | None, settings_factory: Callable[..., Settings]
+    server_url: str,
+    provisioned_url: str | None,
+    settings_factory: Callable[..., Settings],
+    target: LakebaseTarget,
 ) -> Database:
-    """Configure storage exactly as Databricks Apps would: PG* variables plus the instance name;
-    the password is a token minted by the service principal."""
+    """Configure storage exactly as Databricks Apps would: PG* variables plus the endpoint or
+    instance; the password is a token minted for it by the service principal."""
     if is_live():
         lakebase_settings = settings_factory(**live_lakebase_values())
     else:
@@ -84,11 +90,11 @@ def _lakebase_database(
         assert url.database is not None
         ensure_login_role(server_url, APP_SP.application_id, url.database)
         # The stand-in, like Lakebase, refuses connections without SSL.
-        lakebase_settings = settings_factory(**lakebase_values(url, pgsslmode="require"))
+        lakebase_settings = settings_factory(**lakebase_values(url, target, pgsslmode="require"))
     # The shared database's credentials are read on the session's own clock, which nothing
     # advances: the token minted first stays current for the whole run.
     engine, provider = create_lakebase_engine(lakebase_settings, FakeClock())
-    return Database(engine, credentials=provider)
+    return Database(engine, credentials=provider, lakebase=lakebase_settings.lakebase_flavour)
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,9 @@ password with :meth:`password_state` / :meth:`restore_password_state`.
 
 The cluster is created with `initdb` in a temporary directory, listens on a free loopback port
 with a self-signed certificate made at start, and is stopped and deleted by :meth:`stop`.
-`initdb` refuses to run as root; as root the cluster belongs to the `postgres` OS user.
+`initdb` refuses to run as root; as root the cluster belongs to the `postgres` OS user, and its
+directory goes where that user can reach it (not under a checkout or temporary directory only
+root may enter, as `mktemp -d` and nox's per-session TMPDIR in such a checkout are).
 """
 
 from __future__ import annotations
@@ -135,15 +137,13 @@ class LakebaseStandIn:
     """One running cluster: `admin_url` for the harness, `host`/`port` for the app."""
 
     def __init__(self, directory: Path | None = None, *, bindir: Path | None = None) -> None:
-        # Under the system temporary directory by default: pytest's own is private to the user
-        # running it, and as root the cluster's owner must be able to reach its directory.
-        self.directory = directory or Path(tempfile.mkdtemp(prefix="lakebase-standin-"))
+        self._owner = _cluster_owner()
+        self.directory = directory or _scratch_directory(self._owner)
         self.bindir = bindir or find_bindir()
         self.data = self.directory / "data"
         self.log = self.directory / "server.log"
         self.host = "127.0.0.1"
         self.port = 0
-        self._owner = _cluster_owner()
         self._running = False
 
     @property
@@ -289,6 +289,38 @@ class LakebaseStandIn:
     def _give_to_owner(self, path: Path) -> None:
         if self._owner is not None:
             os.chown(path, self._owner.pw_uid, self._owner.pw_gid)
+
+
+# Where a cluster owned by another OS user may live, in order: the temporary directory this
+# process was given, then the system-wide ones every user can enter.
+_SHARED_TEMPORARY_DIRECTORIES = (Path("/tmp"), Path("/var/tmp"))
+
+
+def _scratch_directory(owner: pwd.struct_passwd | None) -> Path:
+    """A new directory for the cluster, in the first temporary directory its owner can enter
+    (every folder on the way included)."""
+    candidates = [Path(tempfile.gettempdir()), *_SHARED_TEMPORARY_DIRECTORIES]
+    for base in candidates:
+        if owner is None or reachable_by(owner, base):
+            return Path(tempfile.mkdtemp(prefix="lakebase-standin-", dir=base))
+    raise StandInUnavailable(
+        f"the Lakebase stand-in's OS user `{owner.pw_name}` can enter none of "
+        f"{', '.join(map(str, candidates))}; set TMPDIR to a directory it can reach"
+    )
+
+
+def reachable_by(user: pwd.struct_passwd, directory: Path) -> bool:
+    """Can `user` enter `directory`? Asked of the system as that user, with the same groups the
+    cluster's programs run with (so the modes of every parent and ACLs all count), rather than
+    worked out from mode bits here."""
+    result = subprocess.run(
+        ["test", "-x", str(directory)],
+        check=False,
+        user=user.pw_uid,
+        group=user.pw_gid,
+        extra_groups=[],
+    )
+    return result.returncode == 0
 
 
 def _cluster_owner() -> pwd.struct_passwd | None:

@@ -1,8 +1,9 @@
 """pytest plugin: which backend and workspace the run uses, checked before collection.
 
-`--db` (or TEST_DB / TEST_DATABASE_URL) picks the storage backend, TEST_MODE=live the workspace
-(tools/environment.py). A backend that cannot work stops the run with a usage error naming the
-fix; tests marked for another backend or for the fake only are skipped with a reason.
+`--db` (or TEST_DB / TEST_DATABASE_URL) picks the storage backend, `--lakebase-flavour` which
+Lakebase API the app mints credentials from (Autoscaling or Provisioned), TEST_MODE=live the
+workspace (tools/environment.py). A backend that cannot work stops the run with a usage error
+naming the fix; tests marked for another backend or for the fake only are skipped with a reason.
 """
 
 from __future__ import annotations
@@ -12,9 +13,18 @@ import dataclasses
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.harness.backends import BackendChoice, BackendUnavailable, check_postgres, choose_backend
+from tests.harness.backends import (
+    LAKEBASE_FLAVOURS,
+    BackendChoice,
+    BackendUnavailable,
+    LakebaseFlavour,
+    check_postgres,
+    choose_backend,
+)
 from tests.harness.lakebase_standin import StandInUnavailable, find_bindir
+from tests.harness.lakebase_targets import APP_TARGETS, LakebaseTarget, live_lakebase_target
 from tests.harness.live import is_live, missing_live_variables
+from tools.environment import FLAVOUR_TITLES
 
 _CHOICE = pytest.StashKey[BackendChoice]()
 
@@ -27,16 +37,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=("sqlite", "postgres", "lakebase"),
         help="storage backend for the whole run (default: sqlite, or TEST_DB / TEST_DATABASE_URL)",
     )
+    parser.addoption(
+        "--lakebase-flavour",
+        action="store",
+        default=None,
+        choices=LAKEBASE_FLAVOURS,
+        help="with --db=lakebase: mint credentials for an Autoscaling endpoint or a Provisioned "
+        "instance (default: the one LAKEBASE_ENDPOINT or LAKEBASE_INSTANCE_NAME names, else "
+        "autoscaling)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Fail fast, before collection, when the chosen backend or live mode cannot work."""
     try:
-        choice = choose_backend(config.getoption("--db"))
+        choice = choose_backend(config.getoption("--db"), config.getoption("--lakebase-flavour"))
     except BackendUnavailable as exc:
         pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
     if is_live():
-        missing = missing_live_variables(lakebase=choice.name == "lakebase")
+        missing = missing_live_variables(
+            lakebase=choice.flavour if choice.name == "lakebase" else None
+        )
         if missing:
             pytest.exit(
                 "TEST_MODE=live needs these environment variables: " + ", ".join(missing),
@@ -65,12 +86,27 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     if choice is None:
         return []
     mode = "live workspace" if is_live() else "fake workspace"
-    where = (
-        "a Lakebase stand-in per worker: SSL + minted tokens only"
-        if uses_standin(choice)
-        else make_url(choice.url).render_as_string()
-    )
+    if choice.name == "lakebase":
+        target = run_target(config)
+        where = f"{FLAVOUR_TITLES[target.flavour]}, {target.variable}={target.name}"
+        if uses_standin(choice):
+            where += "; a stand-in per worker: SSL + tokens minted for it only"
+    else:
+        where = make_url(choice.url).render_as_string()
     return [f"backend: {choice.name} ({where}); {mode}"]
+
+
+def run_target(config: pytest.Config) -> LakebaseTarget:
+    """What the run's Lakebase credentials are minted for: the live variables' endpoint or
+    instance, or the fake's seeded one of the chosen flavour."""
+    return live_lakebase_target() if is_live() else APP_TARGETS[config.stash[_CHOICE].flavour]
+
+
+def exercised_flavours(config: pytest.Config) -> tuple[LakebaseFlavour, ...]:
+    """The Lakebase flavours a test of the credential path can run with: the run's own on a
+    Lakebase backend (its stand-in takes only that target's credentials), both elsewhere."""
+    choice = config.stash[_CHOICE]
+    return (choice.flavour,) if choice.name == "lakebase" else LAKEBASE_FLAVOURS
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -98,6 +134,12 @@ def backend(pytestconfig: pytest.Config, request: pytest.FixtureRequest) -> Back
             choice, url=request.getfixturevalue("lakebase_standin").admin_url
         )
     return choice
+
+
+@pytest.fixture(scope="session")
+def lakebase_target(pytestconfig: pytest.Config) -> LakebaseTarget:
+    """What this run's Lakebase credentials are minted for (see `run_target`)."""
+    return run_target(pytestconfig)
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,8 @@
 
 Every app a test builds gets `IsolatedSettings` (never the developer's shell variables), pointed
 at the run's workspace (`workspace_target`: the fake, or a live one) by `settings_factory`.
-`lakebase_values` is the one place that spells out Lakebase storage settings.
+`lakebase_values` is the one place that spells out Lakebase storage settings, for the
+`LakebaseTarget` (Autoscaling endpoint or Provisioned instance) the credentials are minted for.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 from sqlalchemy.engine import URL, make_url
 
 from server.config import Settings
-from tests.fakes.reference import APP_SP, LAKEBASE
+from tests.fakes.reference import APP_SP
+from tests.harness.lakebase_targets import LakebaseTarget, live_lakebase_target
 from tests.harness.live import is_live, live_config
 
 
@@ -42,10 +44,11 @@ def isolated_settings(**values: Any) -> Settings:
     return IsolatedSettings(**values)
 
 
-def lakebase_values(url: URL | str, **overrides: Any) -> dict[str, Any]:
+def lakebase_values(url: URL | str, target: LakebaseTarget, **overrides: Any) -> dict[str, Any]:
     """Storage configured as Databricks Apps configures a Lakebase resource - PG* variables and
-    the instance name, no DATABASE_URL, the password minted by the service principal - for the
-    server and database of `url`. The role is the service principal's client id, as in Lakebase.
+    the endpoint or instance, no DATABASE_URL, the password minted by the service principal for
+    `target` - for the server and database of `url`. The role is the service principal's client
+    id, as in Lakebase.
 
     SSL as `url` says (`sslmode=require` on the stand-in), else `disable` (the local PostgreSQL
     has no TLS); keyword arguments override any setting.
@@ -57,7 +60,7 @@ def lakebase_values(url: URL | str, **overrides: Any) -> dict[str, Any]:
         "pgdatabase": url.database,
         "pguser": APP_SP.application_id,
         "pgsslmode": url.query.get("sslmode", "disable"),
-        "lakebase_instance_name": LAKEBASE.name,
+        **target.setting(),
     }
     return {**values, **overrides}
 
@@ -70,7 +73,7 @@ def live_lakebase_values(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
         "pgdatabase": env["PGDATABASE"],
         "pguser": env["PGUSER"],
         "pgsslmode": env.get("PGSSLMODE", "require"),
-        "lakebase_instance_name": env["LAKEBASE_INSTANCE_NAME"],
+        **live_lakebase_target(env).setting(),
     }
 
 

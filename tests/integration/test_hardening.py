@@ -17,6 +17,7 @@ from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
 from tests.harness.backends import UNREACHABLE_POSTGRES
 from tests.harness.clock import FakeClock
+from tests.harness.lakebase_targets import APP_TARGETS, LakebaseTarget
 from tests.harness.settings import lakebase_values
 from tests.integration.expectations import assert_error
 
@@ -97,8 +98,9 @@ async def test_failed_statement_is_mapped_by_its_sql_state(
     assert error["details"]["sql_state"] == "42501"
 
 
+@pytest.mark.parametrize("target", APP_TARGETS.values(), ids=APP_TARGETS.keys())
 async def test_lakebase_app_starts_while_the_workspace_is_unreachable(
-    client_factory, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+    client_factory, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, target: LakebaseTarget
 ) -> None:
     # The SDK's `Config()` probes `/.well-known/databricks-config` with an HTTP client of its
     # own that ignores the Config's clock, so its retry back-off would sleep in real time (1-2 s).
@@ -116,7 +118,7 @@ async def test_lakebase_app_starts_while_the_workspace_is_unreachable(
         databricks_retry_timeout_seconds=1,
         run_migrations_on_startup=True,
         # Lakebase variables naming a server where nothing listens.
-        **lakebase_values(UNREACHABLE_POSTGRES),
+        **lakebase_values(UNREACHABLE_POSTGRES, target),
     )
 
     assert (await client.get("/health")).status_code == 200

@@ -1,10 +1,12 @@
 """The Lakebase stand-in refuses what Lakebase refuses, and the app copes with it.
 
 Lakebase lets the app's service principal in only over SSL and only with an unexpired database
-credential its workspace minted. These tests show the stand-in enforces that (a trust-auth
-server would let each of the refused connections in) and that the app keeps its database by
-minting a new credential inside its refresh margin. No test waits for real time to pass: the
-fake ends credentials on demand, and the app's credential provider reads a clock the test moves.
+credential its workspace minted for that endpoint (Autoscaling) or instance (Provisioned).
+These tests show the stand-in enforces that (a trust-auth server would let each of the refused
+connections in) and that the app keeps its database by minting a new credential inside its
+refresh margin. Each Lakebase cell runs them on its own flavour. No test waits for real time to
+pass: the fake ends credentials on demand, and the app's credential provider reads a clock the
+test moves.
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from server.db.engine import create_lakebase_engine
 from server.db.lakebase import LakebaseCredentialProvider, service_principal_minter
 from tests.fakes.reference import APP_SP
 from tests.fakes.reference.identities import ALICE
-from tests.fakes.routes import Route
 from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
 from tests.harness.clock import FakeClock
+from tests.harness.lakebase_standin import LakebaseStandIn
+from tests.harness.lakebase_targets import OTHER_TARGETS, LakebaseTarget
 from tests.harness.settings import lakebase_values
 from tests.integration.api import PREFS
 from tests.integration.expectations import assert_error
@@ -39,11 +42,14 @@ LIFETIME = timedelta(hours=1)
 
 
 @pytest.fixture
-def lakebase_settings(database: Database, settings_factory: Callable[..., Settings]) -> Settings:
+def lakebase_settings(
+    database: Database, settings_factory: Callable[..., Settings], lakebase_target: LakebaseTarget
+) -> Settings:
     """Storage as Databricks Apps configures it, on the run's database in the stand-in."""
     return settings_factory(
         **lakebase_values(
             database.engine.url,
+            lakebase_target,
             pgsslmode="require",
             lakebase_token_refresh_margin_seconds=REFRESH_MARGIN.total_seconds(),
         )
@@ -83,6 +89,20 @@ async def test_a_made_up_token_is_refused(lakebase_settings: Settings) -> None:
 
     assert "password authentication failed" in reason
     connect(lakebase_settings, minted)  # the minted one gets in: the refusal was the token
+
+
+async def test_a_token_minted_for_another_endpoint_or_instance_is_refused(
+    lakebase_settings: Settings, lakebase_target: LakebaseTarget, fake: FakeWorkspace
+) -> None:
+    other = lakebase_settings.model_copy(update=OTHER_TARGETS[lakebase_target.flavour].setting())
+    own = mint(lakebase_settings)
+    foreign = mint(other)
+
+    # The workspace minted it, for the same role, unexpired: only its target is wrong.
+    assert fake.database.is_valid(foreign, APP_SP.application_id)
+    assert not fake.database.is_valid(foreign, APP_SP.application_id, lakebase_target.name)
+    assert "password authentication failed" in refused(lakebase_settings, foreign)
+    connect(lakebase_settings, own)
 
 
 async def test_an_expired_token_is_refused(
@@ -189,6 +209,7 @@ async def test_a_revoked_service_principal_gives_503_and_recovers_once_it_may_mi
     lakebase_settings: Settings,
     fake: FakeWorkspace,
     clock: FakeClock,
+    lakebase_target: LakebaseTarget,
 ) -> None:
     client = await client_factory(database=lakebase_app_database)
     first = await first_token_in_use(client, fake)
@@ -200,7 +221,7 @@ async def test_a_revoked_service_principal_gives_503_and_recovers_once_it_may_mi
     during = await client.get(PREFS, headers=auth(ALICE.token))
 
     assert_error(during, 503, "DATABASE_UNAVAILABLE")
-    denied = fake.requests_for(Route.DATABASE_CREDENTIAL)[-1]
+    denied = fake.requests_for(lakebase_target.credential_route)[-1]
     assert denied.status == 403
     assert "password authentication failed" in refused(lakebase_settings, first)
 
@@ -211,3 +232,20 @@ async def test_a_revoked_service_principal_gives_503_and_recovers_once_it_may_mi
     assert [(i["key"], i["value"]) for i in after.json()["items"]] == [("k", 1)]
     assert fake.database.tokens_minted == 2
     assert await connection_password(lakebase_app_database) == fake.database.minted[1].token
+
+
+async def test_the_stand_in_starts_when_the_temporary_directory_is_private(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As `mktemp -d` makes it, and as a checkout inside one gives nox's per-session TMPDIR.
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    monkeypatch.setenv("TMPDIR", str(private))
+    monkeypatch.setattr("tempfile.tempdir", None)  # tempfile reads TMPDIR again
+
+    with LakebaseStandIn() as standin:
+        with psycopg.connect(standin.admin_url, connect_timeout=10) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+        directory = standin.directory
+
+    assert not directory.exists(), "the cluster is removed with the stand-in"

@@ -11,7 +11,7 @@ from tests.fakes.reference.identities import ALICE, APP_SP, BOB, WORKSPACE_ID
 from tests.fakes.routes import Route
 from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
-from tests.harness.backends import UNREACHABLE_POSTGRES
+from tests.harness.backends import UNREACHABLE_POSTGRES, BackendChoice
 from tests.harness.clock import FakeClock
 from tests.integration.api import PREFS
 from tests.integration.expectations import assert_error
@@ -25,10 +25,15 @@ async def test_health_needs_no_token(client: httpx.AsyncClient) -> None:
     assert response.json() == {"status": "ok"}
 
 
-async def test_ready_with_a_working_database(client: httpx.AsyncClient) -> None:
+async def test_ready_with_a_working_database_names_what_it_stores_in(
+    client: httpx.AsyncClient, backend: BackendChoice
+) -> None:
     response = await client.get("/ready")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "checks": {"database": "ok"}}
+    kind = {"sqlite": "sqlite", "postgres": "postgresql"}.get(
+        backend.name, f"lakebase-{backend.flavour}"
+    )
+    assert response.json() == {"status": "ready", "checks": {"database": "ok"}, "database": kind}
 
 
 async def test_ready_without_a_database_names_it(client_factory) -> None:
