@@ -169,12 +169,15 @@ def test_coverage_from_another_checkout_path_combines_under_server(
 
 
 def test_each_backend_must_meet_the_targets_on_its_own(sandbox: Sandbox) -> None:
-    """Covered when both backends' data are combined, but not by the PostgreSQL cells alone."""
+    """Covered when the backends' data are combined, but not by the PostgreSQL cells alone,
+    nor by the Lakebase Provisioned cells alone (each Lakebase flavour is gated on its own)."""
     sandbox.write("server/services/pricing.py", PRICING)
     sandbox.write("tests/test_pricing.py", TEST_BOTH_PATHS)
     sandbox.measure("tests", "integration-sqlite-3.11")
+    sandbox.measure("tests", "integration-lakebase-3.11")
     sandbox.write("tests/test_pricing.py", TEST_MEMBER_ONLY)
     sandbox.measure("tests", "integration-postgres-3.11")
+    sandbox.measure("tests", "integration-lakebase-provisioned-3.11")
 
     result = sandbox.nox("-s", "coverage")
 
@@ -183,4 +186,9 @@ def test_each_backend_must_meet_the_targets_on_its_own(sandbox: Sandbox) -> None
     assert "#### all cells combined: passed" in summary
     assert "#### sqlite cells alone: passed" in summary
     assert "#### postgres cells alone: FAILED" in summary
-    assert "postgres cells alone; coverage/targets.toml" in result.stdout
+    assert "#### lakebase cells alone: passed" in summary
+    assert "#### lakebase-provisioned cells alone: FAILED" in summary
+    assert (
+        "targets not met (lakebase-provisioned cells alone, postgres cells alone; coverage"
+        in result.stdout
+    )

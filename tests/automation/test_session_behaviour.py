@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tools.environment import LAKEBASE_VARIABLES, LIVE_VARIABLES, lakebase_mode
+from tools.environment import FLAVOUR_VARIABLES, LAKEBASE_VARIABLES, LIVE_VARIABLES, lakebase_mode
 
 from .sandbox import Sandbox
 from .test_sessions import load_noxfile
@@ -18,29 +18,69 @@ needs_matrix_python = pytest.mark.skipif(
 )
 
 
-def test_lakebase_cell_without_a_workspace_runs_offline_naming_what_live_needs(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    for name in ("LAKEBASE_REQUIRED", "DATABRICKS_TOKEN", "DATABRICKS_CLIENT_ID", "PGHOST"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABRICKS_HOST", "https://x")
+WORKSPACE = (*LIVE_VARIABLES, *LAKEBASE_VARIABLES)
+TITLES = {"autoscaling": "Lakebase Autoscaling", "provisioned": "Lakebase Provisioned"}
 
-    mode, message = lakebase_mode()
+
+@pytest.fixture
+def no_workspace(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in (*WORKSPACE, *FLAVOUR_VARIABLES.values(), "LAKEBASE_REQUIRED"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+@pytest.mark.parametrize("flavour", ["autoscaling", "provisioned"])
+def test_lakebase_cell_without_a_workspace_runs_offline_naming_what_live_needs(
+    no_workspace: pytest.MonkeyPatch, flavour: str
+) -> None:
+    no_workspace.setenv("DATABRICKS_HOST", "https://x")
+
+    mode, message = lakebase_mode(flavour)
 
     assert mode == "offline"
-    assert message.startswith("OFFLINE")
-    for name in ("PGHOST", "DATABRICKS_TOKEN"):
+    assert message.startswith(f"OFFLINE ({TITLES[flavour]})")
+    for name in ("PGHOST", "DATABRICKS_TOKEN", FLAVOUR_VARIABLES[flavour]):
         assert name in message
     assert "DATABRICKS_HOST," not in message, "a variable that is set is not named"
 
 
-def test_lakebase_cell_with_every_workspace_variable_runs_live(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize("flavour", ["autoscaling", "provisioned"])
+def test_lakebase_cell_with_its_flavours_variables_runs_live_and_the_other_offline(
+    no_workspace: pytest.MonkeyPatch, flavour: str
 ) -> None:
-    for name in (*LIVE_VARIABLES, *LAKEBASE_VARIABLES):
-        monkeypatch.setenv(name, "x")
+    for name in (*WORKSPACE, FLAVOUR_VARIABLES[flavour]):
+        no_workspace.setenv(name, "x")
+    other = next(f for f in FLAVOUR_VARIABLES if f != flavour)
 
-    assert lakebase_mode()[0] == "live"
+    assert lakebase_mode(flavour) == (
+        "live",
+        f"LIVE ({TITLES[flavour]}): a real workspace and database (TEST_MODE=live)",
+    )
+    assert lakebase_mode(other)[0] == "offline"
+
+
+def test_lakebase_cell_of_the_other_flavour_fails_when_required_and_says_which_to_run(
+    no_workspace: pytest.MonkeyPatch,
+) -> None:
+    for name in (*WORKSPACE, "LAKEBASE_INSTANCE_NAME"):
+        no_workspace.setenv(name, "x")
+    no_workspace.setenv("LAKEBASE_REQUIRED", "1")
+
+    mode, message = lakebase_mode("autoscaling")
+
+    assert mode == "error"
+    assert "missing: LAKEBASE_ENDPOINT" in message
+    assert "integration-lakebase-provisioned-*" in message
+
+
+def test_both_flavours_variables_are_an_error_naming_both(no_workspace: pytest.MonkeyPatch) -> None:
+    for name in (*WORKSPACE, *FLAVOUR_VARIABLES.values()):
+        no_workspace.setenv(name, "x")
+
+    for flavour in FLAVOUR_VARIABLES:
+        mode, message = lakebase_mode(flavour)
+        assert mode == "error"
+        assert "LAKEBASE_ENDPOINT and LAKEBASE_INSTANCE_NAME are both set" in message
 
 
 @needs_matrix_python
@@ -49,6 +89,7 @@ def test_lakebase_cell_without_a_workspace_fails_when_required(sandbox: Sandbox)
     assert result.returncode != 0, result.stdout
     assert "LAKEBASE_REQUIRED" in result.stdout
     assert "PGHOST" in result.stdout
+    assert "LAKEBASE_ENDPOINT" in result.stdout
 
 
 @pytest.mark.parametrize(("ci", "error"), [("true", True), ("1", True), ("", False), (None, False)])

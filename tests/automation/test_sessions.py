@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tools.matrix import OPTIONAL_PYTHONS
+from tools.matrix import BACKENDS, LAKEBASE_FLAVOURS, OPTIONAL_PYTHONS
 
 from .sandbox import ROOT
 
@@ -194,7 +194,9 @@ def test_workflows_run_every_ci_cell(nox_sessions: list[dict[str, Any]]) -> None
     cells = {s["session"] for s in nox_sessions if "integration" in s["tags"]}
     # Every cell runs on pull requests (Lakebase offline, on the stand-in); the release runs the
     # live Lakebase cells on the required Pythons only (one workspace, cells in turn).
-    optional_live = {f"integration-lakebase-{py}" for py in OPTIONAL_PYTHONS}
+    optional_live = {
+        f"integration-{db}-{py}" for db in LAKEBASE_FLAVOURS for py in OPTIONAL_PYTHONS
+    }
     assert cells <= ci, f"ci.yml misses {cells - ci}"
     assert (cells - optional_live) | {"lowest", "coverage", "lint", "typecheck"} <= release
     assert {"coverage", "diff-cover", "lint", "typecheck"} <= ci
@@ -254,10 +256,13 @@ def test_every_session_explains_itself(nox_sessions: list[dict[str, Any]]) -> No
 
 
 def test_cells_are_tagged_by_backend_and_python(nox_sessions: list[dict[str, Any]]) -> None:
-    for db in ("sqlite", "postgres", "lakebase"):
+    assert BACKENDS == ["sqlite", "postgres", "lakebase", "lakebase-provisioned"]
+    for db in BACKENDS:
         for py in ("3.11", "3.12", "3.13", "3.14"):
             (cell,) = [s for s in nox_sessions if s["session"] == f"integration-{db}-{py}"]
             assert {db, f"py{py}"} <= set(cell["tags"])
+            # `nox -t lakebase` selects both Lakebase flavours' cells.
+            assert ("lakebase" in cell["tags"]) is db.startswith("lakebase")
             # A missing optional Python's cells are registered without one: they only skip.
             assert cell["python"] == py or (py == "3.14" and cell["python"] is False)
 
@@ -271,8 +276,12 @@ def test_plain_nox_runs_the_local_matrix_then_coverage_last() -> None:
     for db in ("sqlite", "postgres"):
         for py in noxfile.PYTHONS:
             assert f"integration-{db}-{py}" in default
-    # Lakebase (offline without a workspace) on the Databricks Apps runtime's Python only.
-    assert [name for name in default if "lakebase" in name] == ["integration-lakebase-3.11"]
+    # Both Lakebase flavours (offline without a workspace) on the Databricks Apps runtime's
+    # Python only.
+    assert [name for name in default if "lakebase" in name] == [
+        "integration-lakebase-3.11",
+        "integration-lakebase-provisioned-3.11",
+    ]
     assert not any(name in {"bench", "lowest"} for name in default)
 
 

@@ -64,8 +64,10 @@ class MintedCredential:
         """The expiry as both APIs write it (RFC 3339, UTC, whole seconds)."""
         return self.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
-    def answer(self) -> dict[str, str]:
+    def answer(self, *, with_expiry: bool = True) -> dict[str, str]:
         """The response body: `expiration_time` (Database API) or `expire_time` (Postgres API)."""
+        if not with_expiry:
+            return {"token": self.token}
         field = "expire_time" if self.flavour == "autoscaling" else "expiration_time"
         return {"token": self.token, field: self.expiration_time}
 
@@ -87,6 +89,8 @@ class Lakebase:
         # Registered once per session by whoever stands in for the instance; reset keeps them.
         self._listeners: list[CredentialListener] = []
         self.credential_lifetime_seconds = DEFAULT_CREDENTIAL_LIFETIME_SECONDS
+        self.answer_without_expiry = False
+        """Leave the expiry out of credential answers (both APIs' models make it optional)."""
         self.now: Callable[[], datetime] = _real_now
         """What credentials are stamped and checked with: a test sets its own clock's `now`."""
         self.reset()
@@ -98,6 +102,7 @@ class Lakebase:
             self._minted = []
             self._revoked = set()
             self.credential_lifetime_seconds = DEFAULT_CREDENTIAL_LIFETIME_SECONDS
+            self.answer_without_expiry = False
             self.now = _real_now
 
     def on_credential(self, listener: CredentialListener) -> Callable[[], None]:
