@@ -75,12 +75,15 @@ def lakebase_mode(flavour: str, env: Mapping[str, str] = os.environ) -> tuple[st
     if not missing:
         return "live", f"LIVE ({title}): a real workspace and database (TEST_MODE=live)"
     if is_truthy(env.get("LAKEBASE_REQUIRED")):
-        other = [name for name in named if name != FLAVOUR_VARIABLES[flavour]]
+        other_flavour = next(f for f in FLAVOUR_VARIABLES if f != flavour)
+        other_cell = "integration-lakebase" + (
+            "-provisioned" if other_flavour == "provisioned" else ""
+        )
+        other = FLAVOUR_VARIABLES[other_flavour]
         hint = (
-            f"; {other[0]} names the other flavour: run its own cell "
-            f"(integration-lakebase{'' if flavour == 'provisioned' else '-provisioned'}-*)"
-            if other
-            else ""
+            f"; {other} names a {FLAVOUR_TITLES[other_flavour]} database: run {other_cell}-*"
+            if other in named
+            else f"; for {FLAVOUR_TITLES[other_flavour]}, set {other} and run {other_cell}-*"
         )
         return "error", (
             f"this {title} cell needs a live workspace; missing: {', '.join(missing)} "
