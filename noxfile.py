@@ -17,11 +17,11 @@ import nox
 
 sys.path.insert(0, str(Path(__file__).parent))  # nox does not put tools/ on the path
 
+from suite_environment import is_truthy, lakebase_mode
 from tools import bench as benchmarks
 from tools import coverage_gate, locks
 from tools import flakes as flake_hunter
 from tools import mutation as mutation_runner
-from tools.environment import is_truthy, lakebase_mode
 from tools.matrix import (
     BACKENDS,
     LAKEBASE_FLAVOURS,
@@ -112,7 +112,7 @@ def integration_backend(db: str) -> None:
 
 
 def lakebase_env(session: nox.Session, flavour: str) -> dict[str, str]:
-    """Live, offline or an error, as tools.environment.lakebase_mode decides; says which."""
+    """Live, offline or an error, as suite_environment.lakebase_mode decides; says which."""
     mode, message = lakebase_mode(flavour)
     if mode == "error":
         session.error(message)

@@ -2,7 +2,7 @@
 
 Per session (and per xdist worker), built on first use:
   - `backend`: SQLite in memory, PostgreSQL or Lakebase, chosen by `--db` (harness/selection.py);
-  - `fake`: the fake Databricks workspace, a real HTTP server (fakes/plugin.py);
+  - `fake`: the fake Databricks workspace, a real HTTP server (harness/workspace.py);
   - `database`: a database of this run, migrated once (harness/database.py);
   - `lakebase_standin`: with `--db lakebase` offline, a PostgreSQL cluster that, like Lakebase,
     takes only SSL and minted tokens (harness/lakebase_fixtures.py);
@@ -19,7 +19,7 @@ import os
 
 pytest_plugins = [
     "tests.harness.selection",
-    "tests.fakes.plugin",
+    "tests.harness.workspace",
     "tests.harness.lakebase_fixtures",
     "tests.harness.settings",
     "tests.harness.database",

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import uvicorn
 
+from fake_workspace.reference import ALICE, APP_SP, BOB, CAROL, WORKSPACE_ID
+from fake_workspace.reference.specs import UserDef
+from fake_workspace.server import FakeWorkspace
 from server.app import create_app
 from server.config import Settings
-from tests.fakes.reference import ALICE, APP_SP, BOB, CAROL, WORKSPACE_ID
-from tests.fakes.reference.specs import UserDef
-from tests.fakes.server import FakeWorkspace
 from tools.apps_proxy import AppsProxy, SignedInUser
 
 USERS: dict[str, tuple[UserDef, str]] = {

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import nox
 
-from tools.environment import DEFAULT_POSTGRES_URL
+from suite_environment import DEFAULT_POSTGRES_URL
 from tools.matrix import suite_args
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tools.environment import FLAVOUR_VARIABLES, LAKEBASE_VARIABLES, LIVE_VARIABLES, lakebase_mode
+from suite_environment import FLAVOUR_VARIABLES, LAKEBASE_VARIABLES, LIVE_VARIABLES, lakebase_mode
 
 from .sandbox import Sandbox
 from .test_sessions import load_noxfile

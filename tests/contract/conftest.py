@@ -9,9 +9,9 @@ import httpx
 import pytest
 from databricks.sdk import WorkspaceClient
 
+from fake_workspace import FakeUser, FakeWorkspace
+from fake_workspace.reference import UserDef
 from server.clock import SdkClock
-from tests.fakes import FakeUser, FakeWorkspace
-from tests.fakes.reference import UserDef
 from tests.harness.clock import FakeClock
 from tests.harness.http import SdkFactory
 

@@ -20,15 +20,15 @@ from databricks.sdk.service.postgres import EndpointStatusState, EndpointType
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from tests.fakes import FakeWorkspace, Route
-from tests.fakes.reference import (
+from fake_workspace import FakeWorkspace, Route
+from fake_workspace.reference import (
     ALICE,
     LAKEBASE,
     LAKEBASE_ENDPOINT,
     OTHER_LAKEBASE,
     OTHER_LAKEBASE_ENDPOINT,
 )
-from tests.fakes.server import FakeWorkspaceError
+from fake_workspace.server import FakeWorkspaceError
 from tests.harness.http import SdkFactory
 
 pytestmark = pytest.mark.fake_only

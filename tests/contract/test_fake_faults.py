@@ -10,10 +10,10 @@ import httpx
 import pytest
 from databricks.sdk.errors import TooManyRequests
 
-from tests.fakes import FakeWorkspace, FakeWorkspaceError, Route
-from tests.fakes.handlers import HANDLERS
-from tests.fakes.recorder import peak_in_flight
-from tests.fakes.reference import ALICE, BOB, FRAUD_DETECTOR, UNICODE_MODEL
+from fake_workspace import FakeWorkspace, FakeWorkspaceError, Route
+from fake_workspace.handlers import HANDLERS
+from fake_workspace.recorder import peak_in_flight
+from fake_workspace.reference import ALICE, BOB, FRAUD_DETECTOR, UNICODE_MODEL
 from tests.harness.http import SdkFactory, bearer
 from tests.harness.waiting import until_blocking
 

@@ -10,8 +10,8 @@ from databricks.sdk import WorkspaceClient
 from databricks.sdk.config import Config
 from databricks.sdk.errors import Unauthenticated
 
-from tests.fakes import FakeUser, FakeWorkspace, Route
-from tests.fakes.reference import ALICE, APP_SP, CAROL, WORKSPACE_ID
+from fake_workspace import FakeUser, FakeWorkspace, Route
+from fake_workspace.reference import ALICE, APP_SP, CAROL, WORKSPACE_ID
 from tests.harness.http import SdkFactory, bearer
 
 pytestmark = pytest.mark.fake_only

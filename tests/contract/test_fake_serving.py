@@ -16,8 +16,8 @@ from databricks.sdk.service.serving import (
     EndpointStateReady,
 )
 
-from tests.fakes import FakeWorkspace, Route
-from tests.fakes.reference import (
+from fake_workspace import FakeWorkspace, Route
+from fake_workspace.reference import (
     ALICE,
     CHAT_ASSISTANT,
     ENDPOINTS,

@@ -22,8 +22,8 @@ from databricks.sdk.service.sql import (
     StatementState,
 )
 
-from tests.fakes import FakeWorkspace, Route
-from tests.fakes.reference import (
+from fake_workspace import FakeWorkspace, Route
+from fake_workspace.reference import (
     ALICE,
     BOB,
     CLIENTS_EUR,

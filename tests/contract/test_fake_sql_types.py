@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from databricks.sdk.service.sql import StatementParameterListItem, StatementResponse
 
-from tests.fakes.reference import ALICE, ORDERS, WAREHOUSE_ID, render_value
+from fake_workspace.reference import ALICE, ORDERS, WAREHOUSE_ID, render_value
 from tests.harness.http import SdkFactory
 
 pytestmark = pytest.mark.fake_only

@@ -12,8 +12,8 @@ from databricks.sdk import WorkspaceClient
 from databricks.sdk.errors import InvalidParameterValue, NotFound, PermissionDenied
 from databricks.sdk.service.catalog import CatalogType, ColumnTypeName, TableType
 
-from tests.fakes import FakeWorkspace, Route
-from tests.fakes.reference import (
+from fake_workspace import FakeWorkspace, Route
+from fake_workspace.reference import (
     ACCOUNT_USERS,
     ALICE,
     APP_SP,

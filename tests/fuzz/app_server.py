@@ -7,9 +7,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+from fake_workspace.uvicorn_thread import serve_in_thread
 from server.app import create_app
 from server.config import Settings
-from tests.fakes.uvicorn_thread import serve_in_thread
 
 
 @contextlib.contextmanager

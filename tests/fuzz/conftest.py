@@ -9,10 +9,10 @@ import httpx
 import pytest
 import schemathesis
 
+from fake_workspace.reference import ALICE
+from fake_workspace.server import FakeWorkspace
 from server.config import Settings
 from server.deps import TOKEN_HEADER
-from tests.fakes.reference import ALICE
-from tests.fakes.server import FakeWorkspace
 from tests.fuzz.app_server import serve_app
 from tests.fuzz.sent import Sent
 from tests.harness.backends import BackendChoice

@@ -8,7 +8,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from tests.fakes.reference import CATALOGS, ENDPOINTS, SCHEMAS, TABLES
+from fake_workspace.reference import CATALOGS, ENDPOINTS, SCHEMAS, TABLES
 
 PREFERENCE_KEYS = ("theme", "default_catalog", "default_schema", "default_query_limit", "ключ")
 FILTER_OPS = ("=", "!=", "<", "<=", ">", ">=", "like", "in", "is_null", "not_null")

@@ -19,9 +19,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from fake_workspace.reference import ALICE
 from server.app import create_app
 from server.deps import TOKEN_HEADER
-from tests.fakes.reference import ALICE
 from tests.fuzz import reference_values as ref
 from tests.fuzz.sent import Sent
 from tests.harness.settings import isolated_settings

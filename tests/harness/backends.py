@@ -14,7 +14,7 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import URL, make_url
 
-from tools.environment import DEFAULT_POSTGRES_URL, FLAVOUR_VARIABLES
+from suite_environment import DEFAULT_POSTGRES_URL, FLAVOUR_VARIABLES
 
 BackendName = Literal["sqlite", "postgres", "lakebase"]
 BACKENDS: tuple[BackendName, ...] = ("sqlite", "postgres", "lakebase")

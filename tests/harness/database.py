@@ -14,13 +14,13 @@ import pytest
 from sqlalchemy import delete
 from sqlalchemy.engine import make_url
 
+from fake_workspace.reference import APP_SP
 from server.config import Settings
 from server.db.database import Database
 from server.db.engine import create_engine_from_url, create_lakebase_engine, normalise_url
 from server.db.migrate import upgrade
 from server.models.model_inference import ModelInference
 from server.models.user_preference import UserPreference
-from tests.fakes.reference import APP_SP
 from tests.harness.backends import (
     BackendChoice,
     create_database,

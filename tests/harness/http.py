@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from databricks.sdk import WorkspaceClient
 
-from tests.fakes.identity import FakeUser
-from tests.fakes.reference import UserDef
+from fake_workspace.identity import FakeUser
+from fake_workspace.reference import UserDef
 
 TOKEN_HEADER = "X-Forwarded-Access-Token"
 

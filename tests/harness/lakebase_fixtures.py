@@ -15,8 +15,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.fakes.database import MintedCredential
-from tests.fakes.server import FakeWorkspace
+from fake_workspace.database import MintedCredential
+from fake_workspace.server import FakeWorkspace
 from tests.harness.lakebase_standin import LakebaseStandIn, PasswordState
 from tests.harness.lakebase_targets import LakebaseTarget
 

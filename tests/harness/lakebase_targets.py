@@ -7,15 +7,15 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from tests.fakes.reference import (
+from fake_workspace.reference import (
     LAKEBASE,
     LAKEBASE_ENDPOINT,
     OTHER_LAKEBASE,
     OTHER_LAKEBASE_ENDPOINT,
 )
-from tests.fakes.routes import Route
+from fake_workspace.routes import Route
+from suite_environment import FLAVOUR_VARIABLES
 from tests.harness.backends import LAKEBASE_FLAVOURS, LakebaseFlavour
-from tools.environment import FLAVOUR_VARIABLES
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from tools.environment import is_live, missing_live_variables
+from suite_environment import is_live, missing_live_variables
 
 __all__ = ["LiveConfig", "is_live", "live_config", "missing_live_variables"]
 

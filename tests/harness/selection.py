@@ -2,7 +2,7 @@
 
 `--db` (or TEST_DB / TEST_DATABASE_URL) picks the storage backend, `--lakebase-flavour` which
 Lakebase API the app mints credentials from (Autoscaling or Provisioned), TEST_MODE=live the
-workspace (tools/environment.py). A backend that cannot work stops the run with a usage error
+workspace (suite_environment.py). A backend that cannot work stops the run with a usage error
 naming the fix; tests marked for another backend or for the fake only are skipped with a reason.
 """
 
@@ -13,6 +13,7 @@ import dataclasses
 import pytest
 from sqlalchemy.engine import make_url
 
+from suite_environment import FLAVOUR_TITLES
 from tests.harness.backends import (
     LAKEBASE_FLAVOURS,
     BackendChoice,
@@ -24,7 +25,6 @@ from tests.harness.backends import (
 from tests.harness.lakebase_standin import StandInUnavailable, find_bindir
 from tests.harness.lakebase_targets import APP_TARGETS, LakebaseTarget, live_lakebase_target
 from tests.harness.live import is_live, missing_live_variables
-from tools.environment import FLAVOUR_TITLES
 
 _CHOICE = pytest.StashKey[BackendChoice]()
 

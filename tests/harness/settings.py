@@ -17,8 +17,8 @@ import pytest
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 from sqlalchemy.engine import URL, make_url
 
+from fake_workspace.reference import APP_SP
 from server.config import Settings
-from tests.fakes.reference import APP_SP
 from tests.harness.lakebase_targets import LakebaseTarget, live_lakebase_target
 from tests.harness.live import is_live, live_config
 

@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
-from tests.fakes.reference import ALICE, FRAUD_DETECTOR, TableDef
+from fake_workspace.reference import ALICE, FRAUD_DETECTOR, TableDef
 from tests.harness import auth
 
 UC = "/api/unity-catalog"

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from tests.fakes.reference import ORDERS, TableDef, order_row, render_value
+from fake_workspace.reference import ORDERS, TableDef, order_row, render_value
 
 ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 TIMESTAMP_FIELDS = ("created_at", "updated_at", "timestamp")

@@ -9,11 +9,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fakes.handlers.serving import CREATED_MS, UPDATED_MS
-from tests.fakes.handlers.unity_catalog import CREATED_AT_MS, UPDATED_AT_MS
-from tests.fakes.reference import FRAUD_DETECTOR, ORDERS
-from tests.fakes.reference.catalogs import CATALOGS, SCHEMAS
-from tests.fakes.reference.identities import ALICE
+from fake_workspace.handlers.serving import CREATED_MS, UPDATED_MS
+from fake_workspace.handlers.unity_catalog import CREATED_AT_MS, UPDATED_AT_MS
+from fake_workspace.reference import FRAUD_DETECTOR, ORDERS
+from fake_workspace.reference.catalogs import CATALOGS, SCHEMAS
+from fake_workspace.reference.identities import ALICE
 from tests.harness import auth
 
 pytestmark = pytest.mark.fake_only

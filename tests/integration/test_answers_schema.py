@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.fakes.reference import CHAT_ASSISTANT, FRAUD_DETECTOR
-from tests.fakes.reference.identities import ALICE
+from fake_workspace.reference import CHAT_ASSISTANT, FRAUD_DETECTOR
+from fake_workspace.reference.identities import ALICE
 from tests.harness import auth
 
 pytestmark = pytest.mark.fake_only

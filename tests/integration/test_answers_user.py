@@ -10,12 +10,12 @@ import httpx
 import pytest
 from databricks.sdk.service.iam import ComplexValue, User
 
+from fake_workspace.reference import WORKSPACE_ID
+from fake_workspace.reference.identities import ALICE
+from fake_workspace.routes import Route
+from fake_workspace.server import FakeWorkspace
 from server.errors import AppError, ErrorCode
 from server.services.user_service import _user_info
-from tests.fakes.reference import WORKSPACE_ID
-from tests.fakes.reference.identities import ALICE
-from tests.fakes.routes import Route
-from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
 from tests.integration.expectations import assert_error
 

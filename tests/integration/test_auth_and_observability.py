@@ -9,9 +9,9 @@ import re
 import httpx
 import pytest
 
+from fake_workspace.reference.identities import ALICE
+from fake_workspace.server import FakeWorkspace
 from server.app import create_app
-from tests.fakes.reference.identities import ALICE
-from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
 from tests.harness.settings import isolated_settings
 from tests.integration.expectations import assert_error

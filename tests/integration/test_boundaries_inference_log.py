@@ -6,11 +6,11 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from fake_workspace.reference import FRAUD_DETECTOR, WARMING_UP
+from fake_workspace.reference.identities import ALICE
+from fake_workspace.routes import Route
+from fake_workspace.server import FakeWorkspace
 from server.json_text import canonical_json
-from tests.fakes.reference import FRAUD_DETECTOR, WARMING_UP
-from tests.fakes.reference.identities import ALICE
-from tests.fakes.routes import Route
-from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
 from tests.integration.api import MS, fraud_inputs, invoke
 from tests.integration.expectations import assert_error

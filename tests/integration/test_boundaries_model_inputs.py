@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fakes.reference import CHAT_ASSISTANT
-from tests.fakes.routes import Route
-from tests.fakes.server import FakeWorkspace
+from fake_workspace.reference import CHAT_ASSISTANT
+from fake_workspace.routes import Route
+from fake_workspace.server import FakeWorkspace
 from tests.integration.api import invoke
 from tests.integration.expectations import assert_error
 

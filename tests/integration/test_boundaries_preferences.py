@@ -6,9 +6,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from fake_workspace.reference.identities import ALICE
 from server.db.database import Database
 from server.models.user_preference import PREFERENCE_KEY_MAX_LENGTH, PREFERENCE_VALUE_MAX_BYTES
-from tests.fakes.reference.identities import ALICE
 from tests.harness import auth
 from tests.integration.api import PREFS
 from tests.integration.expectations import assert_error

@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fakes.recorder import RecordedRequest
-from tests.fakes.reference.identities import ALICE
-from tests.fakes.routes import Route
-from tests.fakes.server import FakeWorkspace
+from fake_workspace.recorder import RecordedRequest
+from fake_workspace.reference.identities import ALICE
+from fake_workspace.routes import Route
+from fake_workspace.server import FakeWorkspace
 from tests.harness import auth
 from tests.integration.api import UC
 from tests.integration.expectations import assert_error

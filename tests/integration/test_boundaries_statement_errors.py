@@ -15,11 +15,11 @@ from databricks.sdk.service.sql import (
     StatementStatus,
 )
 
+from fake_workspace.reference import PRODUCTS
+from fake_workspace.reference.identities import ALICE
+from fake_workspace.server import FakeWorkspace
 from server.errors import ErrorCode
 from server.services.statement_runner import statement_error
-from tests.fakes.reference import PRODUCTS
-from tests.fakes.reference.identities import ALICE
-from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
 from tests.integration.api import query_url
 from tests.integration.expectations import assert_error

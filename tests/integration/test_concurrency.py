@@ -12,16 +12,16 @@ from typing import Any
 import httpx
 import pytest
 
-from server.models.model_inference import ModelInference
-from server.models.user_preference import UserPreference
-from tests.fakes.recorder import peak_in_flight
-from tests.fakes.reference import (
+from fake_workspace.recorder import peak_in_flight
+from fake_workspace.reference import (
     ALICE,
     FRAUD_DETECTOR,
     ORDERS,
     fraud_score,
 )
-from tests.fakes.routes import Route
+from fake_workspace.routes import Route
+from server.models.model_inference import ModelInference
+from server.models.user_preference import UserPreference
 from tests.harness import auth
 from tests.harness.waiting import until
 from tests.integration.api import PREFS, fraud_inputs, invoke

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fakes.reference import (
+from fake_workspace.reference import (
     ALICE,
     BOB,
     FRAUD_DETECTOR,
@@ -21,7 +21,7 @@ from tests.fakes.reference import (
     fraud_score,
     order_row,
 )
-from tests.fakes.routes import Auth, Route
+from fake_workspace.routes import Auth, Route
 from tests.harness import auth
 from tests.integration.api import (
     LOGS,

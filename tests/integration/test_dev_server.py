@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.fakes.reference import BOB, ORDERS
+from fake_workspace.reference import BOB, ORDERS
 
 ROOT = Path(__file__).resolve().parents[2]
 # Generous bounds for a saturated machine: they only stop a broken run from hanging forever.

@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.engine import make_url
 
+from fake_workspace.reference import ACCOUNT_USERS, FRAUD_DETECTOR, Privilege, fraud_score
+from fake_workspace.reference.identities import ALICE
+from fake_workspace.routes import Route
+from fake_workspace.server import FakeWorkspace
 from server.db.database import Database
 from server.models.user_preference import UserPreference
-from tests.fakes.reference import ACCOUNT_USERS, FRAUD_DETECTOR, Privilege, fraud_score
-from tests.fakes.reference.identities import ALICE
-from tests.fakes.routes import Route
-from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
 from tests.harness.backends import UNREACHABLE_POSTGRES, BackendChoice
 from tests.harness.clock import FakeClock

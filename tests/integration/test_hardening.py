@@ -10,10 +10,10 @@ import databricks.sdk.config
 import httpx
 import pytest
 
+from fake_workspace.reference.identities import ALICE
+from fake_workspace.routes import Route
+from fake_workspace.server import FakeWorkspace
 from server.clock import SdkClock
-from tests.fakes.reference.identities import ALICE
-from tests.fakes.routes import Route
-from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
 from tests.harness.backends import UNREACHABLE_POSTGRES
 from tests.harness.clock import FakeClock

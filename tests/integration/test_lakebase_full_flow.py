@@ -7,8 +7,8 @@ from datetime import datetime
 import httpx
 import pytest
 
+from fake_workspace.reference.identities import ALICE, BOB
 from server.db.database import Database
-from tests.fakes.reference.identities import ALICE, BOB
 from tests.harness import auth
 from tests.integration.api import PREFS, post_pref, pref_url
 from tests.integration.expectations import assert_error, assert_utc_timestamps

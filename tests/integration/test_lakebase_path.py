@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import pytest
 
+from fake_workspace.reference import APP_SP
+from fake_workspace.reference.identities import ALICE
+from fake_workspace.routes import Route
+from fake_workspace.server import FakeWorkspace
 from server.db.database import Database
-from tests.fakes.reference import APP_SP
-from tests.fakes.reference.identities import ALICE
-from tests.fakes.routes import Route
-from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
 from tests.harness.backends import BackendChoice, LakebaseFlavour, ensure_login_role
 from tests.harness.clock import FakeClock

@@ -18,14 +18,14 @@ from typing import Any
 import psycopg
 import pytest
 
+from fake_workspace.reference import APP_SP
+from fake_workspace.reference.identities import ALICE
+from fake_workspace.server import FakeWorkspace
 from server.clock import SystemClock
 from server.config import Settings
 from server.db.database import Database
 from server.db.engine import create_lakebase_engine
 from server.db.lakebase import LakebaseCredentialProvider, service_principal_minter
-from tests.fakes.reference import APP_SP
-from tests.fakes.reference.identities import ALICE
-from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
 from tests.harness.clock import FakeClock
 from tests.harness.lakebase_standin import LakebaseStandIn

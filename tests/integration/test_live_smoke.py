@@ -31,7 +31,7 @@ def targets() -> SmokeTargets:
     if is_live():
         live = live_config()
         return SmokeTargets(live.token, live.catalog, live.schema, live.table, live.endpoint)
-    from tests.fakes.reference.identities import ALICE
+    from fake_workspace.reference.identities import ALICE
 
     return SmokeTargets(ALICE.token, "main", "sales", "orders", "fraud-detector")
 

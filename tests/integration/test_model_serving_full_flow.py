@@ -10,8 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from server.db.database import Database
-from tests.fakes.reference import (
+from fake_workspace.reference import (
     ALICE,
     BOB,
     CHAT_ASSISTANT,
@@ -26,8 +25,9 @@ from tests.fakes.reference import (
     fraud_score,
     pair_sum,
 )
-from tests.fakes.routes import Route
-from tests.fakes.server import FakeWorkspace
+from fake_workspace.routes import Route
+from fake_workspace.server import FakeWorkspace
+from server.db.database import Database
 from tests.harness import auth
 from tests.harness.backends import UNREACHABLE_POSTGRES
 from tests.harness.clock import FakeClock

@@ -11,12 +11,12 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from fake_workspace.reference.identities import ALICE
+from fake_workspace.routes import Route
+from fake_workspace.server import FakeWorkspace
 from server.db.database import Database
 from server.models.base import utc_now
 from server.models.user_preference import PREFERENCE_VALUE_MAX_DEPTH, UserPreference
-from tests.fakes.reference.identities import ALICE
-from tests.fakes.routes import Route
-from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
 from tests.integration.api import INVOKE, PREFS, UC
 from tests.integration.expectations import assert_error

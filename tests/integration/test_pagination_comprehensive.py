@@ -17,16 +17,16 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from server.db.database import Database
-from server.models.model_inference import ModelInference
-from server.models.user_preference import UserPreference
-from tests.fakes.reference import (
+from fake_workspace.reference import (
     ALICE,
     BOB,
     FRAUD_DETECTOR,
     ORDER_COUNT,
 )
-from tests.fakes.routes import Route
+from fake_workspace.routes import Route
+from server.db.database import Database
+from server.models.model_inference import ModelInference
+from server.models.user_preference import UserPreference
 from tests.harness import auth
 from tests.integration.api import LOGS, PREFS, UC, get_ok
 from tests.integration.expectations import api_order

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
+from fake_workspace.reference.identities import ALICE
+from fake_workspace.routes import Route
+from fake_workspace.server import FakeWorkspace
 from server.config import Settings
 from server.errors import AppError, ErrorCode
 from server.services.user_service import UserService
 from server.workspace import WorkspaceGateway
-from tests.fakes.reference.identities import ALICE
-from tests.fakes.routes import Route
-from tests.fakes.server import FakeWorkspace
 from tests.harness import auth
 from tests.harness.clock import FakeClock
 from tests.harness.settings import isolated_settings

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.fakes.recorder import RecordedRequest
-from tests.fakes.reference import (
+from fake_workspace.recorder import RecordedRequest
+from fake_workspace.reference import (
     CLIENTS_EUR,
     CUSTOMERS,
     ORDERS,
@@ -15,9 +15,9 @@ from tests.fakes.reference import (
     WEATHER,
     tables_in,
 )
-from tests.fakes.reference.identities import ALICE, BOB, CAROL, WAREHOUSE_ID
-from tests.fakes.routes import Route
-from tests.fakes.server import FakeWorkspace
+from fake_workspace.reference.identities import ALICE, BOB, CAROL, WAREHOUSE_ID
+from fake_workspace.routes import Route
+from fake_workspace.server import FakeWorkspace
 from tests.harness import auth
 from tests.harness.backends import UNREACHABLE_POSTGRES
 from tests.integration.api import UC, query_url, save_pref

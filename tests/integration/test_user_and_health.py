@@ -7,9 +7,9 @@ import logging
 import httpx
 import pytest
 
-from tests.fakes.reference.identities import ALICE, APP_SP, BOB, WORKSPACE_ID
-from tests.fakes.routes import Route
-from tests.fakes.server import FakeWorkspace
+from fake_workspace.reference.identities import ALICE, APP_SP, BOB, WORKSPACE_ID
+from fake_workspace.routes import Route
+from fake_workspace.server import FakeWorkspace
 from tests.harness import auth
 from tests.harness.backends import UNREACHABLE_POSTGRES, BackendChoice
 from tests.harness.clock import FakeClock

@@ -1,0 +1,174 @@
+"""The fake served by uvicorn on 127.0.0.1 (port 0) in a background thread, and its handle."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import TYPE_CHECKING, Self
+
+from fake_workspace.app import FakeApp
+from fake_workspace.database import Lakebase
+from fake_workspace.faults import Faults
+from fake_workspace.identity import FakeUser, IdentityStore
+from fake_workspace.recorder import RecordedRequest, RequestLog
+from fake_workspace.reference import APP_SP, WAREHOUSE_ID
+from fake_workspace.reference.specs import ServicePrincipalDef, UserDef
+from fake_workspace.routes import Route
+from fake_workspace.serving import ServingState
+from fake_workspace.state import FakeState
+from fake_workspace.statements import StatementStore
+from fake_workspace.unity_catalog import UnityCatalog
+from fake_workspace.uvicorn_thread import ServerThread, serve_in_thread
+
+if TYPE_CHECKING:
+    from databricks.sdk import WorkspaceClient
+    from databricks.sdk.clock import Clock as SdkClock
+
+
+class FakeWorkspaceError(AssertionError):
+    """Raised in the test thread for errors inside the fake or unexpected requests."""
+
+
+class FakeWorkspace:
+    """Handle on a running fake: its URL, control surfaces and request log."""
+
+    def __init__(self) -> None:
+        self.state = FakeState()
+        self._app = FakeApp(self.state)
+        self._serving: ServerThread | None = None
+        self.base_url = ""
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self, port: int = 0) -> Self:
+        """Serve on 127.0.0.1:``port`` (0: a free port); the URL is then ``base_url``."""
+        self._serving = serve_in_thread(self._app, name="the fake Databricks workspace", port=port)
+        self.base_url = self._serving.base_url
+        return self
+
+    def stop(self) -> None:
+        self._app.closing.set()
+        if self._serving is not None:
+            self._serving.stop()
+        self.state.database_sql.close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- per-test hooks ----------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget everything a test changed; reference data stays."""
+        self.state.reset()
+
+    def allow_unmatched(self) -> None:
+        """This test sends requests to unknown routes on purpose (``check_errors`` ignores them)."""
+        self.state.allow_unmatched = True
+
+    def check_errors(self) -> None:
+        """Re-raise errors captured inside the fake and report unmatched requests."""
+        errors = list(self.state.errors)
+        unmatched = [] if self.state.allow_unmatched else self.state.requests.unmatched()
+        self.state.errors = []
+        if errors:
+            detail = "\n".join(e.describe() for e in errors)
+            raise FakeWorkspaceError(f"{len(errors)} error(s) inside the fake:\n{detail}") from (
+                errors[0].error
+            )
+        if unmatched:
+            lines = "\n".join(f"  {r.method} {r.path} {r.query}" for r in unmatched)
+            raise FakeWorkspaceError(f"requests to routes the fake does not serve:\n{lines}")
+
+    # -- reference data ----------------------------------------------------------------------
+
+    @property
+    def warehouse_id(self) -> str:
+        """The only SQL warehouse (any other id answers 404 ``RESOURCE_DOES_NOT_EXIST``)."""
+        return WAREHOUSE_ID
+
+    @property
+    def service_principal(self) -> ServicePrincipalDef:
+        """The app's service principal (``client_id`` / ``client_secret`` for OAuth M2M)."""
+        return APP_SP
+
+    # -- control surfaces --------------------------------------------------------------------
+
+    @property
+    def faults(self) -> Faults:
+        return self.state.faults
+
+    @property
+    def identity(self) -> IdentityStore:
+        return self.state.identity
+
+    @property
+    def unity_catalog(self) -> UnityCatalog:
+        return self.state.unity_catalog
+
+    @property
+    def sql(self) -> StatementStore:
+        return self.state.statements
+
+    @property
+    def serving(self) -> ServingState:
+        return self.state.serving
+
+    @property
+    def database(self) -> Lakebase:
+        return self.state.lakebase
+
+    def add_user(self, user_name: str, display_name: str | None = None) -> str:
+        """A new user (member of ``account users``) valid until the end of the test; its token.
+
+        ``fake.identity.add_user(...)`` returns the whole :class:`FakeUser` instead.
+        """
+        return self.state.identity.add_user(user_name, display_name).token
+
+    def revoke_token(self, token: str) -> None:
+        self.state.identity.revoke_token(token)
+
+    # -- request log -------------------------------------------------------------------------
+
+    @property
+    def requests(self) -> RequestLog:
+        """Every request of this test: iterate it, or ``for_route(Route.X, target)``."""
+        return self.state.requests
+
+    def requests_for(self, route: Route, target: str | None = None) -> list[RecordedRequest]:
+        return self.state.requests.for_route(route, target)
+
+    @property
+    def unmatched_requests(self) -> list[RecordedRequest]:
+        return self.state.requests.unmatched()
+
+    # -- clients -----------------------------------------------------------------------------
+
+    def workspace_client(
+        self,
+        user: UserDef | FakeUser | str,
+        *,
+        retry_timeout_seconds: int = 5,
+        clock: SdkClock | None = None,
+    ) -> WorkspaceClient:
+        """A real SDK client authenticated with ``user``'s token (``auth_type="pat"``); with
+        ``clock``, the SDK's retries wait on it instead of on real time."""
+        from databricks.sdk import WorkspaceClient
+        from databricks.sdk.config import Config
+
+        token = user if isinstance(user, str) else user.token
+        config = Config(
+            host=self.base_url,
+            token=token,
+            auth_type="pat",
+            retry_timeout_seconds=retry_timeout_seconds,
+            http_timeout_seconds=5,
+            clock=clock,
+        )
+        return WorkspaceClient(config=config)
