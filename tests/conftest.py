@@ -1,26 +1,30 @@
 """Wiring only: the plugins below provide every fixture; tests/README.md explains them.
 
 Per session (and per xdist worker), built on first use:
-  - `backend`: SQLite in memory, PostgreSQL or Lakebase, chosen by `--db` (harness/selection.py);
-  - `fake`: the fake Databricks workspace, a real HTTP server (harness/workspace.py);
-  - `database`: a database of this run, migrated once (harness/database.py);
-  - `lakebase_standin`: with `--db lakebase` offline, a PostgreSQL cluster that, like Lakebase,
-    takes only SSL and minted tokens (harness/lakebase_fixtures.py);
+  - `chosen_backend` / `backend`: SQLite in memory, PostgreSQL or Lakebase, chosen by `--db`
+    (harness/selection.py), with `lakebase_target`, what Lakebase credentials are minted for;
+  - `fake_server`: the fake Databricks workspace, a real HTTP server (harness/workspace.py);
+  - `run_database`: a database of this run, migrated once (harness/database.py);
+  - `lakebase_standin`, `lakebase_passwords`: with `--db lakebase` offline, a PostgreSQL cluster
+    that, like Lakebase, takes only SSL and tokens minted for it (harness/lakebase_fixtures.py);
   - `settings_factory`, `app_pool`: app settings pointed at the fake, apps reused per settings.
-Per test: `clock` (a FakeClock), `client` / `client_factory` (each client starts its app's
+Per test: `fake` (the server, for tests that drive it), `database` (its tables emptied after
+the test), `clock` (a FakeClock), `client` / `client_factory` (each client starts its app's
 lifespan afresh: new services, caches and HTTP clients), `fresh_user`.
-Reset around every test, whatever it did: the fake (seeded state, faults, request log) before
-it; the database tables (emptied) and the Lakebase role's password after it.
+The one autouse fixture, `reset_between_tests` (harness/workspace.py): the fake back to its
+seed and the Lakebase role's password back to the run's, around every test.
 """
 
 from __future__ import annotations
 
 import os
 
+# Plugins that others import come first (pytest rewrites a plugin's asserts only if it is
+# registered before anything imports it).
 pytest_plugins = [
+    "tests.harness.lakebase_fixtures",
     "tests.harness.selection",
     "tests.harness.workspace",
-    "tests.harness.lakebase_fixtures",
     "tests.harness.settings",
     "tests.harness.database",
     "tests.harness.apps",

@@ -41,7 +41,7 @@ def app_url(
     provisioned_database_url: str | None,
     settings_factory: Callable[..., Settings],
     tmp_path_factory: pytest.TempPathFactory,
-    fake: FakeWorkspace,
+    fake_server: FakeWorkspace | None,
 ) -> Iterator[str]:
     if backend.name == "sqlite":
         database_url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'app.db'}"

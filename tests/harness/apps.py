@@ -108,11 +108,18 @@ ClientFactory = Callable[..., Awaitable[AppClient]]
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    """The test's clock: every app the test builds waits and reads time on it."""
-    if is_live():
+def app_clock() -> Clock:
+    """What every app of the test waits and reads time on: a FakeClock, or real time against
+    a live workspace."""
+    return SystemClock() if is_live() else FakeClock()
+
+
+@pytest.fixture
+def clock(app_clock: Clock) -> FakeClock:
+    """The test's clock, for a test that steps it (skipped against a live workspace)."""
+    if not isinstance(app_clock, FakeClock):
         pytest.skip("steps the app's clock: a live workspace runs on real time")
-    return FakeClock()
+    return app_clock
 
 
 @pytest.fixture(scope="session")
@@ -123,7 +130,7 @@ def app_pool() -> AppPool:
 
 @pytest.fixture
 async def client_factory(
-    request: pytest.FixtureRequest,
+    app_clock: Clock,
     database: Database,
     settings_factory: Callable[..., Settings],
     app_pool: AppPool,
@@ -134,7 +141,6 @@ async def client_factory(
     (unless the settings name one, which the app then builds, migrates and disposes itself).
     Every app runs on the test's `clock` (on real time against a live workspace).
     """
-    app_clock: Clock = SystemClock() if is_live() else request.getfixturevalue("clock")
     shared_database = database
     async with AsyncExitStack() as stack:
 

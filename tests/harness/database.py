@@ -1,9 +1,9 @@
 """pytest plugin: the run's database - created, migrated once, emptied after every test.
 
-Per session and xdist worker: a PostgreSQL database of its own (created on the server `--db`
-names, dropped at the end) or SQLite in memory, migrated with Alembic and shared by every app
-the worker builds. Per test: the rows. A test that asked for `database` (directly or through
-`client`) leaves the tables empty again, so no test sees another's rows.
+`run_database` (per session and xdist worker): a PostgreSQL database of its own (created on
+the server `--db` names, dropped at the end), SQLite in memory, or Lakebase, migrated with
+Alembic and shared by every app the worker builds. `database` (per test): the same database,
+every table of the app's metadata emptied after the test, so no test sees another's rows.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import MetaData, Table, delete
 from sqlalchemy.engine import make_url
 
 from fake_workspace.reference import APP_SP
@@ -19,8 +19,6 @@ from server.config import Settings
 from server.db.database import Database
 from server.db.engine import create_engine_from_url, create_lakebase_engine, normalise_url
 from server.db.migrate import upgrade
-from server.models.model_inference import ModelInference
-from server.models.user_preference import UserPreference
 from tests.harness.backends import (
     BackendChoice,
     create_database,
@@ -36,14 +34,14 @@ from tests.harness.settings import lakebase_values, live_lakebase_values
 
 @pytest.fixture(scope="session")
 async def provisioned_database_url(
-    backend: BackendChoice, worker_id_label: str
+    backend: BackendChoice, worker_id: str
 ) -> AsyncIterator[str | None]:
     """A fresh PostgreSQL database for this run and worker, dropped at the end (None: SQLite or
     a database given as is)."""
     if backend.name == "sqlite" or backend.given or (backend.name == "lakebase" and is_live()):
         yield None
         return
-    name = unique_database_name(worker_id_label)
+    name = unique_database_name(worker_id)  # xdist's worker id ("master" without xdist)
     url = create_database(backend.url, name)
     try:
         yield url.render_as_string(hide_password=False)
@@ -52,18 +50,19 @@ async def provisioned_database_url(
 
 
 @pytest.fixture(scope="session")
-async def database(
+async def run_database(
     backend: BackendChoice,
     provisioned_database_url: str | None,
     settings_factory: Callable[..., Settings],
-    request: pytest.FixtureRequest,
+    lakebase_target: LakebaseTarget | None,
 ) -> AsyncIterator[Database]:
-    """The run's database, migrated once with Alembic and shared by every app; its rows are
-    deleted after each test that used it (`_empty_tables`)."""
+    """The run's database, migrated once with Alembic and shared by every app."""
     settings = settings_factory()
     if backend.name == "lakebase":
-        target: LakebaseTarget = request.getfixturevalue("lakebase_target")
-        db = _lakebase_database(backend.url, provisioned_database_url, settings_factory, target)
+        assert lakebase_target is not None
+        db = _lakebase_database(
+            backend.url, provisioned_database_url, settings_factory, lakebase_target
+        )
     else:
         url = provisioned_database_url or backend.url
         db = Database(create_engine_from_url(normalise_url(url), settings))
@@ -97,12 +96,20 @@ def _lakebase_database(
     return Database(engine, credentials=provider, lakebase=lakebase_settings.lakebase_flavour)
 
 
-@pytest.fixture(autouse=True)
-async def _empty_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
-    """Each test that touched the database leaves it empty again."""
-    yield
-    if "database" in request.fixturenames:
-        db: Database = request.getfixturevalue("database")
-        async with db.session() as session:
-            await session.execute(delete(ModelInference))
-            await session.execute(delete(UserPreference))
+@pytest.fixture(scope="session")
+async def app_tables(run_database: Database) -> list[Table]:
+    """Every table the migrations made (Alembic's own aside), parents before children: read
+    from the migrated database, so a table added later is cleaned without being named here."""
+    metadata = MetaData()
+    async with run_database.engine.connect() as connection:
+        await connection.run_sync(metadata.reflect)
+    return [t for t in metadata.sorted_tables if t.name != "alembic_version"]
+
+
+@pytest.fixture
+async def database(run_database: Database, app_tables: list[Table]) -> AsyncIterator[Database]:
+    """The run's database for one test; every table is emptied after it (children first)."""
+    yield run_database
+    async with run_database.session() as session:
+        for table in reversed(app_tables):
+            await session.execute(delete(table))

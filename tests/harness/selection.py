@@ -22,7 +22,8 @@ from tests.harness.backends import (
     check_postgres,
     choose_backend,
 )
-from tests.harness.lakebase_standin import StandInUnavailable, find_bindir
+from tests.harness.lakebase_fixtures import uses_standin
+from tests.harness.lakebase_standin import LakebaseStandIn, StandInUnavailable, find_bindir
 from tests.harness.lakebase_targets import APP_TARGETS, LakebaseTarget, live_lakebase_target
 from tests.harness.live import is_live, missing_live_variables
 
@@ -76,11 +77,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_CHOICE] = choice
 
 
-def uses_standin(choice: BackendChoice) -> bool:
-    """Offline Lakebase runs against the stand-in (tests/harness/lakebase_standin.py)."""
-    return choice.name == "lakebase" and not is_live()
-
-
 def pytest_report_header(config: pytest.Config) -> list[str]:
     choice = config.stash.get(_CHOICE, None)
     if choice is None:
@@ -126,24 +122,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def backend(pytestconfig: pytest.Config, request: pytest.FixtureRequest) -> BackendChoice:
+def chosen_backend(pytestconfig: pytest.Config) -> BackendChoice:
+    """The backend as `--db` chose it (checked before collection)."""
+    return pytestconfig.stash[_CHOICE]
+
+
+@pytest.fixture(scope="session")
+def backend(
+    chosen_backend: BackendChoice, lakebase_standin: LakebaseStandIn | None
+) -> BackendChoice:
     """The run's backend; offline Lakebase's URL is this worker's stand-in cluster."""
-    choice = pytestconfig.stash[_CHOICE]
-    if uses_standin(choice):
-        return dataclasses.replace(
-            choice, url=request.getfixturevalue("lakebase_standin").admin_url
-        )
-    return choice
+    if lakebase_standin is not None:
+        return dataclasses.replace(chosen_backend, url=lakebase_standin.admin_url)
+    return chosen_backend
 
 
 @pytest.fixture(scope="session")
-def lakebase_target(pytestconfig: pytest.Config) -> LakebaseTarget:
-    """What this run's Lakebase credentials are minted for (see `run_target`)."""
-    return run_target(pytestconfig)
-
-
-@pytest.fixture(scope="session")
-def worker_id_label(request: pytest.FixtureRequest) -> str:
-    """The xdist worker id ("gw0"...), or "main" without xdist: names per-worker resources."""
-    workerinput = getattr(request.config, "workerinput", None)
-    return str(workerinput["workerid"]) if workerinput else "main"
+def lakebase_target(
+    chosen_backend: BackendChoice, pytestconfig: pytest.Config
+) -> LakebaseTarget | None:
+    """What this run's Lakebase credentials are minted for (see `run_target`); None when the
+    run is not on Lakebase."""
+    return run_target(pytestconfig) if chosen_backend.name == "lakebase" else None

@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 from sqlalchemy.engine import URL, make_url
 
 from fake_workspace.reference import APP_SP
+from fake_workspace.server import FakeWorkspace
 from server.config import Settings
 from tests.harness.lakebase_targets import LakebaseTarget, live_lakebase_target
 from tests.harness.live import is_live, live_config
@@ -88,8 +89,8 @@ class WorkspaceTarget:
 
 
 @pytest.fixture(scope="session")
-def workspace_target(request: pytest.FixtureRequest) -> WorkspaceTarget:
-    if is_live():
+def workspace_target(fake_server: FakeWorkspace | None) -> WorkspaceTarget:
+    if fake_server is None:  # live mode
         live = live_config()
         return WorkspaceTarget(
             live.host,
@@ -97,12 +98,11 @@ def workspace_target(request: pytest.FixtureRequest) -> WorkspaceTarget:
             os.environ.get("DATABRICKS_CLIENT_ID"),
             os.environ.get("DATABRICKS_CLIENT_SECRET"),
         )
-    fake = request.getfixturevalue("fake")
     return WorkspaceTarget(
-        fake.base_url,
-        fake.warehouse_id,
-        fake.service_principal.client_id,
-        fake.service_principal.client_secret,
+        fake_server.base_url,
+        fake_server.warehouse_id,
+        fake_server.service_principal.client_id,
+        fake_server.service_principal.client_secret,
     )
 
 

@@ -1,9 +1,10 @@
-"""pytest plugin: the fake workspace (one per session / xdist worker) and fresh users.
+"""pytest plugin: the fake workspace, and the one reset every test gets.
 
-The fake starts only when a test (or fixture) asks for ``fake``; with
-``TEST_MODE=live`` asking for it skips the test. Before each test the fake is reset and after
-it ``check_errors()`` runs - but only if the fake was already started, so tests that never
-use it never start it.
+`fake_server` (session, per xdist worker) is the running fake, or None against a live workspace;
+`fake` (per test) is the same server for tests that drive it, skipped in live mode. Before every
+test `reset_between_tests` puts the fake back to its seed (and the Lakebase stand-in's passwords
+back to the run's), and after it re-raises anything that went wrong inside the fake: it is the
+suite's only autouse fixture, and it depends on nothing a previous test did.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 from fake_workspace.identity import FakeUser
 from fake_workspace.server import FakeWorkspace
 from suite_environment import is_live
+from tests.harness.lakebase_fixtures import PasswordKeeper
 
 _PROXY_VARIABLES = (
     "HTTP_PROXY",
@@ -27,36 +29,47 @@ _PROXY_VARIABLES = (
 )
 _LOOPBACK = "127.0.0.1,localhost"
 
-_active: FakeWorkspace | None = None
-
 
 @pytest.fixture(scope="session")
-def fake() -> Iterator[FakeWorkspace]:
-    """The running fake (base URL in ``.base_url``), shared by the whole session."""
-    global _active
+def fake_server() -> Iterator[FakeWorkspace | None]:
+    """The running fake (base URL in ``.base_url``) for the whole session; None in live mode."""
     if is_live():
-        pytest.skip("TEST_MODE=live: the fake workspace is not used")
+        yield None
+        return
     with pytest.MonkeyPatch.context() as env:
         for name in _PROXY_VARIABLES:
             env.delenv(name, raising=False)
         env.setenv("NO_PROXY", _LOOPBACK)
         env.setenv("no_proxy", _LOOPBACK)
         with FakeWorkspace() as workspace:
-            _active = workspace
-            try:
-                yield workspace
-            finally:
-                _active = None
+            yield workspace
+
+
+@pytest.fixture
+def fake(fake_server: FakeWorkspace | None) -> FakeWorkspace:
+    """The fake, for a test that seeds, faults or inspects it (skipped against a live one)."""
+    if fake_server is None:
+        pytest.skip("TEST_MODE=live: the fake workspace is not used")
+    return fake_server
 
 
 @pytest.fixture(autouse=True)
-def _reset_fake() -> Iterator[None]:
-    """Reset the fake before each test; surface errors inside it after each test."""
-    if _active is not None:
-        _active.reset()
-    yield
-    if _active is not None:
-        _active.check_errors()
+def reset_between_tests(
+    fake_server: FakeWorkspace | None, lakebase_passwords: PasswordKeeper | None
+) -> Iterator[None]:
+    """Every test starts from the fake's seed and the run's Lakebase password, and fails if
+    anything inside the fake failed while it ran."""
+    if fake_server is not None:
+        fake_server.reset()
+    if lakebase_passwords is not None:
+        lakebase_passwords.start_test()
+    try:
+        yield
+    finally:
+        if lakebase_passwords is not None:
+            lakebase_passwords.end_test()
+    if fake_server is not None:
+        fake_server.check_errors()
 
 
 @pytest.fixture
