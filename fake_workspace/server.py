@@ -49,7 +49,7 @@ class FakeWorkspace:
         self._app.closing.set()
         if self._serving is not None:
             self._serving.stop()
-        self.state.database_sql.close()
+        self.state.table_store.close()
 
     def __enter__(self) -> Self:
         return self.start()
@@ -121,7 +121,8 @@ class FakeWorkspace:
         return self.state.serving
 
     @property
-    def database(self) -> Lakebase:
+    def lakebase(self) -> Lakebase:
+        """Lakebase of both generations: instances, endpoints and the credentials minted."""
         return self.state.lakebase
 
     def add_user(self, user_name: str, display_name: str | None = None) -> str:

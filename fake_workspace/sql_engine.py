@@ -76,7 +76,7 @@ def _inferred_type(values: Iterable[Any]) -> ColumnType:
     return ColumnType("STRING", "string")
 
 
-class SqlDatabase:
+class TableStore:
     """The SQLite copy of every seeded table (loaded once; read-only afterwards)."""
 
     def __init__(self, tables: Iterable[TableDef]) -> None:
@@ -118,7 +118,7 @@ class SqlDatabase:
 class SqlEngine:
     """Access-checked execution of one statement on behalf of a principal."""
 
-    def __init__(self, database: SqlDatabase, unity_catalog: UnityCatalog) -> None:
+    def __init__(self, database: TableStore, unity_catalog: UnityCatalog) -> None:
         self._db = database
         self._uc = unity_catalog
 

@@ -11,7 +11,7 @@ from fake_workspace.faults import Faults
 from fake_workspace.identity import IdentityStore
 from fake_workspace.recorder import RequestLog
 from fake_workspace.serving import ServingState
-from fake_workspace.sql_engine import SqlDatabase, SqlEngine
+from fake_workspace.sql_engine import SqlEngine, TableStore
 from fake_workspace.statements import StatementStore
 from fake_workspace.unity_catalog import UnityCatalog
 
@@ -35,8 +35,8 @@ class FakeState:
         self.lock = threading.RLock()
         self.identity = IdentityStore()
         self.unity_catalog = UnityCatalog(self.lock)
-        self.database_sql = SqlDatabase(self.unity_catalog.tables)
-        self.sql_engine = SqlEngine(self.database_sql, self.unity_catalog)
+        self.table_store = TableStore(self.unity_catalog.tables)
+        self.sql_engine = SqlEngine(self.table_store, self.unity_catalog)
         self.statements = StatementStore(self.lock)
         self.serving = ServingState(self.lock)
         self.lakebase = Lakebase(self.lock)

@@ -44,7 +44,7 @@ def test_instance_parses_with_its_state(sdk: SdkFactory) -> None:
 
 
 def test_instance_state_is_controllable(sdk: SdkFactory, fake: FakeWorkspace) -> None:
-    fake.database.set_instance_state(LAKEBASE.name, "STOPPED")
+    fake.lakebase.set_instance_state(LAKEBASE.name, "STOPPED")
 
     instance = sdk(ALICE).database.get_database_instance(LAKEBASE.name)
 
@@ -58,7 +58,7 @@ def test_missing_instance_is_resource_does_not_exist(sdk: SdkFactory) -> None:
 
 
 def test_credentials_are_minted_and_counted(sdk: SdkFactory, fake: FakeWorkspace) -> None:
-    fake.database.credential_lifetime_seconds = 120
+    fake.lakebase.credential_lifetime_seconds = 120
     w = sdk(ALICE)
 
     first = w.database.generate_database_credential(instance_names=[LAKEBASE.name])
@@ -69,9 +69,9 @@ def test_credentials_are_minted_and_counted(sdk: SdkFactory, fake: FakeWorkspace
     assert first.token != second.token
     expires = datetime.fromisoformat((first.expiration_time or "").replace("Z", "+00:00"))
     assert timedelta(seconds=100) < expires - datetime.now(UTC) <= timedelta(seconds=121)
-    assert fake.database.tokens_minted == 2
-    assert [c.user_name for c in fake.database.minted] == [ALICE.user_name] * 2
-    assert fake.database.is_valid(first.token, ALICE.user_name)
+    assert fake.lakebase.tokens_minted == 2
+    assert [c.user_name for c in fake.lakebase.minted] == [ALICE.user_name] * 2
+    assert fake.lakebase.is_valid(first.token, ALICE.user_name)
     sent = fake.requests_for(Route.DATABASE_CREDENTIAL)[0].json
     assert sent["instance_names"] == [LAKEBASE.name]
     assert sent["request_id"]
@@ -108,7 +108,7 @@ def test_endpoint_parses_with_its_host_and_state(sdk: SdkFactory) -> None:
 
 
 def test_endpoint_state_is_controllable(sdk: SdkFactory, fake: FakeWorkspace) -> None:
-    fake.database.set_endpoint_state(LAKEBASE_ENDPOINT.name, "IDLE")
+    fake.lakebase.set_endpoint_state(LAKEBASE_ENDPOINT.name, "IDLE")
 
     endpoint = sdk(ALICE).postgres.get_endpoint(LAKEBASE_ENDPOINT.name)
 
@@ -155,11 +155,11 @@ def test_endpoint_credentials_are_minted_for_that_endpoint(
     assert credential.expire_time is not None
     expires = credential.expire_time.ToDatetime(tzinfo=UTC)
     assert timedelta(minutes=59) < expires - datetime.now(UTC) <= timedelta(hours=1)
-    (minted,) = fake.database.minted
+    (minted,) = fake.lakebase.minted
     assert (minted.flavour, minted.targets) == ("autoscaling", (LAKEBASE_ENDPOINT.name,))
     assert minted.request_id is None
-    assert fake.database.is_valid(credential.token, ALICE.user_name, LAKEBASE_ENDPOINT.name)
-    assert not fake.database.is_valid(credential.token, ALICE.user_name, LAKEBASE.name)
+    assert fake.lakebase.is_valid(credential.token, ALICE.user_name, LAKEBASE_ENDPOINT.name)
+    assert not fake.lakebase.is_valid(credential.token, ALICE.user_name, LAKEBASE.name)
     answered = fake.requests_for(Route.POSTGRES_CREDENTIAL)[0]
     assert answered.json == {"endpoint": LAKEBASE_ENDPOINT.name}
     assert set(json.loads(answered.response_body)) == {"token", "expire_time"}
@@ -213,7 +213,7 @@ def test_endpoint_credentials_refuse_a_malformed_request(
         sdk(ALICE).api_client.do("POST", "/api/2.0/postgres/credentials", body=body)
 
     assert raised.value.error_code == "INVALID_PARAMETER_VALUE"
-    assert fake.database.minted == []
+    assert fake.lakebase.minted == []
 
 
 def test_endpoint_credentials_need_an_existing_endpoint(
@@ -226,18 +226,18 @@ def test_endpoint_credentials_need_an_existing_endpoint(
 
     assert raised.value.error_code == "NOT_FOUND"
     assert fake.requests_for(Route.POSTGRES_CREDENTIAL)[0].status == 404
-    assert fake.database.minted == []
+    assert fake.lakebase.minted == []
 
 
 def test_endpoint_credentials_need_permission(sdk: SdkFactory, fake: FakeWorkspace) -> None:
-    fake.database.revoke_access(ALICE.user_name)
+    fake.lakebase.revoke_access(ALICE.user_name)
 
     with pytest.raises(PermissionDenied) as raised:
         sdk(ALICE).postgres.generate_database_credential(endpoint=LAKEBASE_ENDPOINT.name)
 
     assert raised.value.error_code == "PERMISSION_DENIED"
     assert LAKEBASE_ENDPOINT.name in str(raised.value)
-    fake.database.grant_access(ALICE.user_name)
+    fake.lakebase.grant_access(ALICE.user_name)
     assert sdk(ALICE).postgres.generate_database_credential(endpoint=LAKEBASE_ENDPOINT.name).token
 
 
@@ -250,7 +250,7 @@ def test_every_credential_reaches_the_listeners_with_its_target(
     sdk: SdkFactory, fake: FakeWorkspace
 ) -> None:
     heard: list[tuple[str, tuple[str, ...]]] = []
-    stop = fake.database.on_credential(lambda c: heard.append((c.flavour, c.targets)))
+    stop = fake.lakebase.on_credential(lambda c: heard.append((c.flavour, c.targets)))
     try:
         sdk(ALICE).postgres.generate_database_credential(endpoint=OTHER_LAKEBASE_ENDPOINT.name)
         sdk(ALICE).database.generate_database_credential(instance_names=[OTHER_LAKEBASE.name])

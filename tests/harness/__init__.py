@@ -8,7 +8,8 @@ settings), `database` (the run's migrated database, emptied after each test), `a
 fake's credentials).
 Libraries: `backends` (choosing and provisioning storage), `pg_faults` (real PostgreSQL
 faults), `lakebase_standin` (the cluster), `clock` (FakeClock), `waiting` (`until`), `http`
-(`auth`, `bearer`), `live` (the live workspace's variables), `lakebase_targets` (what credentials are minted for).
+(`auth`, `bearer`), `live` (the live workspace's variables), `lakebase_targets` (what
+Lakebase credentials are minted for).
 
 `auth` is re-exported here: nearly every test needs it.
 """

@@ -81,7 +81,7 @@ def lakebase_passwords(
         yield None
         return
     keeper = PasswordKeeper(lakebase_standin, lakebase_target)
-    stop_following = fake_server.database.on_credential(keeper.follow)
+    stop_following = fake_server.lakebase.on_credential(keeper.follow)
     try:
         yield keeper
     finally:

@@ -59,7 +59,7 @@ async def test_connection_password_is_the_token_the_service_principal_minted(
     response = await client.post(PREFS, json={"key": "k", "value": 1}, headers=auth(ALICE.token))
 
     assert response.status_code == 201
-    minted = fake.database.minted
+    minted = fake.lakebase.minted
     assert len(minted) == 1
     assert minted[0].user_name == APP_SP.application_id
     assert (minted[0].flavour, minted[0].targets) == (flavour, (APP_TARGETS[flavour].name,))
@@ -105,7 +105,7 @@ async def test_token_is_reused_until_close_to_expiry(
     ]
 
     assert [response.status_code for response in saved] == [201] * 5
-    assert fake.database.tokens_minted == 1
+    assert fake.lakebase.tokens_minted == 1
 
 
 @pytest.mark.parametrize(
@@ -123,21 +123,21 @@ async def test_a_new_token_is_minted_shortly_before_expiry(
 ) -> None:
     # A one-hour token and a five-minute margin, on one clock for the fake and the app. A
     # credential answered without its expiry is trusted for the documented hour.
-    fake.database.now = clock.now
-    fake.database.credential_lifetime_seconds = 3600
-    fake.database.answer_without_expiry = not expiry_answered
+    fake.lakebase.now = clock.now
+    fake.lakebase.credential_lifetime_seconds = 3600
+    fake.lakebase.answer_without_expiry = not expiry_answered
     client = await lakebase_client(
         client_factory, database, flavour, lakebase_token_refresh_margin_seconds=300
     )
     app_database: Database = client.app.state.database
     await client.get(PREFS, headers=auth(ALICE.token))
-    first = fake.database.minted[0].token
+    first = fake.lakebase.minted[0].token
 
     clock.advance(3000)  # 50 minutes on: still outside the margin
     await app_database.engine.dispose()  # the next request opens a new connection
     reused = await client.get(PREFS, headers=auth(ALICE.token))
     assert reused.status_code == 200
-    assert fake.database.tokens_minted == 1
+    assert fake.lakebase.tokens_minted == 1
     assert await connection_password(app_database) == first
 
     clock.advance(400)  # 56 minutes 40 s on: inside the last five minutes
@@ -145,8 +145,8 @@ async def test_a_new_token_is_minted_shortly_before_expiry(
     response = await client.get(PREFS, headers=auth(ALICE.token))
 
     assert response.status_code == 200
-    assert fake.database.tokens_minted == 2
-    second = fake.database.minted[1].token
+    assert fake.lakebase.tokens_minted == 2
+    second = fake.lakebase.minted[1].token
     assert second != first
     assert await connection_password(app_database) == second
 

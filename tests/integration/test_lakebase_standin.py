@@ -99,8 +99,8 @@ async def test_a_token_minted_for_another_endpoint_or_instance_is_refused(
     foreign = mint(other)
 
     # The workspace minted it, for the same role, unexpired: only its target is wrong.
-    assert fake.database.is_valid(foreign, APP_SP.application_id)
-    assert not fake.database.is_valid(foreign, APP_SP.application_id, lakebase_target.name)
+    assert fake.lakebase.is_valid(foreign, APP_SP.application_id)
+    assert not fake.lakebase.is_valid(foreign, APP_SP.application_id, lakebase_target.name)
     assert "password authentication failed" in refused(lakebase_settings, foreign)
     connect(lakebase_settings, own)
 
@@ -108,13 +108,13 @@ async def test_a_token_minted_for_another_endpoint_or_instance_is_refused(
 async def test_an_expired_token_is_refused(
     lakebase_settings: Settings, fake: FakeWorkspace
 ) -> None:
-    fake.database.credential_lifetime_seconds = -60  # minted already past its expiry
+    fake.lakebase.credential_lifetime_seconds = -60  # minted already past its expiry
     expired = mint(lakebase_settings)
-    fake.database.credential_lifetime_seconds = int(LIFETIME.total_seconds())
+    fake.lakebase.credential_lifetime_seconds = int(LIFETIME.total_seconds())
     valid = mint(lakebase_settings)
 
     connect(lakebase_settings, valid)
-    fake.database.expire_credentials()
+    fake.lakebase.expire_credentials()
 
     assert "password authentication failed" in refused(lakebase_settings, expired)
     assert "password authentication failed" in refused(lakebase_settings, valid)
@@ -133,8 +133,8 @@ async def test_a_connection_without_ssl_is_refused(lakebase_settings: Settings) 
 def clock(clock: FakeClock, fake: FakeWorkspace) -> FakeClock:
     """The test's clock, which the fake stamps credential expiries with too (the stand-in
     server checks them against real time, which stays behind: only expire_credentials ends one)."""
-    fake.database.now = clock.now
-    fake.database.credential_lifetime_seconds = int(LIFETIME.total_seconds())
+    fake.lakebase.now = clock.now
+    fake.lakebase.credential_lifetime_seconds = int(LIFETIME.total_seconds())
     return clock
 
 
@@ -160,8 +160,8 @@ async def first_token_in_use(client: Any, fake: FakeWorkspace) -> str:
     """A request that makes the app mint and log in; the token it minted."""
     response = await client.post(PREFS, json={"key": "k", "value": 1}, headers=auth(ALICE.token))
     assert response.status_code == 201, response.text
-    assert fake.database.tokens_minted == 1
-    return fake.database.minted[0].token
+    assert fake.lakebase.tokens_minted == 1
+    return fake.lakebase.minted[0].token
 
 
 async def test_the_app_keeps_answering_across_an_expiry_by_minting_inside_its_margin(
@@ -173,14 +173,14 @@ async def test_the_app_keeps_answering_across_an_expiry_by_minting_inside_its_ma
     clock.advance(
         (LIFETIME - REFRESH_MARGIN + timedelta(seconds=1)).total_seconds()
     )  # inside the margin
-    fake.database.expire_credentials()  # from now on the server refuses the first token
+    fake.lakebase.expire_credentials()  # from now on the server refuses the first token
     await lakebase_app_database.engine.dispose()  # passwords are checked when connecting
     response = await client.get(PREFS, headers=auth(ALICE.token))
 
     assert response.status_code == 200, response.text
     assert [(i["key"], i["value"]) for i in response.json()["items"]] == [("k", 1)]
-    assert fake.database.tokens_minted == 2
-    second = fake.database.minted[1].token
+    assert fake.lakebase.tokens_minted == 2
+    second = fake.lakebase.minted[1].token
     assert second != first
     assert await connection_password(lakebase_app_database) == second
 
@@ -192,15 +192,15 @@ async def test_an_app_still_presenting_an_expired_token_is_refused_until_it_refr
     client = await client_factory(database=lakebase_app_database)
     await first_token_in_use(client, fake)
 
-    fake.database.expire_credentials()
+    fake.lakebase.expire_credentials()
     await lakebase_app_database.engine.dispose()
     refused_response = await client.get(PREFS, headers=auth(ALICE.token))
 
     assert_error(refused_response, 503, "DATABASE_UNAVAILABLE")
-    assert fake.database.tokens_minted == 1
+    assert fake.lakebase.tokens_minted == 1
     clock.advance(LIFETIME.total_seconds())
     assert (await client.get(PREFS, headers=auth(ALICE.token))).status_code == 200
-    assert fake.database.tokens_minted == 2
+    assert fake.lakebase.tokens_minted == 2
 
 
 async def test_a_revoked_service_principal_gives_503_and_recovers_once_it_may_mint_again(
@@ -214,9 +214,9 @@ async def test_a_revoked_service_principal_gives_503_and_recovers_once_it_may_mi
     client = await client_factory(database=lakebase_app_database)
     first = await first_token_in_use(client, fake)
 
-    fake.database.revoke_access(APP_SP.application_id)
+    fake.lakebase.revoke_access(APP_SP.application_id)
     clock.advance(LIFETIME.total_seconds())
-    fake.database.expire_credentials()  # the old credential is no way around the revocation
+    fake.lakebase.expire_credentials()  # the old credential is no way around the revocation
     await lakebase_app_database.engine.dispose()
     during = await client.get(PREFS, headers=auth(ALICE.token))
 
@@ -225,13 +225,13 @@ async def test_a_revoked_service_principal_gives_503_and_recovers_once_it_may_mi
     assert denied.status == 403
     assert "password authentication failed" in refused(lakebase_settings, first)
 
-    fake.database.grant_access(APP_SP.application_id)
+    fake.lakebase.grant_access(APP_SP.application_id)
     after = await client.get(PREFS, headers=auth(ALICE.token))
 
     assert after.status_code == 200, after.text
     assert [(i["key"], i["value"]) for i in after.json()["items"]] == [("k", 1)]
-    assert fake.database.tokens_minted == 2
-    assert await connection_password(lakebase_app_database) == fake.database.minted[1].token
+    assert fake.lakebase.tokens_minted == 2
+    assert await connection_password(lakebase_app_database) == fake.lakebase.minted[1].token
 
 
 async def test_the_stand_in_starts_when_the_temporary_directory_is_private(
