@@ -198,14 +198,14 @@ def lock(session: nox.Session) -> None:
 
 @nox.session(tags=["automation"], allow_parallel=True)
 def automation(session: nox.Session) -> None:
-    """Tests of this automation (tests/automation): sessions exist, gates bite, paths combine."""
+    """Tests of this automation (tools/tests): sessions exist, gates bite, paths combine."""
     print_environment(session)
     install(session, "automation")
     session.run(
         "pytest",
-        "tests/automation",
-        # Only tests/automation's own conftest: the suite's fixtures are not needed here.
-        "--confcutdir=tests/automation",
+        "tools/tests",
+        # Only tools/tests' own conftest: the suite's fixtures are not needed here.
+        "--confcutdir=tools/tests",
         "-p",
         "no:randomly",
         *PYTEST_ARGS,
