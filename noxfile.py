@@ -154,7 +154,7 @@ def flakes(session: nox.Session) -> None:
 
 @nox.session(tags=["lint"], allow_parallel=True)
 def lint(session: nox.Session) -> None:
-    """ruff check + format, workflows (schema, zizmor), requirements/ fresh and pip-installable."""
+    """ruff check + format, workflows (schema, zizmor), requirements/ fresh (offline when warm)."""
     print_environment(session)
     install(session, "lint")
     session.run("ruff", "check", ".")
@@ -163,15 +163,9 @@ def lint(session: nox.Session) -> None:
     session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
     session.run("zizmor", "--offline", "--min-severity=medium", *workflows)
     session.run("bash", "-n", ".ci/run", external=True)
-    fingerprint = locks.pending_check(session)
-    if fingerprint is None:
-        session.log("requirements/ unchanged since its last check: up to date")
-        return
     stale = locks.stale_locks(session)
     if stale:
         session.error(f"stale vs pyproject.toml: {', '.join(stale)}; run `nox -s lock`")
-    locks.check_pip_installable(session)
-    locks.record_check(session, fingerprint)
     session.log("requirements/ is up to date with pyproject.toml")
 
 
@@ -188,12 +182,25 @@ def lock(session: nox.Session) -> None:
     """Regenerate every requirements/*.txt from pyproject.toml (hashed, universal, 3.11+).
 
     Existing pins are kept where still allowed; `nox -s lock -- --upgrade` bumps them all.
+    Then the same check as `nox -s installable`: plain pip installs every file.
     """
     print_environment(session)
     locks.REQUIREMENTS.mkdir(exist_ok=True)
     for name in locks.LOCKS:
         output = Path("requirements", f"{name}.txt")
         session.run(*locks.compile_args(name, output), *session.posargs)
+    locks.check_pip_installable(session)
+
+
+@nox.session(tags=["lock"], allow_parallel=True)
+def installable(session: nox.Session) -> None:
+    """Every requirements/*.txt installs with plain `pip install --require-hashes` (network).
+
+    Resolved and hash-checked with `--dry-run` in a fresh venv, so it asks the index: `lint`
+    only checks offline that requirements/ matches pyproject.toml; CI runs this as well.
+    """
+    print_environment(session)
+    locks.check_pip_installable(session)
 
 
 @nox.session(tags=["automation"], allow_parallel=True)

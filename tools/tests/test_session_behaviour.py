@@ -1,9 +1,12 @@
 """How sessions behave around their environment: Lakebase without a workspace, missing
-interpreters, and `lint` noticing a stale requirements/."""
+interpreters, and `lint` noticing a stale requirements/ (offline, when uv's cache can tell)."""
 
 from __future__ import annotations
 
+import socket
 import sys
+import threading
+from collections.abc import Iterator
 
 import pytest
 
@@ -147,19 +150,55 @@ def test_lint_fails_when_requirements_are_stale(sandbox: Sandbox) -> None:
     )
 
 
-def test_a_passed_lock_check_is_skipped_only_while_nothing_it_read_changed(
-    sandbox: Sandbox,
+@pytest.fixture
+def counting_proxy() -> Iterator[tuple[dict[str, str], list[int]]]:
+    """A proxy that counts every connection made to it and serves none: the environment that
+    sends uv's (and pip's) requests to it, and the count."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.2)
+    connections = [0]
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                client, _ = server.accept()
+            except TimeoutError:
+                continue
+            connections[0] += 1
+            client.close()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.getsockname()[1]}"
+    names = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
+    env = dict.fromkeys((*names, *(n.lower() for n in names)), url)
+    yield {**env, "NO_PROXY": "", "no_proxy": ""}, connections
+    stop.set()
+    thread.join()
+    server.close()
+
+
+def test_warm_lint_checks_requirements_without_the_network(
+    sandbox: Sandbox, counting_proxy: tuple[dict[str, str], list[int]]
 ) -> None:
-    first = sandbox.nox("-s", "lint")
-    again = sandbox.nox("-s", "lint")
+    proxy_env, connections = counting_proxy
+    warm_up = sandbox.nox("-s", "lint")
+    warm = sandbox.nox("-s", "lint", **proxy_env)
     pyproject = sandbox.path / "pyproject.toml"
     text = pyproject.read_text()
     pyproject.write_text(text.replace('"pytest>=8.3",', '"pytest>=8.3",\n  "pytest-timeout>=2.3",'))
-    changed = sandbox.nox("-s", "lint")
+    before_stale = connections[0]
+    stale = sandbox.nox("-s", "lint", **proxy_env)
 
-    assert first.returncode == 0, first.stdout
-    assert "requirements/ is up to date with pyproject.toml" in first.stdout
-    assert again.returncode == 0, again.stdout
-    assert "requirements/ unchanged since its last check" in again.stdout
-    assert changed.returncode != 0, changed.stdout
-    assert "stale vs pyproject.toml: requirements/test.txt" in changed.stdout
+    assert warm_up.returncode == 0, warm_up.stdout
+    # Warm, the check decided every file from uv's cache: not one connection was attempted.
+    assert warm.returncode == 0, warm.stdout
+    assert "requirements/ is up to date with pyproject.toml" in warm.stdout
+    assert "compiling against the index" not in warm.stdout
+    assert before_stale == 0
+    # A file the cache cannot vouch for is compiled against the index: through the proxy,
+    # which refuses it, so lint fails rather than pass unchecked.
+    assert stale.returncode != 0, stale.stdout
+    assert "test.txt: not reproduced from uv's cache; compiling against the index" in stale.stdout
+    assert connections[0] > 0
