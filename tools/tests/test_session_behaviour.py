@@ -3,6 +3,7 @@ interpreters, and `lint` noticing a stale requirements/ (offline, when uv's cach
 
 from __future__ import annotations
 
+import json
 import socket
 import sys
 import threading
@@ -11,13 +12,14 @@ from collections.abc import Iterator
 import pytest
 
 from suite_environment import FLAVOUR_VARIABLES, LAKEBASE_VARIABLES, LIVE_VARIABLES, lakebase_mode
+from tools.matrix import OPTIONAL_PYTHONS, PYTHONS, REQUIRED_PYTHONS
 
 from .sandbox import Sandbox
 from .test_sessions import load_noxfile
 
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 needs_matrix_python = pytest.mark.skipif(
-    PYTHON not in {"3.11", "3.12", "3.13"}, reason=f"no integration cell for Python {PYTHON}"
+    PYTHON not in REQUIRED_PYTHONS, reason=f"no required integration cell for Python {PYTHON}"
 )
 
 
@@ -115,9 +117,10 @@ def test_missing_optional_python_is_skipped_even_on_ci_but_a_required_one_fails(
     # Two Pythons no machine has: 3.98 required like 3.11-3.13, 3.99 optional like 3.14.
     matrix = sandbox.path / "tools" / "matrix.py"
     text = matrix.read_text()
+    optional = ", ".join(json.dumps(python) for python in sorted(OPTIONAL_PYTHONS))
     for old, new in (
-        ('"3.13", "3.14"]', '"3.13", "3.14", "3.98", "3.99"]'),
-        ('OPTIONAL_PYTHONS = {"3.14"}', 'OPTIONAL_PYTHONS = {"3.14", "3.99"}'),
+        (f"PYTHONS = {json.dumps(PYTHONS)}", f"PYTHONS = {json.dumps([*PYTHONS, '3.98', '3.99'])}"),
+        (f"OPTIONAL_PYTHONS = {{{optional}}}", f'OPTIONAL_PYTHONS = {{{optional}, "3.99"}}'),
     ):
         assert old in text
         text = text.replace(old, new)
