@@ -169,6 +169,19 @@ def lint(session: nox.Session) -> None:
     session.log("requirements/ is up to date with pyproject.toml")
 
 
+@nox.session(name="format", tags=["format"], default=False)
+def format_code(session: nox.Session) -> None:
+    """Rewrite the code as `lint` wants it: `ruff check --fix`, then `ruff format`.
+
+    The fixes come first (a sorted import block may need formatting again); a finding ruff
+    cannot fix is reported by the last `ruff check` and fails the session.
+    """
+    install(session, "lint")
+    session.run("ruff", "check", "--fix-only", "--quiet", ".")
+    session.run("ruff", "format", ".")
+    session.run("ruff", "check", ".")
+
+
 @nox.session(tags=["lint"], allow_parallel=True)
 def typecheck(session: nox.Session) -> None:
     """mypy --strict server (configuration in pyproject.toml)."""
@@ -192,7 +205,7 @@ def lock(session: nox.Session) -> None:
     locks.check_pip_installable(session)
 
 
-@nox.session(tags=["lock"], allow_parallel=True)
+@nox.session(tags=["installable"], allow_parallel=True)
 def installable(session: nox.Session) -> None:
     """Every requirements/*.txt installs with plain `pip install --require-hashes` (network).
 

@@ -153,6 +153,27 @@ def test_lint_fails_when_requirements_are_stale(sandbox: Sandbox) -> None:
     )
 
 
+# Unsorted imports and unformatted calls: ruff fixes and formats them.
+MESSY = "import sys\nimport os\n\nprint( os.sep,sys.argv )\n"
+TIDY = "import os\nimport sys\n\nprint(os.sep, sys.argv)\n"
+# eval (S307): a finding no fix removes.
+UNSAFE = "def parse(text):\n    return eval( text )\n"
+
+
+def test_format_fixes_and_formats_and_fails_on_what_ruff_cannot_fix(sandbox: Sandbox) -> None:
+    messy = sandbox.write("server/services/messy.py", MESSY)
+    tidied = sandbox.nox("-s", "format")
+    unsafe = sandbox.write("server/services/unsafe.py", UNSAFE)
+    refused = sandbox.nox("-s", "format")
+
+    assert tidied.returncode == 0, tidied.stdout
+    assert messy.read_text() == TIDY
+    # Formatted all the same, and the session fails, naming the finding.
+    assert refused.returncode != 0, refused.stdout
+    assert "S307" in refused.stdout
+    assert unsafe.read_text() == "def parse(text):\n    return eval(text)\n"
+
+
 @pytest.fixture
 def counting_proxy() -> Iterator[tuple[dict[str, str], list[int]]]:
     """A proxy that counts every connection made to it and serves none: the environment that
