@@ -154,14 +154,16 @@ def flakes(session: nox.Session) -> None:
 
 @nox.session(tags=["lint"], allow_parallel=True)
 def lint(session: nox.Session) -> None:
-    """ruff check + format, workflows (schema, zizmor), requirements/ fresh (offline when warm)."""
+    """ruff check + format, workflows and Dependabot (schema, zizmor), requirements/ fresh."""
     print_environment(session)
     install(session, "lint")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     workflows = sorted(str(p) for p in (ROOT / ".github" / "workflows").glob("*.yml"))
+    dependabot = str(ROOT / ".github" / "dependabot.yml")
     session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
-    session.run("zizmor", "--offline", "--min-severity=medium", *workflows)
+    session.run("check-jsonschema", "--builtin-schema", "vendor.dependabot", dependabot)
+    session.run("zizmor", "--offline", "--min-severity=medium", *workflows, dependabot)
     session.run("bash", "-n", ".ci/run", external=True)
     stale = locks.stale_locks(session)
     if stale:

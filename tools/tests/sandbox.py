@@ -30,6 +30,7 @@ OVERLAY = (
     "requirements",
     "coverage/targets.toml",
     ".github/workflows",
+    ".github/dependabot.yml",
     ".ci",
 )
 

@@ -153,6 +153,18 @@ def test_lint_fails_when_requirements_are_stale(sandbox: Sandbox) -> None:
     )
 
 
+def test_lint_fails_on_a_dependabot_config_its_schema_refuses(sandbox: Sandbox) -> None:
+    config = sandbox.path / ".github" / "dependabot.yml"
+    text = config.read_text()
+    assert "interval: weekly" in text
+    config.write_text(text.replace("interval: weekly", "interval: fortnightly"))
+
+    result = sandbox.nox("-s", "lint")
+
+    assert result.returncode != 0, result.stdout
+    assert "schedule.interval: 'fortnightly' is not one of" in result.stdout
+
+
 # Unsorted imports and unformatted calls: ruff fixes and formats them.
 MESSY = "import sys\nimport os\n\nprint( os.sep,sys.argv )\n"
 TIDY = "import os\nimport sys\n\nprint(os.sep, sys.argv)\n"
