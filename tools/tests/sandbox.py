@@ -103,8 +103,11 @@ class Sandbox:
         command = [sys.executable, "-m", "nox", "--envdir", str(self.envdir), *args]
         return run(command, cwd=self.path, env=clean_env(**env))
 
-    def measure(self, tests: str, data_name: str, cwd: Path | None = None) -> None:
-        """Run pytest under coverage, writing coverage/.coverage.<data_name>.* in the sandbox."""
+    def measure(
+        self, tests: str, data_name: str, cwd: Path | None = None, context: str = ""
+    ) -> None:
+        """Run pytest under coverage, writing coverage/.coverage.<data_name>.* in the sandbox;
+        `context` is the static context recorded, as a cell records `py<python>-<backend>`."""
         data_file = self.path / "coverage" / f".coverage.{data_name}"
         data_file.parent.mkdir(exist_ok=True)
         result = run(
@@ -123,7 +126,7 @@ class Sandbox:
                 "no:cacheprovider",
             ],
             cwd=cwd or self.path,
-            env=clean_env(COVERAGE_FILE=str(data_file)),
+            env=clean_env(COVERAGE_FILE=str(data_file), COVERAGE_CONTEXT=context),
         )
         assert result.returncode == 0, result.stdout
 
