@@ -154,25 +154,34 @@ def flakes(session: nox.Session) -> None:
 
 @nox.session(tags=["lint"], allow_parallel=True)
 def lint(session: nox.Session) -> None:
-    """ruff check + format, workflows (schema, zizmor), requirements/ fresh and pip-installable."""
+    """ruff check + format, workflows and Dependabot (schema, zizmor), requirements/ fresh."""
     print_environment(session)
     install(session, "lint")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     workflows = sorted(str(p) for p in (ROOT / ".github" / "workflows").glob("*.yml"))
+    dependabot = str(ROOT / ".github" / "dependabot.yml")
     session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
-    session.run("zizmor", "--offline", "--min-severity=medium", *workflows)
+    session.run("check-jsonschema", "--builtin-schema", "vendor.dependabot", dependabot)
+    session.run("zizmor", "--offline", "--min-severity=medium", *workflows, dependabot)
     session.run("bash", "-n", ".ci/run", external=True)
-    fingerprint = locks.pending_check(session)
-    if fingerprint is None:
-        session.log("requirements/ unchanged since its last check: up to date")
-        return
     stale = locks.stale_locks(session)
     if stale:
         session.error(f"stale vs pyproject.toml: {', '.join(stale)}; run `nox -s lock`")
-    locks.check_pip_installable(session)
-    locks.record_check(session, fingerprint)
     session.log("requirements/ is up to date with pyproject.toml")
+
+
+@nox.session(name="format", tags=["format"], default=False)
+def format_code(session: nox.Session) -> None:
+    """Rewrite the code as `lint` wants it: `ruff check --fix`, then `ruff format`.
+
+    The fixes come first (a sorted import block may need formatting again); a finding ruff
+    cannot fix is reported by the last `ruff check` and fails the session.
+    """
+    install(session, "lint")
+    session.run("ruff", "check", "--fix-only", "--quiet", ".")
+    session.run("ruff", "format", ".")
+    session.run("ruff", "check", ".")
 
 
 @nox.session(tags=["lint"], allow_parallel=True)
@@ -188,24 +197,37 @@ def lock(session: nox.Session) -> None:
     """Regenerate every requirements/*.txt from pyproject.toml (hashed, universal, 3.11+).
 
     Existing pins are kept where still allowed; `nox -s lock -- --upgrade` bumps them all.
+    Then the same check as `nox -s installable`: plain pip installs every file.
     """
     print_environment(session)
     locks.REQUIREMENTS.mkdir(exist_ok=True)
     for name in locks.LOCKS:
         output = Path("requirements", f"{name}.txt")
         session.run(*locks.compile_args(name, output), *session.posargs)
+    locks.check_pip_installable(session)
+
+
+@nox.session(tags=["installable"], allow_parallel=True)
+def installable(session: nox.Session) -> None:
+    """Every requirements/*.txt installs with plain `pip install --require-hashes` (network).
+
+    Resolved and hash-checked with `--dry-run` in a fresh venv, so it asks the index: `lint`
+    only checks offline that requirements/ matches pyproject.toml; CI runs this as well.
+    """
+    print_environment(session)
+    locks.check_pip_installable(session)
 
 
 @nox.session(tags=["automation"], allow_parallel=True)
 def automation(session: nox.Session) -> None:
-    """Tests of this automation (tests/automation): sessions exist, gates bite, paths combine."""
+    """Tests of this automation (tools/tests): sessions exist, gates bite, paths combine."""
     print_environment(session)
     install(session, "automation")
     session.run(
         "pytest",
-        "tests/automation",
-        # Only tests/automation's own conftest: the suite's fixtures are not needed here.
-        "--confcutdir=tests/automation",
+        "tools/tests",
+        # Only tools/tests' own conftest: the suite's fixtures are not needed here.
+        "--confcutdir=tools/tests",
         "-p",
         "no:randomly",
         *PYTEST_ARGS,

@@ -1,5 +1,9 @@
 """`nox -s bench`: how long the suite and the matrix take, measured with GNU time, written to
-bench/results.md with the command, machine and date of every row."""
+bench/results.md with the command, machine and date of every row.
+
+Why GNU time: nox's session.run reports no resource use, and `time -f` gives wall and CPU time
+and the peak RSS of a command with all its children (pytest's workers) as one line of numbers.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,6 @@ import argparse
 import datetime
 import os
 import platform
-import re
 import shutil
 import statistics
 import sys
@@ -21,6 +24,9 @@ import nox
 from tools.suite import ROOT, backend_env, mark_idle, pytest_command
 
 RESULTS = ROOT / "bench" / "results.md"
+# Wall seconds, user and system CPU seconds (of the command and the children it waited for),
+# and the largest resident set among them, in KiB.
+TIME_FORMAT = "%e %U %S %M"
 # The rows that `write` compares with each other.
 SERIAL_BARE = "SQLite suite, serial, bare pytest"
 AUTO_BARE = "SQLite suite, `-n auto`, bare pytest"
@@ -80,18 +86,12 @@ def gnu_time(session: nox.Session) -> str:
 def measure(
     session: nox.Session, command: list[str], scratch: Path, env: dict[str, str]
 ) -> Measurement:
-    """Run `command` once under `/usr/bin/time -v`; a failing command stops the session."""
+    """Run `command` once under GNU time; a failing command stops the session."""
     report = scratch / "time.txt"
-    session.run(gnu_time(session), "-v", "-o", str(report), *command, external=True, env=env)
-    text = report.read_text()
-    wall = re.search(r"Elapsed \(wall clock\) time .*: (?:(\d+):)?(\d+):([\d.]+)", text)
-    user = re.search(r"User time \(seconds\): ([\d.]+)", text)
-    system = re.search(r"System time \(seconds\): ([\d.]+)", text)
-    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
-    if wall is None or user is None or system is None or rss is None:
-        session.error(f"unexpected GNU time output:\n{text}")
-    seconds = int(wall[1] or 0) * 3600 + int(wall[2]) * 60 + float(wall[3])
-    return Measurement(seconds, float(user[1]) + float(system[1]), int(rss[1]) / 1024)
+    time = gnu_time(session)
+    session.run(time, "-f", TIME_FORMAT, "-o", str(report), *command, external=True, env=env)
+    wall, user, system, rss_kib = report.read_text().split()
+    return Measurement(float(wall), float(user) + float(system), int(rss_kib) / 1024)
 
 
 def median_test_seconds(junit_xml: Path) -> float:
@@ -139,8 +139,8 @@ def write(rows: list[Row], median_test: float, load: tuple[float, float], python
         "# Benchmarks",
         "",
         "Made by `nox -s bench` (`-- --runs N`, `-- --matrix` adds plain `nox`), each command "
-        "under `/usr/bin/time -v`: wall time and CPU time (user + system, children included) "
-        "are medians over the runs, peak RSS the largest single process.",
+        f"under `/usr/bin/time -f '{TIME_FORMAT}'`: wall time and CPU time (user + system, "
+        "children included) are medians over the runs, peak RSS the largest single process.",
         "",
         f"- date: {datetime.date.today().isoformat()}",
         f"- machine: {os.cpu_count()} CPUs, {platform.platform()}, Python {python}",

@@ -1,5 +1,10 @@
 """Combine the cells' coverage data, write the reports, and apply the per-module targets to all
-cells together and to each backend's cells alone."""
+cells together and to each backend's cells alone.
+
+A backend's cells are told apart by what coverage recorded, not by file names: every cell
+records the static context `py<python>-<backend>` (tools/suite.py), and coverage's own
+`--contexts` filter reports the combined data of one backend's contexts.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,15 @@ from pathlib import Path
 
 import nox
 
+from tools.matrix import BACKENDS
 from tools.suite import COVERAGE_DIR
 
 TARGETS = COVERAGE_DIR / "targets.toml"
+# Run in the coverage session's environment: the contexts a data file holds (coverage's API).
+MEASURED_CONTEXTS = (
+    "import sys, coverage; data = coverage.CoverageData(sys.argv[1]); data.read(); "
+    "print(*sorted(data.measured_contexts()), sep='\\n')"
+)
 
 
 def strip_ansi(text: str) -> str:
@@ -33,16 +44,22 @@ def gate(session: nox.Session, coverage_json: Path) -> tuple[bool, str]:
     return text.startswith("Success"), text
 
 
-def data_by_backend(data: list[Path]) -> dict[str, list[Path]]:
-    """coverage/.coverage.integration-<backend>-<python> files, grouped by backend (each
-    Lakebase flavour is a backend of its own: `lakebase`, `lakebase-provisioned`)."""
-    groups: dict[str, list[Path]] = {}
-    for path in data:
-        # The cells write exactly .coverage.<session>; tolerate coverage's parallel suffixes.
-        match = re.match(r"\.coverage\.integration-([a-z-]+?)-\d+\.\d+(\.|$)", path.name)
-        if match:
-            groups.setdefault(match.group(1), []).append(path)
-    return groups
+def context_pattern(backend: str) -> str:
+    """The `--contexts` regex of one backend's cells: the whole static context, so `lakebase`
+    leaves `lakebase-provisioned` out (each Lakebase flavour is a backend of its own); a
+    dynamic context, should one be recorded, follows the static one after a `|`."""
+    return rf"^py[0-9.]+-{re.escape(backend)}(\|.*)?$"
+
+
+def recorded_backends(session: nox.Session, data_file: Path) -> list[str]:
+    """The backends (sorted) whose cells' contexts `data_file` holds."""
+    output = session.run("python", "-c", MEASURED_CONTEXTS, str(data_file), silent=True)
+    contexts = str(output).splitlines()
+    return sorted(
+        backend
+        for backend in BACKENDS
+        if any(re.match(context_pattern(backend), context) for context in contexts)
+    )
 
 
 def write_reports(session: nox.Session, data: list[Path]) -> dict[str, tuple[bool, str]]:
@@ -64,14 +81,10 @@ def write_reports(session: nox.Session, data: list[Path]) -> dict[str, tuple[boo
 
     verdicts = {"all cells combined": gate(session, coverage_json)}
     # Each backend must reach the targets on its own, not only thanks to the other's tests.
-    for backend, files in data_by_backend(data).items():
-        alone = COVERAGE_DIR / f"{backend}.coverage"
-        alone.unlink(missing_ok=True)
-        session.run(
-            "coverage", "combine", "--keep", "--quiet", f"--data-file={alone}", *map(str, files)
-        )
+    for backend in recorded_backends(session, combined):
         alone_json = COVERAGE_DIR / f"coverage-{backend}.json"
-        session.run("coverage", "json", f"--data-file={alone}", "-o", str(alone_json), silent=True)
+        only = f"--contexts={context_pattern(backend)}"
+        session.run("coverage", "json", *with_data, only, "-o", str(alone_json), silent=True)
         verdicts[f"{backend} cells alone"] = gate(session, alone_json)
     _write_summary(str(table), data, verdicts)
     return verdicts

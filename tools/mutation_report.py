@@ -1,5 +1,10 @@
 """coverage/mutation.md and coverage/mutation.json from what `mutmut run` left in mutants/.
 
+Why it exists: mutmut 3.8.1 reports only on a whole run (`export-cicd-stats`: totals; `results`:
+text lines, no files), not per file nor for a selection of mutants, so this reads its
+mutants/**/*.meta files and imports its diff and status helpers: internals, which is why
+pyproject.toml pins mutmut exactly.
+
 Run inside the mutation environment (`python -m tools.mutation_report PATTERN...`), since the
 diffs come from mutmut itself. A timeout counts as killed (the suite did not pass with the
 mutant in); a mutant that no test reaches counts as survived.

@@ -1,5 +1,8 @@
 """Which mutants a `nox -s mutation` run selects: whole files, or the functions a branch changed.
 
+Why it exists: mutmut selects mutants by name glob only and has no "changed since a ref"
+selection, so this turns a git diff into globs of the functions it touches.
+
 mutmut names a mutant `<module>.<mangled function>__mutmut_<n>`, where the mangled name is
 `x_<function>` for a module-level function and `xǁ<Class>ǁ<method>` for a method; a nested
 function belongs to the function around it. Selections are mutmut's name globs.

@@ -60,7 +60,6 @@ def pytest_command(db: str, *extra: str, workers: str | None = None) -> list[str
     return [
         "pytest",
         "tests",
-        "--ignore=tests/automation",
         *suite_args(db),
         *PYTEST_ARGS,
         *parallel,

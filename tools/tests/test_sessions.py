@@ -7,6 +7,7 @@ import itertools
 import json
 import re
 import shlex
+import tempfile
 import tomllib
 import warnings
 from pathlib import Path
@@ -15,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from tools.matrix import BACKENDS, LAKEBASE_FLAVOURS, OPTIONAL_PYTHONS
+from tools.matrix import BACKENDS, LAKEBASE_FLAVOURS, OPTIONAL_PYTHONS, PYTHONS, REQUIRED_PYTHONS
 
-from .sandbox import ROOT
+from .sandbox import ROOT, clean_env, run
 
 yaml = pytest.importorskip("yaml", reason="needs PyYAML: run `nox -s automation`")
 
@@ -55,6 +56,8 @@ def nox_invocations(text: str) -> list[tuple[list[str], list[str]]]:
 
 
 FROM_JSON_INPUT = re.compile(r"^\$\{\{\s*fromJSON\(inputs\.([\w-]+)\)\s*\}\}$")
+FROM_JSON_NEEDS = re.compile(r"^\$\{\{\s*fromJSON\(needs\.([\w-]+)\.outputs\.([\w-]+)\)\s*\}\}$")
+STEP_OUTPUT = re.compile(r"^\$\{\{\s*steps\.([\w-]+)\.outputs\.([\w-]+)\s*\}\}$")
 
 
 def call_inputs(workflow: dict[str, Any], given: dict[str, Any]) -> dict[str, str]:
@@ -65,12 +68,47 @@ def call_inputs(workflow: dict[str, Any], given: dict[str, Any]) -> dict[str, st
     return {**values, **{name: str(value) for name, value in given.items()}}
 
 
-def matrix_cells(job: dict[str, Any], inputs: dict[str, str] | None = None) -> list[dict[str, str]]:
+def job_outputs(job: dict[str, Any]) -> dict[str, str]:
+    """A job's `outputs:`, from its steps that write $GITHUB_OUTPUT, run here as the runner runs
+    them (bash, from the repository root)."""
+    written: dict[str, dict[str, str]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for step in job.get("steps", []):
+            if "id" not in step or "GITHUB_OUTPUT" not in step.get("run", ""):
+                continue
+            output = Path(tmp) / step["id"]
+            output.touch()
+            bash = ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]]
+            result = run(bash, cwd=ROOT, env=clean_env(GITHUB_OUTPUT=str(output)))
+            assert result.returncode == 0, result.stdout
+            lines = output.read_text().splitlines()
+            written[step["id"]] = dict(line.split("=", 1) for line in lines)
+    outputs = {}
+    for name, expression in job.get("outputs", {}).items():
+        found = STEP_OUTPUT.match(expression)
+        assert found, f"output {name}: {expression} is not a step's output"
+        outputs[name] = written[found[1]][found[2]]
+    return outputs
+
+
+def matrix_cells(
+    job: dict[str, Any],
+    inputs: dict[str, str] | None = None,
+    jobs: dict[str, Any] | None = None,
+) -> list[dict[str, str]]:
+    """A job's matrix cells; an axis read with `fromJSON` from the workflow's inputs or from
+    the outputs of a job it needs (computed by running that job's steps) is expanded."""
     matrix = dict(job.get("strategy", {}).get("matrix", {}))
-    for axis, values in matrix.items():  # `db: ${{ fromJSON(inputs.databases) }}`
-        found = FROM_JSON_INPUT.match(values) if isinstance(values, str) else None
-        if found:
+    needs = job.get("needs", [])
+    needs = [needs] if isinstance(needs, str) else needs
+    for axis, values in matrix.items():
+        if not isinstance(values, str):
+            continue
+        if found := FROM_JSON_INPUT.match(values):  # `db: ${{ fromJSON(inputs.databases) }}`
             matrix[axis] = json.loads((inputs or {})[found[1]])
+        elif found := FROM_JSON_NEEDS.match(values):  # `${{ fromJSON(needs.j.outputs.o) }}`
+            assert found[1] in needs, f"{axis}: reads job {found[1]}, which the job does not need"
+            matrix[axis] = json.loads(job_outputs((jobs or {})[found[1]])[found[2]])
     include = matrix.pop("include", [])
     matrix.pop("exclude", None)
     keys = list(matrix)
@@ -99,7 +137,7 @@ def workflow_nox_commands(
                 called = ROOT / job["uses"]
                 commands.extend(workflow_nox_commands(called, given=job.get("with", {})))
             continue
-        for cell in matrix_cells(job, inputs):
+        for cell in matrix_cells(job, inputs, workflow["jobs"]):
             for step in job.get("steps", []):
                 if "run" not in step:
                     continue
@@ -221,6 +259,29 @@ def test_the_test_matrix_is_defined_once() -> None:
     assert callers == {"ci.yml", "release.yml"}
 
 
+def test_workflows_take_their_pythons_from_tools_matrix() -> None:
+    """No workflow repeats the list: a matrix's `python` axis is a job output made by
+    `python -m tools.matrix`; a single version is the default one, PYTHONS[0]."""
+    expected = {
+        ("test-matrix.yml", "test"): PYTHONS,
+        ("release.yml", "lakebase"): REQUIRED_PYTHONS,  # live: one workspace, required ones
+    }
+    found = {}
+    for path in WORKFLOWS:
+        workflow = yaml.safe_load(path.read_text())
+        for name, job in workflow["jobs"].items():
+            axis = job.get("strategy", {}).get("matrix", {}).get("python")
+            if axis is not None:
+                assert FROM_JSON_NEEDS.match(str(axis)), f"{path.name} {name}: python: {axis}"
+                cells = matrix_cells(job, call_inputs(workflow, {}), workflow["jobs"])
+                found[path.name, name] = list(dict.fromkeys(cell["python"] for cell in cells))
+            for step in job.get("steps", []):
+                version = (step.get("with") or {}).get("python-version")
+                if version is not None and not MATRIX_EXPR.fullmatch(str(version)):
+                    assert version == PYTHONS[0], f"{path.name} {name}: Python {version}"
+    assert found == expected
+
+
 def test_comment_workflow_runs_no_pull_request_code() -> None:
     """The workflow_run job holds a write token: it must not check out or run anything."""
     workflow = yaml.safe_load(COMMENT_WORKFLOW.read_text())
@@ -258,13 +319,13 @@ def test_every_session_explains_itself(nox_sessions: list[dict[str, Any]]) -> No
 def test_cells_are_tagged_by_backend_and_python(nox_sessions: list[dict[str, Any]]) -> None:
     assert BACKENDS == ["sqlite", "postgres", "lakebase", "lakebase-provisioned"]
     for db in BACKENDS:
-        for py in ("3.11", "3.12", "3.13", "3.14"):
+        for py in PYTHONS:
             (cell,) = [s for s in nox_sessions if s["session"] == f"integration-{db}-{py}"]
             assert {db, f"py{py}"} <= set(cell["tags"])
             # `nox -t lakebase` selects both Lakebase flavours' cells.
             assert ("lakebase" in cell["tags"]) is db.startswith("lakebase")
             # A missing optional Python's cells are registered without one: they only skip.
-            assert cell["python"] == py or (py == "3.14" and cell["python"] is False)
+            assert cell["python"] == py or (py in OPTIONAL_PYTHONS and cell["python"] is False)
 
 
 def test_plain_nox_runs_the_local_matrix_then_coverage_last() -> None:
@@ -279,9 +340,9 @@ def test_plain_nox_runs_the_local_matrix_then_coverage_last() -> None:
     # Both Lakebase flavours (offline without a workspace) on the Databricks Apps runtime's
     # Python only.
     assert [name for name in default if "lakebase" in name] == [
-        "integration-lakebase-3.11",
-        "integration-lakebase-provisioned-3.11",
+        f"integration-{db}-{PYTHONS[0]}" for db in LAKEBASE_FLAVOURS
     ]
+    assert LAKEBASE_FLAVOURS == {"lakebase": "autoscaling", "lakebase-provisioned": "provisioned"}
     assert not any(name in {"bench", "lowest"} for name in default)
 
 

@@ -8,10 +8,12 @@ own `nox` sessions, exactly as CI does.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
 import coverage
+from tools.coverage_gate import context_pattern
 
 from .sandbox import Sandbox
 
@@ -170,14 +172,16 @@ def test_coverage_from_another_checkout_path_combines_under_server(
 
 def test_each_backend_must_meet_the_targets_on_its_own(sandbox: Sandbox) -> None:
     """Covered when the backends' data are combined, but not by the PostgreSQL cells alone,
-    nor by the Lakebase Provisioned cells alone (each Lakebase flavour is gated on its own)."""
+    nor by the Lakebase Provisioned cells alone (each Lakebase flavour is gated on its own).
+    The backends are told apart by the contexts the cells recorded: the data files' names
+    say nothing of them."""
     sandbox.write("server/services/pricing.py", PRICING)
     sandbox.write("tests/test_pricing.py", TEST_BOTH_PATHS)
-    sandbox.measure("tests", "integration-sqlite-3.11")
-    sandbox.measure("tests", "integration-lakebase-3.11")
+    sandbox.measure("tests", "cell-1", context="py3.11-sqlite")
+    sandbox.measure("tests", "cell-2", context="py3.12-lakebase")
     sandbox.write("tests/test_pricing.py", TEST_MEMBER_ONLY)
-    sandbox.measure("tests", "integration-postgres-3.11")
-    sandbox.measure("tests", "integration-lakebase-provisioned-3.11")
+    sandbox.measure("tests", "cell-3", context="py3.11-postgres")
+    sandbox.measure("tests", "cell-4", context="py3.12-lakebase-provisioned")
 
     result = sandbox.nox("-s", "coverage")
 
@@ -192,3 +196,14 @@ def test_each_backend_must_meet_the_targets_on_its_own(sandbox: Sandbox) -> None
         "targets not met (lakebase-provisioned cells alone, postgres cells alone; coverage"
         in result.stdout
     )
+
+
+def test_a_backends_contexts_are_its_cells_and_only_its_cells() -> None:
+    lakebase = context_pattern("lakebase")
+
+    assert re.match(lakebase, "py3.11-lakebase")
+    assert re.match(lakebase, "py3.14-lakebase|tests/test_x.py::test_y")  # with a dynamic one
+    assert not re.match(lakebase, "py3.11-lakebase-provisioned")
+    assert not re.match(lakebase, "")  # data recorded outside a cell
+    assert re.match(context_pattern("lakebase-provisioned"), "py3.12-lakebase-provisioned")
+    assert "," not in lakebase, "coverage's --contexts splits its argument at commas"

@@ -1,20 +1,25 @@
 """How sessions behave around their environment: Lakebase without a workspace, missing
-interpreters, and `lint` noticing a stale requirements/."""
+interpreters, and `lint` noticing a stale requirements/ (offline, when uv's cache can tell)."""
 
 from __future__ import annotations
 
+import json
+import socket
 import sys
+import threading
+from collections.abc import Iterator
 
 import pytest
 
 from suite_environment import FLAVOUR_VARIABLES, LAKEBASE_VARIABLES, LIVE_VARIABLES, lakebase_mode
+from tools.matrix import OPTIONAL_PYTHONS, PYTHONS, REQUIRED_PYTHONS
 
 from .sandbox import Sandbox
 from .test_sessions import load_noxfile
 
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 needs_matrix_python = pytest.mark.skipif(
-    PYTHON not in {"3.11", "3.12", "3.13"}, reason=f"no integration cell for Python {PYTHON}"
+    PYTHON not in REQUIRED_PYTHONS, reason=f"no required integration cell for Python {PYTHON}"
 )
 
 
@@ -112,9 +117,10 @@ def test_missing_optional_python_is_skipped_even_on_ci_but_a_required_one_fails(
     # Two Pythons no machine has: 3.98 required like 3.11-3.13, 3.99 optional like 3.14.
     matrix = sandbox.path / "tools" / "matrix.py"
     text = matrix.read_text()
+    optional = ", ".join(json.dumps(python) for python in sorted(OPTIONAL_PYTHONS))
     for old, new in (
-        ('"3.13", "3.14"]', '"3.13", "3.14", "3.98", "3.99"]'),
-        ('OPTIONAL_PYTHONS = {"3.14"}', 'OPTIONAL_PYTHONS = {"3.14", "3.99"}'),
+        (f"PYTHONS = {json.dumps(PYTHONS)}", f"PYTHONS = {json.dumps([*PYTHONS, '3.98', '3.99'])}"),
+        (f"OPTIONAL_PYTHONS = {{{optional}}}", f'OPTIONAL_PYTHONS = {{{optional}, "3.99"}}'),
     ):
         assert old in text
         text = text.replace(old, new)
@@ -147,19 +153,88 @@ def test_lint_fails_when_requirements_are_stale(sandbox: Sandbox) -> None:
     )
 
 
-def test_a_passed_lock_check_is_skipped_only_while_nothing_it_read_changed(
-    sandbox: Sandbox,
+def test_lint_fails_on_a_dependabot_config_its_schema_refuses(sandbox: Sandbox) -> None:
+    config = sandbox.path / ".github" / "dependabot.yml"
+    text = config.read_text()
+    assert "interval: weekly" in text
+    config.write_text(text.replace("interval: weekly", "interval: fortnightly"))
+
+    result = sandbox.nox("-s", "lint")
+
+    assert result.returncode != 0, result.stdout
+    assert "schedule.interval: 'fortnightly' is not one of" in result.stdout
+
+
+# Unsorted imports and unformatted calls: ruff fixes and formats them.
+MESSY = "import sys\nimport os\n\nprint( os.sep,sys.argv )\n"
+TIDY = "import os\nimport sys\n\nprint(os.sep, sys.argv)\n"
+# eval (S307): a finding no fix removes.
+UNSAFE = "def parse(text):\n    return eval( text )\n"
+
+
+def test_format_fixes_and_formats_and_fails_on_what_ruff_cannot_fix(sandbox: Sandbox) -> None:
+    messy = sandbox.write("server/services/messy.py", MESSY)
+    tidied = sandbox.nox("-s", "format")
+    unsafe = sandbox.write("server/services/unsafe.py", UNSAFE)
+    refused = sandbox.nox("-s", "format")
+
+    assert tidied.returncode == 0, tidied.stdout
+    assert messy.read_text() == TIDY
+    # Formatted all the same, and the session fails, naming the finding.
+    assert refused.returncode != 0, refused.stdout
+    assert "S307" in refused.stdout
+    assert unsafe.read_text() == "def parse(text):\n    return eval(text)\n"
+
+
+@pytest.fixture
+def counting_proxy() -> Iterator[tuple[dict[str, str], list[int]]]:
+    """A proxy that counts every connection made to it and serves none: the environment that
+    sends uv's (and pip's) requests to it, and the count."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.2)
+    connections = [0]
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                client, _ = server.accept()
+            except TimeoutError:
+                continue
+            connections[0] += 1
+            client.close()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.getsockname()[1]}"
+    names = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
+    env = dict.fromkeys((*names, *(n.lower() for n in names)), url)
+    yield {**env, "NO_PROXY": "", "no_proxy": ""}, connections
+    stop.set()
+    thread.join()
+    server.close()
+
+
+def test_warm_lint_checks_requirements_without_the_network(
+    sandbox: Sandbox, counting_proxy: tuple[dict[str, str], list[int]]
 ) -> None:
-    first = sandbox.nox("-s", "lint")
-    again = sandbox.nox("-s", "lint")
+    proxy_env, connections = counting_proxy
+    warm_up = sandbox.nox("-s", "lint")
+    warm = sandbox.nox("-s", "lint", **proxy_env)
     pyproject = sandbox.path / "pyproject.toml"
     text = pyproject.read_text()
     pyproject.write_text(text.replace('"pytest>=8.3",', '"pytest>=8.3",\n  "pytest-timeout>=2.3",'))
-    changed = sandbox.nox("-s", "lint")
+    before_stale = connections[0]
+    stale = sandbox.nox("-s", "lint", **proxy_env)
 
-    assert first.returncode == 0, first.stdout
-    assert "requirements/ is up to date with pyproject.toml" in first.stdout
-    assert again.returncode == 0, again.stdout
-    assert "requirements/ unchanged since its last check" in again.stdout
-    assert changed.returncode != 0, changed.stdout
-    assert "stale vs pyproject.toml: requirements/test.txt" in changed.stdout
+    assert warm_up.returncode == 0, warm_up.stdout
+    # Warm, the check decided every file from uv's cache: not one connection was attempted.
+    assert warm.returncode == 0, warm.stdout
+    assert "requirements/ is up to date with pyproject.toml" in warm.stdout
+    assert "compiling against the index" not in warm.stdout
+    assert before_stale == 0
+    # A file the cache cannot vouch for is compiled against the index: through the proxy,
+    # which refuses it, so lint fails rather than pass unchecked.
+    assert stale.returncode != 0, stale.stdout
+    assert "test.txt: not reproduced from uv's cache; compiling against the index" in stale.stdout
+    assert connections[0] > 0

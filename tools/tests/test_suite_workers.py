@@ -21,8 +21,10 @@ def session_in(envdir: Path, name: str) -> Any:
 
 @pytest.fixture
 def other_session() -> Iterator[subprocess.Popen[bytes]]:
-    """Another live process: a session that nox runs beside ours."""
-    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    """Another live process: a session that nox runs beside ours (it waits until killed, so
+    it outlives the test however slow the machine is)."""
+    forever = "import threading; threading.Event().wait()"
+    process = subprocess.Popen([sys.executable, "-c", forever])
     yield process
     process.kill()
     process.wait()
