@@ -11,13 +11,13 @@ from server.models.common import DEFAULT_PAGE_LIMIT, LimitParam, OffsetParam, Pa
 from server.models.model_inference import InferenceLogOut
 from server.models.schema_detection_result import SchemaDetectionResult
 from server.models.serving import (
-    ENDPOINT_NAME_MAX_LENGTH,
     InvokeRequest,
     InvokeResponse,
     ServingEndpointDetailOut,
     ServingEndpointOut,
 )
 from server.routers.responses import AUTHENTICATED, errors
+from server.services.model_inputs import ENDPOINT_NAME_MAX_LENGTH
 
 router = APIRouter(prefix="/api/model-serving", tags=["model-serving"], responses=AUTHENTICATED)
 
