@@ -8,11 +8,12 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.database import Database
+from server.db.pages import read_page
 from server.errors import AppError, ErrorCode
 from server.json_text import canonical_json, json_depth
 from server.models.base import utc_now
@@ -59,10 +60,15 @@ def validate_key(key: object) -> str:
     return key
 
 
+def nested_too_deep(value: Any) -> bool:
+    """Whether `value` nests arrays/objects past PREFERENCE_VALUE_MAX_DEPTH."""
+    return json_depth(value, stop_after=PREFERENCE_VALUE_MAX_DEPTH) > PREFERENCE_VALUE_MAX_DEPTH
+
+
 def encode_value(value: Any) -> str:
     """Canonical JSON text of the value, refused with 400 past the nesting limit (it could not
     be rendered back) and with 413 past the size limit."""
-    if json_depth(value, stop_after=PREFERENCE_VALUE_MAX_DEPTH) > PREFERENCE_VALUE_MAX_DEPTH:
+    if nested_too_deep(value):
         message = f"The value is nested more than {PREFERENCE_VALUE_MAX_DEPTH} levels deep."
         raise AppError(
             ErrorCode.INVALID_PREFERENCE,
@@ -96,7 +102,7 @@ def to_out(row: UserPreference) -> PreferenceOut:
     too deep, written before the limit) is flagged `corrupted` so the rest still reads."""
     try:
         value = json.loads(row.value)
-        if json_depth(value, stop_after=PREFERENCE_VALUE_MAX_DEPTH) > PREFERENCE_VALUE_MAX_DEPTH:
+        if nested_too_deep(value):
             raise ValueError("nested too deep to render")
     except (ValueError, RecursionError):
         logger.warning(
@@ -141,20 +147,15 @@ class LakebaseService:
 
     async def list(self, user_name: str, *, limit: int, offset: int) -> Page[PreferenceOut]:
         async with self.database.session() as session:
-            total = await session.scalar(
-                select(func.count())
-                .select_from(UserPreference)
-                .where(UserPreference.user_name == user_name)
+            return await read_page(
+                session,
+                UserPreference,
+                [UserPreference.user_name == user_name],
+                order_by=[UserPreference.key, UserPreference.id],
+                limit=limit,
+                offset=offset,
+                shape=to_out,
             )
-            rows = await session.scalars(
-                select(UserPreference)
-                .where(UserPreference.user_name == user_name)
-                .order_by(UserPreference.key, UserPreference.id)
-                .limit(limit)
-                .offset(offset)
-            )
-            items = [to_out(row) for row in rows]
-        return Page(items=items, total=total or 0, limit=limit, offset=offset)
 
     async def get(self, user_name: str, key: str) -> PreferenceOut:
         validate_key(key)

@@ -48,6 +48,18 @@ _FORMATS_TEXT = (
 _ENDPOINT_NAME_PUNCTUATION = frozenset("-_.")
 
 
+def endpoint_not_found() -> AppError:
+    """The one answer for an endpoint that does not exist, whichever step finds out."""
+    return AppError(ErrorCode.ENDPOINT_NOT_FOUND, "The serving endpoint was not found.")
+
+
+def check_endpoint_name(name: str) -> str:
+    """`name` itself; ENDPOINT_NOT_FOUND when it cannot name an endpoint (no call is made)."""
+    if endpoint_name_problem(name) is not None:
+        raise endpoint_not_found()
+    return name
+
+
 def endpoint_name_problem(name: str) -> str | None:
     """Why `name` cannot be a serving endpoint name (letters, digits, - _ .), or None."""
     if not name or len(name) > ENDPOINT_NAME_MAX_LENGTH or name in (".", ".."):

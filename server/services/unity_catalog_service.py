@@ -20,7 +20,7 @@ from server.clock import Clock
 from server.config import Settings
 from server.db.database import Database
 from server.errors import AppError, ErrorCode
-from server.models.common import DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page
+from server.models.common import DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page, page_of
 from server.models.data_source import (
     CatalogOut,
     QueryFilter,
@@ -32,7 +32,6 @@ from server.models.data_source import (
 from server.services.catalog_shapes import (
     catalog_out,
     columns_of,
-    page_of,
     schema_out,
     table_out,
 )
