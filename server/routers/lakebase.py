@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response, status
 
-from server.deps import CurrentUserDep, DatabaseDep
+from server.deps import CurrentUserDep, SessionDep
 from server.models.common import DEFAULT_PAGE_LIMIT, LimitParam, OffsetParam, Page
 from server.models.user_preference import PREFERENCE_KEY_SCHEMA, PreferenceIn, PreferenceOut
 from server.routers.responses import AUTHENTICATED, errors
@@ -19,8 +19,8 @@ KeyPath = Annotated[
 ]
 
 
-async def get_service(database: DatabaseDep) -> LakebaseService:
-    return LakebaseService(database)
+async def get_service(session: SessionDep) -> LakebaseService:
+    return LakebaseService(session)
 
 
 ServiceDep = Annotated[LakebaseService, Depends(get_service)]

@@ -15,6 +15,7 @@ from databricks.sdk.service.serving import (
     ServingEndpoint,
     ServingEndpointDetailed,
 )
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.clock import Clock
 from server.config import Settings
@@ -153,7 +154,13 @@ class ModelServingService:
         return answer
 
     async def _write_log(self, database: Database | None, row: ModelInference) -> None:
-        """Best effort: a log that cannot be written never fails or long delays the answer."""
+        """Best effort: a log that cannot be written never fails or long delays the answer.
+
+        In a transaction of its own, not a request-long one: the row of a failed invocation must
+        be kept although the request then fails (which rolls a request's transaction back), its
+        statement timeout is its own, a failed or cancelled write must leave nothing else broken,
+        and no connection is held while the model answers.
+        """
         if database is None:
             return
         limit = self.settings.inference_log_write_timeout_seconds
@@ -176,7 +183,7 @@ class ModelServingService:
 
     async def list_logs(
         self,
-        database: Database,
+        session: AsyncSession,
         user: CurrentUser,
         *,
         limit: int,
@@ -187,13 +194,12 @@ class ModelServingService:
         filters = [ModelInference.user_name == user.user_name]
         if endpoint_name is not None:
             filters.append(ModelInference.endpoint_name == endpoint_name)
-        async with database.session() as session:
-            return await read_page(
-                session,
-                ModelInference,
-                filters,
-                order_by=[ModelInference.created_at.desc(), ModelInference.id.desc()],
-                limit=limit,
-                offset=offset,
-                shape=_log_out,
-            )
+        return await read_page(
+            session,
+            ModelInference,
+            filters,
+            order_by=[ModelInference.created_at.desc(), ModelInference.id.desc()],
+            limit=limit,
+            offset=offset,
+            shape=_log_out,
+        )
