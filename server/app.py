@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 import certifi
 import httpx
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from server.clock import Clock, SystemClock
 from server.config import ConfigurationError, Settings, get_settings
@@ -30,6 +31,7 @@ from server.workspace import WorkspaceGateway
 logger = logging.getLogger(__name__)
 
 INVOKE_PATH = "/api/model-serving/invoke"
+DOCS_ASSETS_PATH = "/docs-assets"
 
 
 def create_app(
@@ -83,7 +85,10 @@ def create_app(
             if db is not None and database is None:  # a borrowed database stays open
                 await db.dispose()
 
-    app = FastAPI(
+    # /docs and /redoc load Swagger UI and ReDoc from the app itself (fastapi-offline ships
+    # them, under DOCS_ASSETS_PATH), not from a CDN: the pages work where the app has no internet.
+    app = FastAPIOffline(
+        static_url=DOCS_ASSETS_PATH,
         title="Databricks App backend",
         version="0.1.0",
         description="Lakebase preferences, Unity Catalog and Model Serving on behalf of the user.",

@@ -5,9 +5,11 @@ SDK calls use, and a slow workspace could then stall routes that never call it."
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.config import Settings
 from server.db.database import Database
@@ -89,6 +91,22 @@ async def get_current_user(
     return user
 
 
+async def get_session(
+    _caller: Annotated[CurrentUser, Depends(get_current_user)],
+    database: Annotated[Database, Depends(get_database)],
+) -> AsyncIterator[AsyncSession]:
+    """The request's one session, in one transaction: committed when the route returns, rolled
+    back when it raises; an outage (at any point, the commit included) is 503
+    DATABASE_UNAVAILABLE, and PostgreSQL's statement timeout bounds each statement (both
+    `Database.session`).
+
+    Opened only once the caller is identified, so a refused token never reaches the database
+    and no connection (on in-memory SQLite: the only one) waits on the identity check.
+    """
+    async with database.session() as session:
+        yield session
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 GatewayDep = Annotated[WorkspaceGateway, Depends(get_gateway)]
 UserServiceDep = Annotated[UserService, Depends(get_user_service)]
@@ -98,3 +116,6 @@ DatabaseDep = Annotated[Database, Depends(get_database)]
 OptionalDatabaseDep = Annotated[Database | None, Depends(get_optional_database)]
 AccessTokenDep = Annotated[str | None, Depends(get_access_token)]
 CurrentUserDep = Annotated[CurrentUser, Depends(get_current_user)]
+# scope="function": the transaction ends before the answer is sent, so a commit that fails is
+# the 503 the client gets rather than a success for a write that was never kept.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -98,9 +98,7 @@ class AppError(Exception):
         self.message = message
         self.details = details
         self.status_code = STATUS_BY_CODE[code]
-        if retry_after is None and self.status_code == 503:
-            retry_after = DEFAULT_RETRY_AFTER_SECONDS
-        self.retry_after = retry_after
+        self.retry_after = retry_after  # a 503 without one gets the default (`error_response`)
 
 
 class ErrorBody(BaseModel):
@@ -197,19 +195,14 @@ async def _handle_http_exception(_: Request, exc: Exception) -> JSONResponse:
     return response
 
 
-async def _handle_unexpected(_: Request, exc: Exception) -> JSONResponse:
-    # Log the stack trace server-side only; the client gets the envelope and the correlation id.
-    logger.error("unhandled error", exc_info=exc)
-    return error_response(
-        ErrorCode.INTERNAL_ERROR,
-        "An unexpected error occurred; quote the correlation id when reporting it.",
-        500,
-    )
-
-
 def install_error_handlers(app: FastAPI) -> None:
-    """Route every failure through the envelope."""
+    """Route every failure through the envelope.
+
+    Any other exception is answered by `middleware.RequestContextMiddleware` (500
+    INTERNAL_ERROR): it wraps every route and handler and re-raises nothing, so a handler for
+    `Exception` (which Starlette runs in ServerErrorMiddleware, outside every user middleware)
+    would never be reached.
+    """
     app.add_exception_handler(AppError, _handle_app_error)
     app.add_exception_handler(RequestValidationError, _handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, _handle_http_exception)
-    app.add_exception_handler(Exception, _handle_unexpected)

@@ -85,23 +85,27 @@ class RequestContextMiddleware:
             set_correlation_id(None)
 
 
+def _too_large(limit: int) -> str:
+    return f"The request body is larger than the limit of {limit} bytes for this route."
+
+
 class BodyTooLarge(HTTPException):
     """Raised from `receive` when the streamed body passes the limit.
 
     An HTTPException, because FastAPI turns any other error raised while it reads the body into a
-    400; this one reaches the error handlers as a 413 PAYLOAD_TOO_LARGE.
+    400; this one reaches the error handlers as a 413 PAYLOAD_TOO_LARGE. Only routes read the
+    body, and they run inside Starlette's ExceptionMiddleware, whose HTTPException handler
+    (`errors._handle_http_exception`) answers it before the response starts: it never comes
+    back up to `BodySizeLimitMiddleware`.
     """
 
     def __init__(self, limit: int) -> None:
-        super().__init__(
-            status_code=413,
-            detail=f"The request body is larger than the limit of {limit} bytes for this route.",
-        )
-        self.limit = limit
+        super().__init__(status_code=413, detail=_too_large(limit))
 
 
 class BodySizeLimitMiddleware:
-    """Refuse bodies over a limit with 413: at once by Content-Length, else while streaming."""
+    """Refuse bodies over a limit with 413: at once by Content-Length, else while streaming
+    (`BodyTooLarge`)."""
 
     def __init__(self, app: ASGIApp, *, default_limit: int, limits: Mapping[str, int]) -> None:
         self.app = app
@@ -122,7 +126,6 @@ class BodySizeLimitMiddleware:
             return
 
         received = 0
-        response_started = False
 
         async def limited_receive() -> Message:
             nonlocal received
@@ -133,24 +136,13 @@ class BodySizeLimitMiddleware:
                     raise BodyTooLarge(limit)
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal response_started
-            if message["type"] == "http.response.start":
-                response_started = True
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except BodyTooLarge:
-            if response_started:
-                raise
-            await self._refuse(scope, receive, send, limit)
+        await self.app(scope, limited_receive, send)
 
     @staticmethod
     async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = error_response(
             ErrorCode.PAYLOAD_TOO_LARGE,
-            f"The request body is larger than the limit of {limit} bytes for this route.",
+            _too_large(limit),
             413,
             details={"limit_bytes": limit},
         )

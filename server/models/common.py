@@ -23,6 +23,11 @@ class Page(BaseModel, Generic[T]):
     offset: int
 
 
+def page_of(items: list[T], *, limit: int, offset: int) -> Page[T]:
+    """One page of an already sorted, complete listing."""
+    return Page(items=items[offset : offset + limit], total=len(items), limit=limit, offset=offset)
+
+
 _DECIMAL_DIGITS = re.compile(r"-?[0-9]+")
 
 

@@ -15,6 +15,14 @@ PREFERENCE_KEY_MAX_LENGTH = 128
 PREFERENCE_VALUE_MAX_BYTES = 64 * 1024
 # Arrays/objects inside one another; far below what rendering a response can take (~250).
 PREFERENCE_VALUE_MAX_DEPTH = 64
+# The key rule `lakebase_service.key_problem` enforces (INVALID_PREFERENCE, naming the character),
+# as JSON Schema for the document: stated, not checked by pydantic. Python's \w is exactly
+# Unicode letters and digits (categories L*, N*) plus "_".
+PREFERENCE_KEY_SCHEMA: dict[str, Any] = {
+    "minLength": 1,
+    "maxLength": PREFERENCE_KEY_MAX_LENGTH,
+    "pattern": r"^[\w.:-]+$",
+}
 
 
 class UserPreference(Base):
@@ -36,7 +44,10 @@ class PreferenceIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    key: str = Field(description="1-128 Unicode letters, digits and _ . - :")
+    key: str = Field(
+        description="1-128 Unicode letters, digits and _ . - :",
+        json_schema_extra=PREFERENCE_KEY_SCHEMA,
+    )
     value: Any = Field(
         description=(
             "Any JSON value up to 64 KiB once encoded, with arrays/objects nested at most "

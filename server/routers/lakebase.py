@@ -6,19 +6,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response, status
 
-from server.deps import CurrentUserDep, DatabaseDep
+from server.deps import CurrentUserDep, SessionDep
 from server.models.common import DEFAULT_PAGE_LIMIT, LimitParam, OffsetParam, Page
-from server.models.user_preference import PreferenceIn, PreferenceOut
+from server.models.user_preference import PREFERENCE_KEY_SCHEMA, PreferenceIn, PreferenceOut
 from server.routers.responses import AUTHENTICATED, errors
 from server.services.lakebase_service import LakebaseService
 
 router = APIRouter(prefix="/api/lakebase", tags=["lakebase"], responses=AUTHENTICATED)
 
-KeyPath = Annotated[str, Path(description="Preference key (URL-encoded)")]
+KeyPath = Annotated[
+    str, Path(description="Preference key (URL-encoded)", json_schema_extra=PREFERENCE_KEY_SCHEMA)
+]
 
 
-async def get_service(database: DatabaseDep) -> LakebaseService:
-    return LakebaseService(database)
+async def get_service(session: SessionDep) -> LakebaseService:
+    return LakebaseService(session)
 
 
 ServiceDep = Annotated[LakebaseService, Depends(get_service)]

@@ -6,18 +6,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from server.deps import CurrentUserDep, DatabaseDep, ModelServingServiceDep, OptionalDatabaseDep
+from server.deps import CurrentUserDep, ModelServingServiceDep, OptionalDatabaseDep, SessionDep
 from server.models.common import DEFAULT_PAGE_LIMIT, LimitParam, OffsetParam, Page
 from server.models.model_inference import InferenceLogOut
 from server.models.schema_detection_result import SchemaDetectionResult
 from server.models.serving import (
-    ENDPOINT_NAME_MAX_LENGTH,
     InvokeRequest,
     InvokeResponse,
     ServingEndpointDetailOut,
     ServingEndpointOut,
 )
 from server.routers.responses import AUTHENTICATED, errors
+from server.services.model_inputs import ENDPOINT_NAME_MAX_LENGTH
 
 router = APIRouter(prefix="/api/model-serving", tags=["model-serving"], responses=AUTHENTICATED)
 
@@ -82,6 +82,8 @@ async def invoke_endpoint(
     body: InvokeRequest,
 ) -> InvokeResponse:
     """Send `inputs` to the endpoint as the caller; retried on 429/503, never on timeouts."""
+    # Not the request's session: the log row is written in a transaction of its own (see
+    # ModelServingService._write_log), and nothing else here touches the database.
     return await service.invoke(user, body, database)
 
 
@@ -89,12 +91,12 @@ async def invoke_endpoint(
 async def list_inference_logs(
     user: CurrentUserDep,
     service: ServiceDep,
-    database: DatabaseDep,
+    session: SessionDep,
     limit: LimitParam = DEFAULT_PAGE_LIMIT,
     offset: OffsetParam = 0,
     endpoint_name: EndpointFilter = None,
 ) -> Page[InferenceLogOut]:
     """The caller's own invocations, newest first."""
     return await service.list_logs(
-        database, user, limit=limit, offset=offset, endpoint_name=endpoint_name
+        session, user, limit=limit, offset=offset, endpoint_name=endpoint_name
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from server.deps import CurrentUserDep, OptionalDatabaseDep, UnityCatalogServiceDep
 from server.models.common import (
@@ -24,11 +24,20 @@ from server.models.data_source import (
     TableOut,
 )
 from server.routers.responses import AUTHENTICATED, errors
+from server.services.user_defaults import UserDefaults
 
 router = APIRouter(prefix="/api/unity-catalog", tags=["unity-catalog"], responses=AUTHENTICATED)
 
 
 ServiceDep = UnityCatalogServiceDep
+
+
+async def get_defaults(user: CurrentUserDep, database: OptionalDatabaseDep) -> UserDefaults:
+    # Reads nothing yet: only a request that leaves out its catalog, schema or limit does.
+    return UserDefaults(database, user.user_name)
+
+
+DefaultsDep = Annotated[UserDefaults, Depends(get_defaults)]
 
 
 def _name_query(description: str) -> Any:
@@ -93,7 +102,7 @@ async def list_table_names(
 async def list_tables(
     user: CurrentUserDep,
     service: ServiceDep,
-    database: OptionalDatabaseDep,
+    defaults: DefaultsDep,
     catalog: OptionalCatalogParam = None,
     schema: OptionalSchemaParam = None,
     limit: LimitParam = DEFAULT_PAGE_LIMIT,
@@ -101,7 +110,7 @@ async def list_tables(
 ) -> Page[TableOut]:
     """Tables of a schema with their columns, ordered by name."""
     return await service.list_tables(
-        user, catalog, schema, database=database, limit=limit, offset=offset
+        user, catalog, schema, defaults=defaults, limit=limit, offset=offset
     )
 
 
@@ -109,7 +118,7 @@ async def list_tables(
 async def read_table_rows(
     user: CurrentUserDep,
     service: ServiceDep,
-    database: OptionalDatabaseDep,
+    defaults: DefaultsDep,
     table: TableParam,
     catalog: OptionalCatalogParam = None,
     schema: OptionalSchemaParam = None,
@@ -124,13 +133,13 @@ async def read_table_rows(
         table=table,
         limit=limit,
         offset=offset,
-        database=database,
+        defaults=defaults,
     )
 
 
 @router.post("/query", response_model=QueryResult, responses={**QUERY_ERRORS, **errors(413)})
 async def query_table_rows(
-    user: CurrentUserDep, service: ServiceDep, database: OptionalDatabaseDep, body: QueryRequest
+    user: CurrentUserDep, service: ServiceDep, defaults: DefaultsDep, body: QueryRequest
 ) -> QueryResult:
     """A page of a table's rows matching filters, in the requested then a stable order."""
     return await service.query_table(
@@ -140,7 +149,7 @@ async def query_table_rows(
         table=body.table,
         limit=body.limit,
         offset=body.offset,
-        database=database,
+        defaults=defaults,
         filters=body.filters,
         order_by=body.order_by,
     )

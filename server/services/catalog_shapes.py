@@ -7,7 +7,6 @@ from typing import Any
 
 from databricks.sdk.service.catalog import CatalogInfo, SchemaInfo, TableInfo
 
-from server.models.common import Page
 from server.models.data_source import CatalogOut, ColumnOut, SchemaOut, TableOut
 from server.services.sql_builder import Column
 
@@ -86,8 +85,3 @@ def table_out(info: TableInfo) -> TableOut:
         comment=info.comment,
         updated_at=epoch_ms_to_datetime(info.updated_at),
     )
-
-
-def page_of(items: list[Any], *, limit: int, offset: int) -> Page[Any]:
-    """One page of an already sorted, complete listing."""
-    return Page(items=items[offset : offset + limit], total=len(items), limit=limit, offset=offset)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.database import Database
+from server.db.pages import read_page
 from server.errors import AppError, ErrorCode
 from server.json_text import canonical_json, json_depth
 from server.models.base import utc_now
@@ -59,10 +59,15 @@ def validate_key(key: object) -> str:
     return key
 
 
+def nested_too_deep(value: Any) -> bool:
+    """Whether `value` nests arrays/objects past PREFERENCE_VALUE_MAX_DEPTH."""
+    return json_depth(value, stop_after=PREFERENCE_VALUE_MAX_DEPTH) > PREFERENCE_VALUE_MAX_DEPTH
+
+
 def encode_value(value: Any) -> str:
     """Canonical JSON text of the value, refused with 400 past the nesting limit (it could not
     be rendered back) and with 413 past the size limit."""
-    if json_depth(value, stop_after=PREFERENCE_VALUE_MAX_DEPTH) > PREFERENCE_VALUE_MAX_DEPTH:
+    if nested_too_deep(value):
         message = f"The value is nested more than {PREFERENCE_VALUE_MAX_DEPTH} levels deep."
         raise AppError(
             ErrorCode.INVALID_PREFERENCE,
@@ -96,7 +101,7 @@ def to_out(row: UserPreference) -> PreferenceOut:
     too deep, written before the limit) is flagged `corrupted` so the rest still reads."""
     try:
         value = json.loads(row.value)
-        if json_depth(value, stop_after=PREFERENCE_VALUE_MAX_DEPTH) > PREFERENCE_VALUE_MAX_DEPTH:
+        if nested_too_deep(value):
             raise ValueError("nested too deep to render")
     except (ValueError, RecursionError):
         logger.warning(
@@ -134,35 +139,34 @@ def upsert_statement(dialect: str, values: dict[str, Any], updates: dict[str, An
 
 
 class LakebaseService:
-    """Reads and writes one user's preferences; every query is filtered by user name."""
+    """Reads and writes one user's preferences in the session it is given (the request's one
+    transaction, committed or rolled back by whoever opened it); every query is filtered by
+    user name."""
 
-    def __init__(self, database: Database) -> None:
-        self.database = database
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
 
     async def list(self, user_name: str, *, limit: int, offset: int) -> Page[PreferenceOut]:
-        async with self.database.session() as session:
-            total = await session.scalar(
-                select(func.count())
-                .select_from(UserPreference)
-                .where(UserPreference.user_name == user_name)
-            )
-            rows = await session.scalars(
-                select(UserPreference)
-                .where(UserPreference.user_name == user_name)
-                .order_by(UserPreference.key, UserPreference.id)
-                .limit(limit)
-                .offset(offset)
-            )
-            items = [to_out(row) for row in rows]
-        return Page(items=items, total=total or 0, limit=limit, offset=offset)
+        return await read_page(
+            self.session,
+            UserPreference,
+            [UserPreference.user_name == user_name],
+            order_by=[UserPreference.key, UserPreference.id],
+            limit=limit,
+            offset=offset,
+            shape=to_out,
+        )
 
     async def get(self, user_name: str, key: str) -> PreferenceOut:
         validate_key(key)
-        async with self.database.session() as session:
-            row = await self._find(session, user_name, key)
-            if row is None:
-                raise self._not_found(key)
-            return to_out(row)
+        row = await self.session.scalar(
+            select(UserPreference).where(
+                UserPreference.user_name == user_name, UserPreference.key == key
+            )
+        )
+        if row is None:
+            raise self._not_found(key)
+        return to_out(row)
 
     async def upsert(self, user_name: str, key: object, value: Any) -> tuple[PreferenceOut, bool]:
         """Insert or update in one atomic statement; returns the row and whether it was created."""
@@ -170,7 +174,7 @@ class LakebaseService:
         encoded = encode_value(value)
         now = utc_now()
         statement = upsert_statement(
-            self.database.dialect,
+            self.session.get_bind().dialect.name,
             {
                 "user_name": user_name,
                 "key": valid_key,
@@ -180,41 +184,32 @@ class LakebaseService:
             },
             {"value": encoded, "updated_at": now},
         )
-        async with self.database.session() as session:
-            row = (await session.scalars(statement)).one()
+        row = (await self.session.scalars(statement)).one()
         # A freshly inserted row still has the created_at we just sent.
         created = row.created_at == now
         return to_out(row), created
 
     async def delete(self, user_name: str, key: str) -> None:
         validate_key(key)
-        async with self.database.session() as session:
-            result = await session.execute(
-                delete(UserPreference)
-                .where(UserPreference.user_name == user_name, UserPreference.key == key)
-                # Any returned column tells "deleted" from "absent" (RETURNING NULL too).
-                .returning(UserPreference.id)  # pragma: no mutate - equivalent columns
-            )
-            deleted = result.first() is not None
-        if not deleted:
+        result = await self.session.execute(
+            delete(UserPreference)
+            .where(UserPreference.user_name == user_name, UserPreference.key == key)
+            # Any returned column tells "deleted" from "absent" (RETURNING NULL too).
+            .returning(UserPreference.id)  # pragma: no mutate - equivalent columns
+        )
+        if result.first() is None:
             raise self._not_found(key)
 
-    async def get_value(self, user_name: str, key: str) -> Any | None:
-        """The decoded value of a preference, or None when absent or undecodable."""
-        async with self.database.session() as session:
-            row = await self._find(session, user_name, key)
-        if row is None:
-            return None
-        item = to_out(row)
-        return None if item.corrupted else item.value
-
-    @staticmethod
-    async def _find(session: AsyncSession, user_name: str, key: str) -> UserPreference | None:
-        return await session.scalar(
+    async def values(self, user_name: str, keys: Collection[str]) -> dict[str, Any]:
+        """The decoded values of those of `keys` the user has saved, in one query; a value that
+        does not decode is left out."""
+        rows = await self.session.scalars(
             select(UserPreference).where(
-                UserPreference.user_name == user_name, UserPreference.key == key
+                UserPreference.user_name == user_name, UserPreference.key.in_(keys)
             )
         )
+        items = [to_out(row) for row in rows]
+        return {item.key: item.value for item in items if not item.corrupted}
 
     @staticmethod
     def _not_found(key: str) -> AppError:

@@ -7,12 +7,17 @@ from typing import Any
 
 from server.errors import AppError, ErrorCode
 from server.json_text import canonical_json
-from server.models.serving import ENDPOINT_NAME_MAX_LENGTH
 
+# These constants are the rules; `server.models.model_input_schema` states them as JSON Schema.
+ENDPOINT_NAME_MAX_LENGTH = 255
 TABULAR_FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs")
 LLM_FORMATS = ("messages", "prompt", "input")
+DATAFRAME_SPLIT_KEYS = frozenset({"columns", "data", "index"})
 # Accepted next to any format: serving uses them for inference tables.
 COMMON_FIELDS = frozenset({"client_request_id", "usage_context"})
+TABULAR_PARAMETERS = COMMON_FIELDS | frozenset({"params"})
+# Generation parameters checked as numbers, 0 or more (max_tokens and stream have their own).
+NON_NEGATIVE_PARAMETERS = ("temperature", "top_p")
 LLM_PARAMETERS = COMMON_FIELDS | frozenset(
     {
         "max_tokens",
@@ -43,6 +48,18 @@ _FORMATS_TEXT = (
 _ENDPOINT_NAME_PUNCTUATION = frozenset("-_.")
 
 
+def endpoint_not_found() -> AppError:
+    """The one answer for an endpoint that does not exist, whichever step finds out."""
+    return AppError(ErrorCode.ENDPOINT_NOT_FOUND, "The serving endpoint was not found.")
+
+
+def check_endpoint_name(name: str) -> str:
+    """`name` itself; ENDPOINT_NOT_FOUND when it cannot name an endpoint (no call is made)."""
+    if endpoint_name_problem(name) is not None:
+        raise endpoint_not_found()
+    return name
+
+
 def endpoint_name_problem(name: str) -> str | None:
     """Why `name` cannot be a serving endpoint name (letters, digits, - _ .), or None."""
     if not name or len(name) > ENDPOINT_NAME_MAX_LENGTH or name in (".", ".."):
@@ -64,7 +81,7 @@ def _is_number(value: Any) -> bool:
 def _dataframe_split_problem(split: Any) -> str | None:
     if not isinstance(split, dict) or not isinstance(split.get("data"), list):
         return 'dataframe_split must be an object with "data": a list of rows.'
-    unknown = set(split) - {"columns", "data", "index"}
+    unknown = set(split) - DATAFRAME_SPLIT_KEYS
     if unknown:
         return f"dataframe_split has unexpected keys: {', '.join(sorted(unknown))}."
     columns = split.get("columns")
@@ -84,7 +101,7 @@ def _dataframe_split_problem(split: Any) -> str | None:
 
 
 def _tabular_problem(key: str, inputs: dict[str, Any]) -> str | None:
-    extra = set(inputs) - {key, "params"} - COMMON_FIELDS
+    extra = set(inputs) - {key} - TABULAR_PARAMETERS
     if extra:
         return f"Unexpected keys next to {key}: {', '.join(sorted(extra))}."
     if "params" in inputs and not isinstance(inputs["params"], dict):
@@ -124,7 +141,7 @@ def _llm_problem(key: str, inputs: dict[str, Any]) -> str | None:
     max_tokens = inputs.get("max_tokens")
     if max_tokens is not None and not (_is_int(max_tokens) and max_tokens >= 1):
         return "max_tokens must be a positive integer."
-    for name in ("temperature", "top_p"):
+    for name in NON_NEGATIVE_PARAMETERS:
         value = inputs.get(name)
         if value is not None and not (_is_number(value) and value >= 0):
             return f"{name} must be a number, 0 or more."

@@ -16,6 +16,7 @@ from tenacity.wait import wait_base, wait_exponential
 from server.clock import Clock
 from server.config import Settings
 from server.errors import DEFAULT_RETRY_AFTER_SECONDS, AppError, ErrorCode
+from server.services.model_inputs import endpoint_not_found
 from server.workspace import WorkspaceGateway
 
 logger = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ def model_failure(response: httpx.Response) -> AppError:
     message, code = model_error_message(response)
     details = {"model_status": status, "model_error_code": code}
     if status == 404:
-        return AppError(ErrorCode.ENDPOINT_NOT_FOUND, "The serving endpoint was not found.")
+        return endpoint_not_found()
     if status == 401:
         return AppError(ErrorCode.AUTH_INVALID, "Databricks rejected the access token.")
     if status == 403:

@@ -15,14 +15,15 @@ from databricks.sdk.service.serving import (
     ServingEndpoint,
     ServingEndpointDetailed,
 )
-from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.clock import Clock
 from server.config import Settings
 from server.db.database import Database
+from server.db.pages import read_page
 from server.errors import AppError, ErrorCode
 from server.models.base import utc_now
-from server.models.common import Page
+from server.models.common import Page, page_of
 from server.models.model_inference import InferenceLogOut, InferenceStatus, ModelInference
 from server.models.schema_detection_result import SchemaDetectionResult
 from server.models.serving import (
@@ -31,7 +32,7 @@ from server.models.serving import (
     ServingEndpointDetailOut,
     ServingEndpointOut,
 )
-from server.services.model_inputs import encode_inputs, endpoint_name_problem
+from server.services.model_inputs import check_endpoint_name, encode_inputs
 from server.services.model_invoker import ModelInvoker
 from server.services.schema_detection_service import SchemaDetectionService
 from server.services.serving_shapes import endpoint_detail_out, endpoint_out, invoke_response
@@ -53,6 +54,10 @@ def _get_endpoint(name: str) -> Callable[[WorkspaceClient], ServingEndpointDetai
 
 def _list_endpoints(client: WorkspaceClient) -> list[ServingEndpoint]:
     return list(client.serving_endpoints.list())
+
+
+def _log_out(row: ModelInference) -> InferenceLogOut:
+    return InferenceLogOut.model_validate(row, from_attributes=True)
 
 
 class ModelServingService:
@@ -83,16 +88,12 @@ class ModelServingService:
             user.token, _list_endpoints, subject="serving endpoints"
         )
         items = sorted((endpoint_out(e) for e in endpoints if e.name), key=lambda e: e.name)
-        return Page(
-            items=items[offset : offset + limit], total=len(items), limit=limit, offset=offset
-        )
+        return page_of(items, limit=limit, offset=offset)
 
     async def _fetch(self, token: str, name: str) -> ServingEndpointDetailed:
-        if endpoint_name_problem(name) is not None:
-            raise AppError(ErrorCode.ENDPOINT_NOT_FOUND, "The serving endpoint was not found.")
         return await self.gateway.call(
             token,
-            _get_endpoint(name),
+            _get_endpoint(check_endpoint_name(name)),
             not_found=ErrorCode.ENDPOINT_NOT_FOUND,
             subject="serving endpoint",
         )
@@ -111,9 +112,7 @@ class ModelServingService:
         self, user: CurrentUser, request: InvokeRequest, database: Database | None
     ) -> InvokeResponse:
         """Check the input, then invoke; every attempt past the checks is logged exactly once."""
-        name = request.endpoint_name
-        if endpoint_name_problem(name) is not None:
-            raise AppError(ErrorCode.ENDPOINT_NOT_FOUND, "The serving endpoint was not found.")
+        name = check_endpoint_name(request.endpoint_name)
         body = encode_inputs(request.inputs, self.settings.model_max_input_bytes)
         request_id = uuid.uuid4().hex
         started = self.clock.monotonic()
@@ -155,7 +154,13 @@ class ModelServingService:
         return answer
 
     async def _write_log(self, database: Database | None, row: ModelInference) -> None:
-        """Best effort: a log that cannot be written never fails or long delays the answer."""
+        """Best effort: a log that cannot be written never fails or long delays the answer.
+
+        In a transaction of its own, not a request-long one: the row of a failed invocation must
+        be kept although the request then fails (which rolls a request's transaction back), its
+        statement timeout is its own, a failed or cancelled write must leave nothing else broken,
+        and no connection is held while the model answers.
+        """
         if database is None:
             return
         limit = self.settings.inference_log_write_timeout_seconds
@@ -178,7 +183,7 @@ class ModelServingService:
 
     async def list_logs(
         self,
-        database: Database,
+        session: AsyncSession,
         user: CurrentUser,
         *,
         limit: int,
@@ -189,16 +194,12 @@ class ModelServingService:
         filters = [ModelInference.user_name == user.user_name]
         if endpoint_name is not None:
             filters.append(ModelInference.endpoint_name == endpoint_name)
-        async with database.session() as session:
-            total = await session.scalar(
-                select(func.count()).select_from(ModelInference).where(*filters)
-            )
-            rows = await session.scalars(
-                select(ModelInference)
-                .where(*filters)
-                .order_by(ModelInference.created_at.desc(), ModelInference.id.desc())
-                .limit(limit)
-                .offset(offset)
-            )
-            items = [InferenceLogOut.model_validate(row, from_attributes=True) for row in rows]
-        return Page(items=items, total=total or 0, limit=limit, offset=offset)
+        return await read_page(
+            session,
+            ModelInference,
+            filters,
+            order_by=[ModelInference.created_at.desc(), ModelInference.id.desc()],
+            limit=limit,
+            offset=offset,
+            shape=_log_out,
+        )

@@ -39,6 +39,17 @@ NO_EXAMPLE_MESSAGE = (
     "No example could be built from this schema; send a body that follows input_schema."
 )
 
+_TEXT_OR_TEXTS: dict[str, Any] = {
+    "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+}
+# What chat and completions endpoints both take next to their messages or prompt.
+_GENERATION_PARAMETERS: dict[str, Any] = {
+    "max_tokens": {"type": "integer", "minimum": 1},
+    "temperature": {"type": "number", "minimum": 0, "maximum": 2},
+    "top_p": {"type": "number", "minimum": 0, "maximum": 1},
+    "n": {"type": "integer", "minimum": 1},
+    "stop": _TEXT_OR_TEXTS,
+}
 _CHAT_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["messages"],
@@ -55,31 +66,21 @@ _CHAT_SCHEMA: dict[str, Any] = {
                 },
             },
         },
-        "max_tokens": {"type": "integer", "minimum": 1},
-        "temperature": {"type": "number", "minimum": 0, "maximum": 2},
-        "top_p": {"type": "number", "minimum": 0, "maximum": 1},
-        "n": {"type": "integer", "minimum": 1},
-        "stop": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+        **_GENERATION_PARAMETERS,
     },
 }
 _COMPLETIONS_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["prompt"],
     "properties": {
-        "prompt": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
-        "max_tokens": {"type": "integer", "minimum": 1},
-        "temperature": {"type": "number", "minimum": 0, "maximum": 2},
-        "top_p": {"type": "number", "minimum": 0, "maximum": 1},
-        "n": {"type": "integer", "minimum": 1},
-        "stop": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+        "prompt": _TEXT_OR_TEXTS,
+        **_GENERATION_PARAMETERS,
     },
 }
 _EMBEDDINGS_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["input"],
-    "properties": {
-        "input": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
-    },
+    "properties": {"input": _TEXT_OR_TEXTS},
 }
 
 # task → (type, schema, example)

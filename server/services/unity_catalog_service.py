@@ -8,7 +8,6 @@ page). SQL text comes from `sql_builder`, execution from `statement_runner`.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -18,9 +17,8 @@ from databricks.sdk import WorkspaceClient
 
 from server.clock import Clock
 from server.config import Settings
-from server.db.database import Database
 from server.errors import AppError, ErrorCode
-from server.models.common import DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page
+from server.models.common import DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page, page_of
 from server.models.data_source import (
     CatalogOut,
     QueryFilter,
@@ -32,11 +30,9 @@ from server.models.data_source import (
 from server.services.catalog_shapes import (
     catalog_out,
     columns_of,
-    page_of,
     schema_out,
     table_out,
 )
-from server.services.lakebase_service import LakebaseService
 from server.services.sql_builder import (
     ParameterSet,
     count_sql,
@@ -47,16 +43,16 @@ from server.services.sql_builder import (
 )
 from server.services.sql_values import convert_rows
 from server.services.statement_runner import StatementRunner
+from server.services.user_defaults import (
+    PREF_CATALOG,
+    PREF_QUERY_LIMIT,
+    PREF_SCHEMA,
+    UserDefaults,
+)
 from server.services.user_service import CurrentUser
 from server.workspace import WorkspaceGateway
 
-logger = logging.getLogger(__name__)
-
 T = TypeVar("T")
-
-PREF_CATALOG = "default_catalog"
-PREF_SCHEMA = "default_schema"
-PREF_QUERY_LIMIT = "default_query_limit"
 
 
 class UnityCatalogService:
@@ -126,11 +122,11 @@ class UnityCatalogService:
         catalog: str | None,
         schema: str | None,
         *,
-        database: Database | None,
+        defaults: UserDefaults,
         limit: int,
         offset: int,
     ) -> Page[TableOut]:
-        catalog, schema = await self._location(user, database, catalog, schema)
+        catalog, schema = await self._location(defaults, catalog, schema)
         infos = await self._call(
             user,
             lambda w: list(w.tables.list(catalog_name=catalog, schema_name=schema)),
@@ -151,14 +147,14 @@ class UnityCatalogService:
         table: str,
         limit: int | None,
         offset: int,
-        database: Database | None,
+        defaults: UserDefaults,
         filters: Sequence[QueryFilter] = (),
         order_by: Sequence[QueryOrder] = (),
     ) -> QueryResult:
         warehouse_id = self._warehouse_id()
-        catalog, schema = await self._location(user, database, catalog, schema)
+        catalog, schema = await self._location(defaults, catalog, schema)
         if limit is None:
-            limit = await self._default_limit(user, database)
+            limit = await self._default_limit(defaults)
         info = await self._call(
             user,
             lambda w: w.tables.get(quote(f"{catalog}.{schema}.{table}", safe=".")),
@@ -216,31 +212,21 @@ class UnityCatalogService:
     # defaults from preferences ------------------------------------------------------------------
 
     async def _location(
-        self, user: CurrentUser, database: Database | None, catalog: str | None, schema: str | None
+        self, defaults: UserDefaults, catalog: str | None, schema: str | None
     ) -> tuple[str, str]:
         """Explicit catalog/schema, else the caller's preferences, else the settings."""
         if catalog is None:
-            catalog = _valid_name(await self._preference(user, database, PREF_CATALOG))
+            catalog = _valid_name(await defaults.get(PREF_CATALOG))
         if schema is None:
-            schema = _valid_name(await self._preference(user, database, PREF_SCHEMA))
+            schema = _valid_name(await defaults.get(PREF_SCHEMA))
         return catalog or self.settings.default_catalog, schema or self.settings.default_schema
 
-    async def _default_limit(self, user: CurrentUser, database: Database | None) -> int:
-        value = await self._preference(user, database, PREF_QUERY_LIMIT)
+    @staticmethod
+    async def _default_limit(defaults: UserDefaults) -> int:
+        value = await defaults.get(PREF_QUERY_LIMIT)
         if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_PAGE_LIMIT:
             return value
         return DEFAULT_PAGE_LIMIT
-
-    @staticmethod
-    async def _preference(user: CurrentUser, database: Database | None, key: str) -> Any:
-        if database is None:
-            return None
-        try:
-            return await LakebaseService(database).get_value(user.user_name, key)
-        except AppError as exc:
-            # Preferences only refine defaults: an unavailable database must not block browsing.
-            logger.warning("preference %s unavailable: %s", key, exc.code)
-            return None
 
 
 def _valid_name(value: Any) -> str | None:

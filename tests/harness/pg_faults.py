@@ -56,3 +56,33 @@ def set_allow_connections(server_url: str, database: str, allowed: bool) -> None
     )
     with psycopg.connect(libpq_url(server_url), autocommit=True) as conn:
         conn.execute(statement)
+
+
+@contextmanager
+def commit_fails(server_url: str, database: str, table: str, *, key: str) -> Iterator[None]:
+    """While the block runs, a transaction that writes a row of `table` whose `key` column is
+    `key` is refused at COMMIT, with the error a statement timeout gives (57014, the kind the app
+    takes for an outage): a deferred constraint trigger raises it when the commit runs it."""
+    function = sql.Identifier(f"fail_commit_{table}")
+    trigger = sql.Identifier(f"fail_commit_{table}")
+    statements = [
+        sql.SQL(
+            "CREATE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "RAISE EXCEPTION 'commit refused by the test' USING ERRCODE = 'query_canceled'; "
+            "END $$"
+        ).format(function),
+        sql.SQL(
+            "CREATE CONSTRAINT TRIGGER {} AFTER INSERT OR UPDATE ON {} "
+            "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.key = {}) EXECUTE FUNCTION {}()"
+        ).format(trigger, sql.Identifier(table), sql.Literal(key), function),
+    ]
+    url = libpq_url(with_database(server_url, database))
+    with psycopg.connect(url, autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement)
+    try:
+        yield
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP TRIGGER {} ON {}").format(trigger, sql.Identifier(table)))
+            conn.execute(sql.SQL("DROP FUNCTION {}()").format(function))

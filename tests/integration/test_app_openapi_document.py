@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import pytest
+from fastapi.openapi.utils import get_openapi
 from jsonschema import Draft202012Validator
 
 from server.services.lakebase_service import key_problem
@@ -73,6 +74,19 @@ def test_no_operation_lists_422_and_every_validated_one_lists_400(spec: dict[str
             schema = responses["400"]["content"]["application/json"]["schema"]
             assert schema == {"$ref": ENVELOPE_REF}, (method, path)
     assert "HTTPValidationError" not in spec["components"]["schemas"]
+
+
+def test_the_document_is_fastapis_own_less_its_422_answers(client, spec: dict[str, Any]) -> None:
+    app = client.app
+    plain = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    for _, _, operation in operations(plain):
+        operation["responses"].pop("422", None)
+    del plain["components"]["schemas"]["HTTPValidationError"]
+    del plain["components"]["schemas"]["ValidationError"]
+
+    assert spec == plain
 
 
 def test_authenticated_operations_list_the_upstream_failures(spec: dict[str, Any]) -> None:

@@ -160,3 +160,26 @@ async def test_wrong_method_is_405_in_the_envelope(client: httpx.AsyncClient) ->
 async def test_no_debug_route_echoes_headers(client: httpx.AsyncClient) -> None:
     paths = set(client.app.openapi()["paths"])
     assert not any("debug" in p or "headers" in p for p in paths)
+
+
+async def test_an_unexpected_error_is_a_500_envelope_logged_once_with_its_trace(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*_: object) -> None:
+        raise RuntimeError("a bug in a service")
+
+    monkeypatch.setattr(client.app.state.user_service, "me", broken)  # type: ignore[attr-defined]
+    with caplog.at_level(logging.INFO):
+        response = await client.get(
+            "/api/user/me", headers=auth(ALICE.token, **{"X-Request-Id": "bug-1"})
+        )
+
+    error = assert_error(response, 500, "INTERNAL_ERROR")
+    assert error["correlation_id"] == "bug-1"
+    assert "a bug in a service" not in response.text
+    [logged] = [r for r in caplog.records if r.getMessage() == "unhandled error"]
+    assert logged.exc_info is not None
+    assert str(logged.exc_info[1]) == "a bug in a service"
+    assert logged.correlation_id == "bug-1"  # type: ignore[attr-defined]
+    [access] = [r for r in caplog.records if r.getMessage() == "request"]
+    assert (access.status, access.user) == (500, ALICE.user_name)  # type: ignore[attr-defined]
