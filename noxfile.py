@@ -38,7 +38,7 @@ from tools.suite import (
     ROOT,
     backend_env,
     install,
-    print_environment,
+    start_session,
     run_suite,
 )
 
@@ -83,7 +83,7 @@ def integration_cell(db: str, python: str) -> None:
             session.skip(f"Python {python} not found; its cells are optional here (CI runs them)")
         flavour = LAKEBASE_FLAVOURS.get(db)
         env = lakebase_env(session, flavour) if flavour else {}
-        print_environment(session)
+        start_session(session)
         install(session, "test", project=True)
         run_suite(session, db, env, session.posargs)
 
@@ -129,7 +129,7 @@ for _db in BACKENDS:
 @nox.session(python=PYTHONS[0], tags=["lowest"])
 def lowest(session: nox.Session) -> None:
     """SQLite suite on the lowest versions pyproject.toml allows (--resolution lowest-direct)."""
-    print_environment(session)
+    start_session(session)
     session.install(
         "--resolution", "lowest-direct", "--group", "test", "-e", ".", env=COMPILE_AT_INSTALL
     )
@@ -141,11 +141,11 @@ def lowest(session: nox.Session) -> None:
 def flakes(session: nox.Session) -> None:
     """The suite N times in random order, more workers than cores: `-- --runs 20 --stress`."""
     options = flake_hunter.parse(session.posargs)
-    print_environment(session)
+    start_session(session)
     install(session, "test", project=True)
     found = flake_hunter.hunt(session, options)
     report = flake_hunter.summary(options, found)
-    COVERAGE_DIR.mkdir(exist_ok=True)
+    flake_hunter.REPORT.parent.mkdir(exist_ok=True)
     flake_hunter.REPORT.write_text(report)
     print(report)
     if found:
@@ -155,7 +155,7 @@ def flakes(session: nox.Session) -> None:
 @nox.session(tags=["lint"], allow_parallel=True)
 def lint(session: nox.Session) -> None:
     """ruff check + format, workflows and Dependabot (schema, zizmor), requirements/ fresh."""
-    print_environment(session)
+    start_session(session)
     install(session, "lint")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
@@ -187,7 +187,7 @@ def format_code(session: nox.Session) -> None:
 @nox.session(tags=["lint"], allow_parallel=True)
 def typecheck(session: nox.Session) -> None:
     """mypy --strict server (configuration in pyproject.toml)."""
-    print_environment(session)
+    start_session(session)
     install(session, "types")
     session.run("mypy", "--strict", "server", *session.posargs)
 
@@ -199,7 +199,7 @@ def lock(session: nox.Session) -> None:
     Existing pins are kept where still allowed; `nox -s lock -- --upgrade` bumps them all.
     Then the same check as `nox -s installable`: plain pip installs every file.
     """
-    print_environment(session)
+    start_session(session)
     locks.REQUIREMENTS.mkdir(exist_ok=True)
     for name in locks.LOCKS:
         output = Path("requirements", f"{name}.txt")
@@ -214,14 +214,14 @@ def installable(session: nox.Session) -> None:
     Resolved and hash-checked with `--dry-run` in a fresh venv, so it asks the index: `lint`
     only checks offline that requirements/ matches pyproject.toml; CI runs this as well.
     """
-    print_environment(session)
+    start_session(session)
     locks.check_pip_installable(session)
 
 
 @nox.session(tags=["automation"], allow_parallel=True)
 def automation(session: nox.Session) -> None:
     """Tests of this automation (tools/tests): sessions exist, gates bite, paths combine."""
-    print_environment(session)
+    start_session(session)
     install(session, "automation")
     session.run(
         "pytest",
@@ -238,7 +238,7 @@ def automation(session: nox.Session) -> None:
 @nox.session(python=PYTHONS[0], tags=["fuzz"], default=False)
 def fuzz(session: nox.Session) -> None:
     """schemathesis on the app's OpenAPI (tests/fuzz); `-- --db=postgres`, `-- --max-examples N`."""
-    print_environment(session)
+    start_session(session)
     install(session, "fuzz", project=True)
     env = {**backend_env("postgres"), "RUN_FUZZ": "1"}  # the server URL is used with --db=postgres
     session.run(
@@ -249,7 +249,7 @@ def fuzz(session: nox.Session) -> None:
 @nox.session(tags=["coverage"])
 def coverage(session: nox.Session) -> None:
     """Combine coverage/.coverage.*, write reports, fail below coverage/targets.toml."""
-    print_environment(session)
+    start_session(session)
     data = sorted(COVERAGE_DIR.glob(".coverage.*"))
     if not data:
         session.error("no coverage data (coverage/.coverage.*): run an integration session first")
@@ -267,7 +267,7 @@ def coverage(session: nox.Session) -> None:
 @nox.session(name="diff-cover", tags=["coverage"])
 def diff_cover(session: nox.Session) -> None:
     """Changed lines vs origin/main must be >= 90 % covered, branches too; args go to diff-cover."""
-    print_environment(session)
+    start_session(session)
     xml = COVERAGE_DIR / "coverage.xml"
     if not xml.exists():
         session.error("coverage/coverage.xml is missing: run `nox -s coverage` first")
@@ -287,12 +287,12 @@ def dev(session: nox.Session) -> None:
 
 @nox.session(python=PYTHONS[0], tags=["mutation"], default=False)
 def mutation(session: nox.Session) -> None:
-    """mutmut on server/services + routers vs the SQLite suite: coverage/mutation.md, a gate.
+    """mutmut on server/services + routers vs the SQLite suite: reports/mutation.md, a gate.
 
     `-- FILE...` limits it to those files; `-- --changed-since=origin/main` to the functions
     changed against that ref (the PR gate). Logic and thresholds: tools/mutation.py.
     """
-    print_environment(session)
+    start_session(session)
     mutation_runner.run(session)
 
 
@@ -300,7 +300,7 @@ def mutation(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Start-up, per-test, serial / -n auto / coverage-cell suite timings: bench/results.md."""
     options = benchmarks.parse(session.posargs)
-    print_environment(session)
+    start_session(session)
     install(session, "test", project=True)
     scratch = Path(session.create_tmp())
     load_before = benchmarks.load_average()

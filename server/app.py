@@ -21,7 +21,7 @@ from server.errors import install_error_handlers
 from server.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from server.observability import configure_logging
 from server.openapi import install_openapi
-from server.routers import health, lakebase, model_serving, unity_catalog, user
+from server.routers import health, model_serving, preferences, unity_catalog, user
 from server.services.model_serving_service import ModelServingService
 from server.services.schema_detection_service import SchemaDetectionService
 from server.services.unity_catalog_service import UnityCatalogService
@@ -105,7 +105,7 @@ def create_app(
     )
     # Added last, so it wraps everything: every answer carries the correlation id.
     app.add_middleware(RequestContextMiddleware, clock=clock)
-    for module in (health, user, lakebase, unity_catalog, model_serving):
+    for module in (health, user, preferences, unity_catalog, model_serving):
         app.include_router(module.router)
     install_openapi(app)
     return app

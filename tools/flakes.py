@@ -17,9 +17,9 @@ from pathlib import Path
 
 import nox
 
-from tools.suite import COVERAGE_DIR, backend_env, pytest_command
+from tools.suite import REPORTS_DIR, backend_env, pytest_command
 
-REPORT = COVERAGE_DIR / "flakes.md"
+REPORT = REPORTS_DIR / "flakes.md"
 
 
 @dataclass(frozen=True)

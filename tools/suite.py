@@ -14,6 +14,8 @@ from tools.matrix import suite_args
 
 ROOT = Path(__file__).resolve().parents[1]
 COVERAGE_DIR = ROOT / "coverage"
+# What the flake hunter and mutation testing conclude (coverage/ holds coverage's own reports).
+REPORTS_DIR = ROOT / "reports"
 
 # strict config/markers and -ra come from pyproject.toml
 PYTEST_ARGS = ("--durations=10",)
@@ -25,9 +27,9 @@ COMPILE_AT_INSTALL = {"UV_COMPILE_BYTECODE": "1"}
 WRITE_BYTECODE = {"PYTHONDONTWRITEBYTECODE": ""}
 
 
-def print_environment(session: nox.Session) -> None:
-    """Record what this session runs on, so every log says it (every session starts here, so
-    this is also where it is marked as running: see `default_workers`)."""
+def start_session(session: nox.Session) -> None:
+    """Every session's first step: mark it running (`default_workers` counts the sessions
+    running beside a cell), then record what it runs on, so every log says it."""
     mark_running(session)
     session.run(
         "python",

@@ -15,7 +15,7 @@ PREFERENCE_KEY_MAX_LENGTH = 128
 PREFERENCE_VALUE_MAX_BYTES = 64 * 1024
 # Arrays/objects inside one another; far below what rendering a response can take (~250).
 PREFERENCE_VALUE_MAX_DEPTH = 64
-# The key rule `lakebase_service.key_problem` enforces (INVALID_PREFERENCE, naming the character),
+# The key rule `preference_service.key_problem` enforces (INVALID_PREFERENCE, naming the character),
 # as JSON Schema for the document: stated, not checked by pydantic. Python's \w is exactly
 # Unicode letters and digits (categories L*, N*) plus "_".
 PREFERENCE_KEY_SCHEMA: dict[str, Any] = {

@@ -7,7 +7,7 @@ from typing import Any
 
 from server.db.database import Database
 from server.errors import AppError
-from server.services.lakebase_service import LakebaseService
+from server.services.preference_service import PreferenceService
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class UserDefaults:
             return {}
         try:
             async with self.database.session() as session:
-                return await LakebaseService(session).values(self.user_name, DEFAULT_KEYS)
+                return await PreferenceService(session).values(self.user_name, DEFAULT_KEYS)
         except AppError as exc:
             logger.warning("saved defaults unavailable: %s", exc.code)
             return {}

@@ -10,8 +10,8 @@ import pytest
 from fastapi.openapi.utils import get_openapi
 from jsonschema import Draft202012Validator
 
-from server.services.lakebase_service import key_problem
 from server.services.model_inputs import input_problem
+from server.services.preference_service import key_problem
 
 pytestmark = pytest.mark.fake_only
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from server.errors import AppError, ErrorCode
-from server.services.lakebase_service import encode_value, key_problem, upsert_statement
+from server.services.preference_service import encode_value, key_problem, upsert_statement
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from server.deps import CurrentUserDep, SessionDep
 from server.models.common import DEFAULT_PAGE_LIMIT, LimitParam, OffsetParam, Page
 from server.models.user_preference import PREFERENCE_KEY_SCHEMA, PreferenceIn, PreferenceOut
 from server.routers.responses import AUTHENTICATED, errors
-from server.services.lakebase_service import LakebaseService
+from server.services.preference_service import PreferenceService
 
 router = APIRouter(prefix="/api/lakebase", tags=["lakebase"], responses=AUTHENTICATED)
 
@@ -19,11 +19,11 @@ KeyPath = Annotated[
 ]
 
 
-async def get_service(session: SessionDep) -> LakebaseService:
-    return LakebaseService(session)
+async def get_service(session: SessionDep) -> PreferenceService:
+    return PreferenceService(session)
 
 
-ServiceDep = Annotated[LakebaseService, Depends(get_service)]
+ServiceDep = Annotated[PreferenceService, Depends(get_service)]
 
 
 @router.get("/preferences", response_model=Page[PreferenceOut])

@@ -138,7 +138,7 @@ def upsert_statement(dialect: str, values: dict[str, Any], updates: dict[str, An
     ).returning(UserPreference)
 
 
-class LakebaseService:
+class PreferenceService:
     """Reads and writes one user's preferences in the session it is given (the request's one
     transaction, committed or rolled back by whoever opened it); every query is filtered by
     user name."""
