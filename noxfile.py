@@ -38,8 +38,8 @@ from tools.suite import (
     ROOT,
     backend_env,
     install,
-    start_session,
     run_suite,
+    start_session,
 )
 
 nox.needs_version = ">=2025.10.16"  # for `nox.options.download_python`
