@@ -12,14 +12,23 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
+from fake_workspace.recorder import RecordedRequest
 from fake_workspace.reference import ALICE, FRAUD_DETECTOR, TableDef
+from fake_workspace.routes import Route
+from fake_workspace.server import FakeWorkspace
 from tests.harness import auth
 
 UC = "/api/unity-catalog"
 MS = "/api/model-serving"
 PREFS = "/api/lakebase/preferences"
+QUERY = f"{UC}/query"
 INVOKE = f"{MS}/invoke"
 LOGS = f"{MS}/logs"
+
+# Headers for a body sent as raw text (`content=`), which httpx does not label JSON itself.
+JSON = {"Content-Type": "application/json"}
+# A token of the right shape that the workspace refuses.
+REJECTED_TOKEN = "dapi" + "0" * 32
 
 # The fraud detector's input columns, and two rows of them.
 FRAUD_COLUMNS = ["amount", "merchant_score", "hour"]
@@ -46,6 +55,11 @@ async def get_ok(
 ) -> Any:
     """GET `url` as the holder of `token`; the JSON body of its 200 answer."""
     return ok(await client.get(url, headers=auth(token, **headers)))
+
+
+def statements(fake: FakeWorkspace) -> list[RecordedRequest]:
+    """The SQL statements the app sent to the warehouse, in order."""
+    return fake.requests_for(Route.SQL_EXECUTE)
 
 
 # --- preferences -----------------------------------------------------------------------------

@@ -9,10 +9,12 @@ from typing import Any
 
 import httpx
 
-from fake_workspace.reference import ORDERS, TableDef, order_row, render_value
+from fake_workspace.reference import ORDERS, TableDef, fraud_score, order_row, render_value
 
 ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 TIMESTAMP_FIELDS = ("created_at", "updated_at", "timestamp")
+# The tables of main.sales only bob may read (the seed grants him SELECT): alice never sees them.
+HIDDEN_FROM_ALICE = {"margins_2023", "margins_2024"}
 
 
 def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
@@ -77,3 +79,14 @@ def expected_rows(table: TableDef, rows: Any = None) -> list[dict[str, Any]]:
 def api_order(i: int) -> dict[str, Any]:
     """Order `i` (1-based) of `main.sales.orders` as the query endpoint renders it."""
     return expected_rows(ORDERS, [order_row(i)])[0]
+
+
+def iso(epoch_ms: int) -> str:
+    """A Databricks timestamp (epoch milliseconds) as the API renders it: ISO 8601 in UTC, Z."""
+    return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC).isoformat().replace("+00:00", "Z")
+
+
+def expected_scores(first: int, count: int) -> list[float]:
+    """fraud_score of orders first..first+count-1, computed from the seed, not from the app."""
+    rows = [order_row(i) for i in range(first, first + count)]
+    return [fraud_score(float(r[2]), r[4] or 0.0, r[8].hour) for r in rows]

@@ -3,7 +3,6 @@ reference data: a field dropped, renamed or emptied on the way to the client fai
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -15,12 +14,9 @@ from fake_workspace.reference import FRAUD_DETECTOR, ORDERS
 from fake_workspace.reference.catalogs import CATALOGS, SCHEMAS
 from fake_workspace.reference.identities import ALICE
 from tests.harness import auth
+from tests.integration.expectations import iso
 
 pytestmark = pytest.mark.fake_only
-
-
-def iso(epoch_ms: int) -> str:
-    return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC).isoformat().replace("+00:00", "Z")
 
 
 async def test_schemas_answer_every_field_of_unity_catalog(client: httpx.AsyncClient) -> None:

@@ -14,13 +14,13 @@ from fake_workspace.server import FakeWorkspace
 from server.app import create_app
 from tests.harness import auth
 from tests.harness.settings import isolated_settings
+from tests.integration.api import REJECTED_TOKEN
 from tests.integration.expectations import assert_error
 
 # Acts as the fake workspace's seeded users; test_live_smoke.py covers live mode.
 pytestmark = pytest.mark.fake_only
 
 PUBLIC_PATHS = {"/health", "/ready", "/api/user/auth/status"}
-REJECTED_TOKEN = "dapi" + "0" * 32
 
 
 def protected_routes() -> list[tuple[str, str]]:

@@ -14,12 +14,10 @@ from fake_workspace.reference.identities import ALICE
 from fake_workspace.routes import Route
 from fake_workspace.server import FakeWorkspace
 from tests.harness import auth
-from tests.integration.api import UC
+from tests.integration.api import QUERY
 from tests.integration.expectations import assert_error
 
 pytestmark = pytest.mark.fake_only
-
-QUERY = f"{UC}/query"
 
 
 async def query(client: httpx.AsyncClient, column: str, op: str, value: Any) -> httpx.Response:

@@ -18,8 +18,6 @@ from fake_workspace.reference import (
     FRAUD_DETECTOR,
     ORDER_COUNT,
     TRIPS,
-    fraud_score,
-    order_row,
 )
 from fake_workspace.routes import Auth, Route
 from tests.harness import auth
@@ -34,15 +32,9 @@ from tests.integration.api import (
     order_features,
     save_pref,
 )
-from tests.integration.expectations import api_order, assert_utc_timestamps
+from tests.integration.expectations import api_order, assert_utc_timestamps, expected_scores
 
 pytestmark = pytest.mark.fake_only
-
-
-def expected_scores(first: int, count: int) -> list[float]:
-    """fraud_score of orders first..first+count-1, computed from the seed, not from the app."""
-    rows = [order_row(i) for i in range(first, first + count)]
-    return [fraud_score(float(r[2]), r[4] or 0.0, r[8].hour) for r in rows]
 
 
 # --- 1. browse → query → score → log ---------------------------------------------------------

@@ -19,11 +19,10 @@ from tests.harness.backends import UNREACHABLE_POSTGRES
 from tests.harness.clock import FakeClock
 from tests.harness.lakebase_targets import APP_TARGETS, LakebaseTarget
 from tests.harness.settings import lakebase_values
+from tests.integration.api import JSON
 from tests.integration.expectations import assert_error
 
 pytestmark = pytest.mark.fake_only
-
-JSON = {"Content-Type": "application/json"}
 
 
 @pytest.mark.parametrize("path", ["/api/lakebase/preferences", "/api/model-serving/logs"])

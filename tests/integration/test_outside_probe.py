@@ -18,13 +18,10 @@ from server.db.database import Database
 from server.models.base import utc_now
 from server.models.user_preference import PREFERENCE_VALUE_MAX_DEPTH, UserPreference
 from tests.harness import auth
-from tests.integration.api import INVOKE, PREFS, UC
+from tests.integration.api import INVOKE, JSON, PREFS, QUERY
 from tests.integration.expectations import assert_error
 
 pytestmark = pytest.mark.fake_only
-
-QUERY = f"{UC}/query"
-JSON = {"Content-Type": "application/json"}
 
 
 def nested_text(depth: int) -> str:

@@ -10,11 +10,8 @@ writes its rows through /invoke.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
-from typing import Any
-from urllib.parse import urlencode
+from datetime import datetime, timedelta
 
-import httpx
 import pytest
 
 from fake_workspace.reference import (
@@ -28,46 +25,11 @@ from server.db.database import Database
 from server.models.model_inference import ModelInference
 from server.models.user_preference import UserPreference
 from tests.harness import auth
-from tests.integration.api import LOGS, PREFS, UC, get_ok
+from tests.integration.api import LOGS, PREFS, UC
 from tests.integration.expectations import api_order
+from tests.integration.paging import BASE_TIME, EDGES, page_at, read_all
 
 pytestmark = pytest.mark.fake_only
-
-BASE_TIME = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-EDGES = [
-    pytest.param(0, 1, id="first-item"),
-    pytest.param(999, 1000, id="offset-999-limit-1000"),
-    pytest.param(10_000, 50, id="past-the-end"),
-]
-
-
-async def read_all(
-    client: httpx.AsyncClient,
-    url: str,
-    limits: list[int],
-    items: str = "items",
-    **params: Any,
-) -> list[Any]:
-    """Walk `url` page by page with these page sizes (the last one repeats) until the end."""
-    seen: list[Any] = []
-    offset, total, step = 0, None, 0
-    while total is None or offset < total:
-        limit = limits[min(step, len(limits) - 1)]
-        response = await client.get(
-            url, params={**params, "limit": limit, "offset": offset}, headers=auth(ALICE.token)
-        )
-        assert response.status_code == 200, response.text
-        page = response.json()
-        total = page["total"] if "total" in page else page["total_row_count"]
-        assert len(page[items]) == min(limit, total - offset)
-        seen.extend(page[items])
-        offset, step = offset + limit, step + 1
-    return seen
-
-
-async def page_at(client: httpx.AsyncClient, path: str, offset: int, limit: int) -> Any:
-    """One page of a listing, as ALICE; fails the test unless it is a 200."""
-    return await get_ok(client, f"{path}?{urlencode({'offset': offset, 'limit': limit})}")
 
 
 async def seed_logs(database: Database, count: int, *, same_second: int = 1) -> list[str]:

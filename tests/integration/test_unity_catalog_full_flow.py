@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from fake_workspace.recorder import RecordedRequest
 from fake_workspace.reference import (
     CLIENTS_EUR,
     CUSTOMERS,
@@ -17,19 +16,17 @@ from fake_workspace.reference import (
 )
 from fake_workspace.reference.identities import ALICE, BOB, CAROL, WAREHOUSE_ID
 from fake_workspace.routes import Route
-from fake_workspace.server import FakeWorkspace
 from tests.harness import auth
 from tests.harness.backends import UNREACHABLE_POSTGRES
-from tests.integration.api import UC, query_url, save_pref
-from tests.integration.expectations import assert_error, assert_utc_timestamps, expected_rows
+from tests.integration.api import UC, query_url, save_pref, statements
+from tests.integration.expectations import (
+    HIDDEN_FROM_ALICE,
+    assert_error,
+    assert_utc_timestamps,
+    expected_rows,
+)
 
 pytestmark = pytest.mark.fake_only
-
-HIDDEN_FROM_ALICE = {"margins_2023", "margins_2024"}
-
-
-def statements(fake: FakeWorkspace) -> list[RecordedRequest]:
-    return fake.requests_for(Route.SQL_EXECUTE)
 
 
 # --- listings --------------------------------------------------------------------------------
