@@ -63,28 +63,6 @@ async def test_protected_route_with_rejected_token_is_401(
     assert_error(response, 401, "AUTH_INVALID")
 
 
-async def test_auth_status_without_token(client: httpx.AsyncClient) -> None:
-    response = await client.get("/api/user/auth/status")
-    assert response.json() == {
-        "token_present": False,
-        "authenticated": False,
-        "user_name": None,
-        "auth_source": "X-Forwarded-Access-Token",
-    }
-
-
-async def test_auth_status_names_the_token_owner(client: httpx.AsyncClient) -> None:
-    response = await client.get("/api/user/auth/status", headers=auth(ALICE.token))
-    assert response.json()["authenticated"] is True
-    assert response.json()["user_name"] == ALICE.user_name
-
-
-async def test_auth_status_with_rejected_token_is_not_an_error(client: httpx.AsyncClient) -> None:
-    response = await client.get("/api/user/auth/status", headers=auth(REJECTED_TOKEN))
-    assert response.status_code == 200
-    assert (response.json()["token_present"], response.json()["authenticated"]) == (True, False)
-
-
 async def test_sent_request_id_comes_back_in_header_body_and_logs(
     client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:

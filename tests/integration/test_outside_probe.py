@@ -262,25 +262,3 @@ async def test_not_found_message_names_what_is_missing(
 
     error = assert_error(response, 404, code)
     assert error["message"] == f"The {noun} was not found."
-
-
-# --- defect 7: HEAD on the probes -------------------------------------------------------------
-
-
-@pytest.mark.parametrize("path", ["/health", "/ready"])
-async def test_head_on_the_probes(client: httpx.AsyncClient, path: str) -> None:
-    get = await client.get(path)
-    head = await client.head(path)
-
-    assert head.status_code == get.status_code == 200
-    assert head.content == b""
-    assert head.headers["x-request-id"]
-
-
-async def test_head_on_ready_reports_the_failing_dependency_status(client_factory) -> None:
-    client = await client_factory(database=False)
-
-    response = await client.head("/ready")
-
-    assert response.status_code == 503
-    assert int(response.headers["retry-after"]) >= 1
