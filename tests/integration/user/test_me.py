@@ -20,7 +20,6 @@ from tests.integration.expectations import assert_error
 
 pytestmark = pytest.mark.fake_only
 
-
 PROFILE = {
     "user_name": ALICE.user_name,
     "display_name": ALICE.display_name,

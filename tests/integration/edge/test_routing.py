@@ -1,0 +1,56 @@
+"""What the router itself answers, in the error envelope: 404 for an unknown path, 405
+naming the allowed methods, 404 for a trailing slash (never a redirect built from the Host
+header); and no route that echoes headers."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from fake_workspace.reference.identities import ALICE
+from tests.harness import auth
+from tests.integration.expectations import assert_error
+
+# Acts as the fake workspace's seeded users; test_live_smoke.py covers live mode.
+pytestmark = pytest.mark.fake_only
+
+
+async def test_unknown_route_is_404_in_the_envelope(client: httpx.AsyncClient) -> None:
+    assert_error(await client.get("/api/nope"), 404, "NOT_FOUND")
+
+
+async def test_wrong_method_is_405_in_the_envelope(client: httpx.AsyncClient) -> None:
+    assert_error(await client.put("/health"), 405, "METHOD_NOT_ALLOWED")
+
+
+async def test_method_not_allowed_names_the_allowed_ones(client: httpx.AsyncClient) -> None:
+    response = await client.put("/api/lakebase/preferences", headers=auth(ALICE.token))
+    assert_error(response, 405, "METHOD_NOT_ALLOWED")
+    # Starlette names the methods of the first route matching the path (here the GET one).
+    assert "GET" in response.headers["allow"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/user/me/"),
+        ("GET", "/api/lakebase/preferences/"),
+        ("POST", "/api/lakebase/preferences/"),
+        ("GET", "/api/unity-catalog/catalogs/"),
+        ("GET", "/health/"),
+    ],
+)
+async def test_trailing_slash_is_404_not_a_redirect(
+    client: httpx.AsyncClient, method: str, path: str
+) -> None:
+    response = await client.request(
+        method, path, headers={**auth(ALICE.token), "Host": "attacker.example"}
+    )
+
+    assert_error(response, 404, "NOT_FOUND")
+    assert "location" not in response.headers
+
+
+async def test_no_debug_route_echoes_headers(client: httpx.AsyncClient) -> None:
+    paths = set(client.app.openapi()["paths"])
+    assert not any("debug" in p or "headers" in p for p in paths)
