@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 
 import pytest
-from sqlalchemy import update
 from sqlalchemy.engine import make_url
 
 from fake_workspace.reference import ACCOUNT_USERS, FRAUD_DETECTOR, Privilege, fraud_score
@@ -14,7 +13,6 @@ from fake_workspace.reference.identities import ALICE
 from fake_workspace.routes import Route
 from fake_workspace.server import FakeWorkspace
 from server.db.database import Database
-from server.models.user_preference import UserPreference
 from tests.harness import auth
 from tests.harness.backends import UNREACHABLE_POSTGRES, BackendChoice
 from tests.harness.clock import FakeClock
@@ -70,29 +68,6 @@ async def test_unreachable_database_server_gives_503_with_retry_after(client_fac
 
     assert_error(response, 503, "DATABASE_UNAVAILABLE")
     assert (await client.get("/health")).status_code == 200
-
-
-async def test_corrupted_preference_is_flagged_not_fatal(
-    client, database: Database, caplog: pytest.LogCaptureFixture
-) -> None:
-    for key in ("a", "broken", "c"):
-        await client.post(PREFS, json={"key": key, "value": key}, headers=auth(ALICE.token))
-    async with database.session() as session:
-        await session.execute(
-            update(UserPreference).where(UserPreference.key == "broken").values(value="{not json")
-        )
-
-    with caplog.at_level(logging.WARNING):
-        response = await client.get(PREFS, headers=auth(ALICE.token))
-
-    assert response.status_code == 200
-    items = {item["key"]: item for item in response.json()["items"]}
-    assert (items["a"]["value"], items["c"]["value"]) == ("a", "c")
-    assert (items["broken"]["corrupted"], items["broken"]["value"]) == (True, None)
-    assert not items["a"]["corrupted"]
-    warnings = [r for r in caplog.records if "does not decode" in r.getMessage()]
-    assert [w.levelno for w in warnings] == [logging.WARNING]
-    assert warnings[0].correlation_id == response.headers["x-request-id"]
 
 
 # --- busy models and revoked grants ----------------------------------------------------------

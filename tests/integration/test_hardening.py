@@ -35,15 +35,6 @@ async def test_log_filter_must_look_like_an_endpoint_name(
     assert_error(response, 400, "INVALID_REQUEST")
 
 
-async def test_lone_surrogate_in_a_preference_is_400(client: httpx.AsyncClient) -> None:
-    response = await client.post(
-        "/api/lakebase/preferences",
-        content=b'{"key": "k", "value": "\\ud800"}',
-        headers={**auth(ALICE.token), **JSON},
-    )
-    assert_error(response, 400, "INVALID_PREFERENCE")
-
-
 async def test_lone_surrogate_in_model_inputs_is_400_without_a_call(
     client: httpx.AsyncClient, fake: FakeWorkspace
 ) -> None:
