@@ -17,10 +17,8 @@ from fake_workspace.reference import (
     BOB,
     FRAUD_DETECTOR,
     ORDER_COUNT,
-    TRIPS,
 )
 from fake_workspace.routes import Auth, Route
-from tests.harness import auth
 from tests.integration.api import (
     LOGS,
     PREFS,
@@ -64,48 +62,6 @@ async def test_browse_query_score_and_find_the_call_in_the_log(client, fake) -> 
         "SUCCESS",
     )
     assert_utc_timestamps(logs)
-
-
-# --- 2. preferences steer Unity Catalog ------------------------------------------------------
-
-
-async def test_saved_defaults_change_what_tables_lists(client, fake) -> None:
-    before = await get_ok(client, f"{UC}/tables")
-    await save_pref(client, "default_catalog", "samples")
-    await save_pref(client, "default_schema", "nyctaxi")
-
-    after = await get_ok(client, f"{UC}/tables")
-
-    assert "main.sales.orders" in [t["full_name"] for t in before["items"]]
-    assert [t["full_name"] for t in after["items"]] == ["samples.nyctaxi.trips"]
-    listed = fake.requests_for(Route.TABLES_LIST)
-    assert [(r.query["catalog_name"], r.query["schema_name"]) for r in listed] == [
-        ("main", "sales"),
-        ("samples", "nyctaxi"),
-    ]
-
-
-async def test_saved_defaults_and_limit_change_what_query_reads(client, fake) -> None:
-    await save_pref(client, "default_catalog", "samples")
-    await save_pref(client, "default_schema", "nyctaxi")
-    await save_pref(client, "default_query_limit", 7)
-
-    page = await get_ok(client, f"{UC}/query?table=trips")
-
-    assert (page["catalog"], page["schema"], page["table"]) == ("samples", "nyctaxi", "trips")
-    assert (page["limit"], page["row_count"], page["total_row_count"]) == (7, 7, len(TRIPS.rows))
-    sent = fake.requests_for(Route.SQL_EXECUTE)[0].json
-    assert sent["statement"].endswith(" LIMIT 7 OFFSET 0")
-    assert sent["parameters"][0]["value"] == "`samples`.`nyctaxi`.`trips`"
-
-
-async def test_deleting_a_default_brings_back_the_app_setting(client, fake) -> None:
-    await save_pref(client, "default_query_limit", 7)
-    await client.delete(f"{PREFS}/default_query_limit", headers=auth(ALICE.token))
-
-    page = await get_ok(client, f"{UC}/query?table=orders")
-
-    assert (page["schema"], page["limit"], page["row_count"]) == ("sales", 100, 100)
 
 
 # --- 3. several users at once ----------------------------------------------------------------

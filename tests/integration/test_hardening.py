@@ -46,34 +46,6 @@ async def test_lone_surrogate_in_model_inputs_is_400_without_a_call(
     assert fake.requests_for(Route.INVOCATIONS) == []
 
 
-async def test_number_too_large_for_a_double_column_is_400(
-    client: httpx.AsyncClient, fake: FakeWorkspace
-) -> None:
-    body = {
-        "catalog": "main",
-        "schema": "sales",
-        "table": "orders",
-        "filters": [{"column": "discount", "op": ">", "value": 10**400}],
-    }
-    response = await client.post("/api/unity-catalog/query", json=body, headers=auth(ALICE.token))
-    error = assert_error(response, 400, "INVALID_QUERY")
-    assert error["details"]["column"] == "discount"
-    assert fake.requests_for(Route.SQL_EXECUTE) == []
-
-
-async def test_failed_statement_is_mapped_by_its_sql_state(
-    client: httpx.AsyncClient, fake: FakeWorkspace
-) -> None:
-    fake.sql.fail_next(message="Access to this object was refused.", sql_state="42501")
-    response = await client.get(
-        "/api/unity-catalog/query",
-        params={"catalog": "main", "schema": "sales", "table": "orders"},
-        headers=auth(ALICE.token),
-    )
-    error = assert_error(response, 403, "CATALOG_PERMISSION_DENIED")
-    assert error["details"]["sql_state"] == "42501"
-
-
 @pytest.mark.parametrize("target", APP_TARGETS.values(), ids=APP_TARGETS.keys())
 async def test_lakebase_app_starts_while_the_workspace_is_unreachable(
     client_factory, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, target: LakebaseTarget

@@ -18,14 +18,11 @@ from fake_workspace.reference import (
     ALICE,
     BOB,
     FRAUD_DETECTOR,
-    ORDER_COUNT,
 )
-from fake_workspace.routes import Route
 from server.db.database import Database
 from server.models.model_inference import ModelInference
 from tests.harness import auth
-from tests.integration.api import LOGS, UC
-from tests.integration.expectations import api_order
+from tests.integration.api import LOGS
 from tests.integration.paging import BASE_TIME, EDGES, page_at, read_all
 
 pytestmark = pytest.mark.fake_only
@@ -120,38 +117,3 @@ async def test_log_page_edges(client, database, offset: int, limit: int) -> None
 
     assert [i["request_id"] for i in page["items"]] == newest_first[offset : offset + limit]
     assert (page["total"], page["limit"], page["offset"]) == (1200, limit, offset)
-
-
-# --- table rows ------------------------------------------------------------------------------
-
-
-async def test_5000_orders_read_1000_at_a_time_come_once_each(client, fake) -> None:
-    fake.sql.rows_per_chunk = 300
-
-    rows = await read_all(client, f"{UC}/query", [1000], items="rows", table="orders")
-
-    assert rows == [api_order(i) for i in range(1, ORDER_COUNT + 1)]
-    # Each 1000-row page arrives in 4 chunks: 1 inline, 3 fetched.
-    assert len(fake.requests_for(Route.SQL_CHUNK)) == 5 * 3
-
-
-async def test_orders_in_uneven_pages_come_once_each(client, fake) -> None:
-    fake.sql.rows_per_chunk = 250
-
-    rows = await read_all(client, f"{UC}/query", [1, 999, 1000, 777], items="rows", table="orders")
-
-    assert [r["order_id"] for r in rows] == list(range(1, ORDER_COUNT + 1))
-
-
-@pytest.mark.parametrize(("offset", "limit"), EDGES)
-async def test_table_page_edges(client, fake, offset: int, limit: int) -> None:
-    url = f"{UC}/query?table=orders&offset={offset}&limit={limit}"
-
-    response = await client.get(url, headers=auth(ALICE.token))
-
-    assert response.status_code == 200, response.text
-    page = response.json()
-    last = min(offset + limit, ORDER_COUNT)
-    assert page["rows"] == [api_order(i) for i in range(offset + 1, last + 1)]
-    assert (page["row_count"], page["total_row_count"]) == (len(page["rows"]), ORDER_COUNT)
-    assert (page["limit"], page["offset"]) == (limit, offset)

@@ -144,6 +144,19 @@ async def test_a_failed_statement_answers_the_whole_envelope(
     assert error["details"] == details(code, message, error_class, sql_state)
 
 
+async def test_failed_statement_is_mapped_by_its_sql_state(
+    client: httpx.AsyncClient, fake: FakeWorkspace
+) -> None:
+    fake.sql.fail_next(message="Access to this object was refused.", sql_state="42501")
+    response = await client.get(
+        "/api/unity-catalog/query",
+        params={"catalog": "main", "schema": "sales", "table": "orders"},
+        headers=auth(ALICE.token),
+    )
+    error = assert_error(response, 403, "CATALOG_PERMISSION_DENIED")
+    assert error["details"]["sql_state"] == "42501"
+
+
 @pytest.mark.parametrize(
     "code", ["TEMPORARILY_UNAVAILABLE", "WORKSPACE_TEMPORARILY_UNAVAILABLE", "RESOURCE_EXHAUSTED"]
 )

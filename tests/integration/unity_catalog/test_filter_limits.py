@@ -4,6 +4,7 @@ that travels (with the exact parameter the warehouse receives) and the first tha
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -14,7 +15,7 @@ from fake_workspace.reference.identities import ALICE
 from fake_workspace.routes import Route
 from fake_workspace.server import FakeWorkspace
 from tests.harness import auth
-from tests.integration.api import QUERY
+from tests.integration.api import JSON, QUERY
 from tests.integration.expectations import assert_error
 
 pytestmark = pytest.mark.fake_only
@@ -105,4 +106,43 @@ async def test_decimal_filter_the_warehouse_cannot_hold_is_refused(
     error = assert_error(response, 400, "INVALID_QUERY")
     assert error["message"] == f"Filter on column 'amount' (decimal(10,2)) {reason}."
     assert error["details"] == {"column": "amount"}
+    assert fake.requests_for(Route.SQL_EXECUTE) == []
+
+
+async def test_number_too_large_for_a_double_column_is_400(
+    client: httpx.AsyncClient, fake: FakeWorkspace
+) -> None:
+    body = {
+        "catalog": "main",
+        "schema": "sales",
+        "table": "orders",
+        "filters": [{"column": "discount", "op": ">", "value": 10**400}],
+    }
+    response = await client.post("/api/unity-catalog/query", json=body, headers=auth(ALICE.token))
+    error = assert_error(response, 400, "INVALID_QUERY")
+    assert error["details"]["column"] == "discount"
+    assert fake.requests_for(Route.SQL_EXECUTE) == []
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"column": "status", "op": "=", "value": "\ud800"},
+        {"column": "status", "op": "like", "value": "a\udfffb"},
+        {"column": "status", "op": "in", "value": ["shipped", "\ud800"]},
+        {"column": "stat\ud800us", "op": "=", "value": "shipped"},
+    ],
+)
+async def test_lone_surrogate_in_a_filter_is_400_without_a_statement(
+    client: httpx.AsyncClient, fake: FakeWorkspace, condition: dict[str, Any]
+) -> None:
+    # json.dumps escapes the surrogate as \ud800, exactly as a careless client would send it.
+    body = {"catalog": "main", "schema": "sales", "table": "orders", "filters": [condition]}
+
+    response = await client.post(
+        QUERY, content=json.dumps(body), headers={**auth(ALICE.token), **JSON}
+    )
+
+    error = assert_error(response, 400, "INVALID_REQUEST")
+    assert "filters" in error["details"][0]["field"]
     assert fake.requests_for(Route.SQL_EXECUTE) == []
