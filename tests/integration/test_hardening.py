@@ -7,43 +7,18 @@ import functools
 import logging
 
 import databricks.sdk.config
-import httpx
 import pytest
 
 from fake_workspace.reference.identities import ALICE
-from fake_workspace.routes import Route
-from fake_workspace.server import FakeWorkspace
 from server.clock import SdkClock
 from tests.harness import auth
 from tests.harness.backends import UNREACHABLE_POSTGRES
 from tests.harness.clock import FakeClock
 from tests.harness.lakebase_targets import APP_TARGETS, LakebaseTarget
 from tests.harness.settings import lakebase_values
-from tests.integration.api import JSON
 from tests.integration.expectations import assert_error
 
 pytestmark = pytest.mark.fake_only
-
-
-@pytest.mark.parametrize("name", ["\x00", "a b", "a/b", ""])
-async def test_log_filter_must_look_like_an_endpoint_name(
-    client: httpx.AsyncClient, name: str
-) -> None:
-    response = await client.get(
-        "/api/model-serving/logs", params={"endpoint_name": name}, headers=auth(ALICE.token)
-    )
-    assert_error(response, 400, "INVALID_REQUEST")
-
-
-async def test_lone_surrogate_in_model_inputs_is_400_without_a_call(
-    client: httpx.AsyncClient, fake: FakeWorkspace
-) -> None:
-    body = b'{"endpoint_name": "fraud-detector", "inputs": {"instances": ["\\udfff"]}}'
-    response = await client.post(
-        "/api/model-serving/invoke", content=body, headers={**auth(ALICE.token), **JSON}
-    )
-    assert_error(response, 400, "INVALID_INPUT")
-    assert fake.requests_for(Route.INVOCATIONS) == []
 
 
 @pytest.mark.parametrize("target", APP_TARGETS.values(), ids=APP_TARGETS.keys())

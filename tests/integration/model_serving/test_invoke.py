@@ -1,10 +1,10 @@
-"""Model Serving end to end: endpoints, schema detection, invocation with retries and timeouts,
-and the caller's inference log, against the fake workspace and the selected database."""
+"""Invoking a model: predictions, chat and embeddings answers, the caller's token on every
+call, inputs refused before any call, an endpoint not ready or missing, timeouts, retries of a
+busy model with the waits it asked for, and failures mapped and not retried."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any
 
 import httpx
@@ -14,9 +14,7 @@ from fake_workspace.reference import (
     ALICE,
     BOB,
     CHAT_ASSISTANT,
-    ENDPOINTS,
     FRAUD_DETECTOR,
-    MYSTERY_MODEL,
     TEXT_EMBEDDER,
     UNICODE_MODEL,
     WARMING_UP,
@@ -29,19 +27,10 @@ from fake_workspace.routes import Route
 from fake_workspace.server import FakeWorkspace
 from server.db.database import Database
 from tests.harness import auth
-from tests.harness.backends import UNREACHABLE_POSTGRES
 from tests.harness.clock import FakeClock
 from tests.harness.waiting import until
-from tests.integration.api import (
-    FRAUD_COLUMNS,
-    FRAUD_ROWS,
-    LOGS,
-    MS,
-    endpoint_url,
-    fraud_inputs,
-    invoke,
-)
-from tests.integration.expectations import assert_error, assert_utc_timestamps
+from tests.integration.api import FRAUD_ROWS, MS, endpoint_url, fraud_inputs, invoke
+from tests.integration.expectations import assert_error
 from tests.integration.rows import log_rows
 
 pytestmark = pytest.mark.fake_only
@@ -51,172 +40,6 @@ SERVING_ROUTES = {Route.SERVING_LIST, Route.SERVING_GET, Route.SERVING_OPENAPI, 
 
 def invocations(fake: FakeWorkspace, name: str = FRAUD_DETECTOR.name) -> list[Any]:
     return fake.requests.for_route(Route.INVOCATIONS, name)
-
-
-# --- Endpoints -------------------------------------------------------------------------------
-
-
-async def test_endpoints_are_listed_with_their_metadata(client: httpx.AsyncClient) -> None:
-    response = await client.get(f"{MS}/endpoints", headers=auth(ALICE.token))
-
-    assert response.status_code == 200, response.text
-    page = response.json()
-    assert page["total"] == len(ENDPOINTS)
-    assert [e["name"] for e in page["items"]] == sorted(e.name for e in ENDPOINTS)
-    fraud = next(e for e in page["items"] if e["name"] == FRAUD_DETECTOR.name)
-    assert fraud["state"] == {"ready": "READY", "config_update": "NOT_UPDATING"}
-    assert fraud["served_entities"][0]["entity_name"] == FRAUD_DETECTOR.entity_name
-    assert fraud["served_entities"][0]["entity_version"] == FRAUD_DETECTOR.entity_version
-    assert fraud["creator"] == FRAUD_DETECTOR.creator
-    assert fraud["created_at"]
-    assert fraud["updated_at"]
-    assert_utc_timestamps(page)
-
-
-async def test_endpoint_list_is_paged_by_the_app(client: httpx.AsyncClient) -> None:
-    names = sorted(e.name for e in ENDPOINTS)
-
-    response = await client.get(f"{MS}/endpoints?limit=2&offset=2", headers=auth(ALICE.token))
-
-    assert response.json()["total"] == len(names)
-    assert [e["name"] for e in response.json()["items"]] == names[2:4]
-
-
-async def test_one_endpoint_shows_task_and_foundation_model(client: httpx.AsyncClient) -> None:
-    response = await client.get(endpoint_url(CHAT_ASSISTANT.name), headers=auth(ALICE.token))
-
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert body["name"] == CHAT_ASSISTANT.name
-    assert body["task"] == "llm/v1/chat"
-    assert body["served_entities"][0]["foundation_model"] == CHAT_ASSISTANT.foundation_model
-    assert_utc_timestamps(body)
-
-
-async def test_not_ready_endpoint_shows_its_state(client: httpx.AsyncClient) -> None:
-    response = await client.get(endpoint_url(WARMING_UP.name), headers=auth(ALICE.token))
-
-    assert response.json()["state"] == {"ready": "NOT_READY", "config_update": "IN_PROGRESS"}
-
-
-async def test_missing_endpoint_is_404(client: httpx.AsyncClient) -> None:
-    response = await client.get(endpoint_url("no-such-model"), headers=auth(ALICE.token))
-
-    assert_error(response, 404, "ENDPOINT_NOT_FOUND")
-
-
-async def test_impossible_endpoint_name_is_404_without_asking_databricks(
-    client: httpx.AsyncClient, fake: FakeWorkspace
-) -> None:
-    response = await client.get(endpoint_url("no such model"), headers=auth(ALICE.token))
-
-    assert_error(response, 404, "ENDPOINT_NOT_FOUND")
-    assert fake.requests.for_route(Route.SERVING_GET) == []
-
-
-# --- Schema detection ------------------------------------------------------------------------
-
-
-async def test_detected_example_is_accepted_by_the_endpoint(client: httpx.AsyncClient) -> None:
-    detected = await client.get(
-        endpoint_url(FRAUD_DETECTOR.name, "/schema"), headers=auth(ALICE.token)
-    )
-
-    assert detected.status_code == 200, detected.text
-    schema = detected.json()
-    assert (schema["detected_type"], schema["source"]) == ("CUSTOM", "openapi")
-    assert schema["input_schema"]["oneOf"]
-    example = schema["example"]["dataframe_split"]
-    assert example["columns"] == FRAUD_COLUMNS
-    response = await invoke(client, schema["example"])
-    assert response.status_code == 200, response.text
-    assert response.json()["predictions"] == [fraud_score(*example["data"][0])]
-
-
-@pytest.mark.parametrize(
-    ("endpoint", "detected_type"),
-    [
-        pytest.param(CHAT_ASSISTANT, "CHAT", id="chat"),
-        pytest.param(TEXT_EMBEDDER, "EMBEDDINGS", id="embeddings"),
-    ],
-)
-async def test_llm_schema_comes_from_the_task_and_its_example_works(
-    client: httpx.AsyncClient, endpoint: Any, detected_type: str
-) -> None:
-    detected = await client.get(endpoint_url(endpoint.name, "/schema"), headers=auth(ALICE.token))
-
-    assert detected.json()["detected_type"] == detected_type
-    assert detected.json()["source"] == "task"
-    response = await invoke(client, detected.json()["example"], endpoint.name)
-    assert response.status_code == 200, response.text
-
-
-async def test_endpoint_without_schema_is_unknown_with_advice(client: httpx.AsyncClient) -> None:
-    response = await client.get(
-        endpoint_url(MYSTERY_MODEL.name, "/schema"), headers=auth(ALICE.token)
-    )
-
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert body["endpoint_name"] == MYSTERY_MODEL.name
-    assert (body["detected_type"], body["source"]) == ("UNKNOWN", "none")
-    assert body["input_schema"] is None
-    assert body["example"] is None
-    assert "signature" in body["message"]
-    assert "dataframe_split" in body["message"]
-
-
-async def test_detection_is_cached_but_the_endpoint_is_read_every_time(
-    client: httpx.AsyncClient, fake: FakeWorkspace
-) -> None:
-    url = endpoint_url(FRAUD_DETECTOR.name, "/schema")
-
-    first = await client.get(url, headers=auth(ALICE.token))
-    second = await client.get(url, headers=auth(BOB.token))
-
-    assert first.json() == second.json()
-    assert len(fake.requests.for_route(Route.SERVING_OPENAPI)) == 1
-    assert len(fake.requests.for_route(Route.SERVING_GET)) == 2
-
-
-async def test_detection_without_cache_reads_the_openapi_each_time(
-    client_factory: Any, fake: FakeWorkspace
-) -> None:
-    client = await client_factory(schema_cache_ttl_seconds=0)
-    url = endpoint_url(FRAUD_DETECTOR.name, "/schema")
-
-    await client.get(url, headers=auth(ALICE.token))
-    await client.get(url, headers=auth(ALICE.token))
-
-    assert len(fake.requests.for_route(Route.SERVING_OPENAPI)) == 2
-
-
-async def test_openapi_failure_is_reported_not_cached_as_unknown(
-    client: httpx.AsyncClient, fake: FakeWorkspace
-) -> None:
-    fake.faults.fail_next(Route.SERVING_OPENAPI, status=500, error_code="INTERNAL_ERROR")
-    url = endpoint_url(FRAUD_DETECTOR.name, "/schema")
-
-    failed = await client.get(url, headers=auth(ALICE.token))
-    recovered = await client.get(url, headers=auth(ALICE.token))
-
-    assert_error(failed, 502, "DATABRICKS_ERROR")
-    assert recovered.json()["detected_type"] == "CUSTOM"
-
-
-async def test_openapi_refused_as_bad_request_means_unknown(
-    client: httpx.AsyncClient, fake: FakeWorkspace
-) -> None:
-    fake.faults.fail_next(Route.SERVING_OPENAPI, status=400, error_code="BAD_REQUEST")
-
-    response = await client.get(
-        endpoint_url(FRAUD_DETECTOR.name, "/schema"), headers=auth(ALICE.token)
-    )
-
-    assert response.json()["detected_type"] == "UNKNOWN"
-
-
-# --- Invocation ------------------------------------------------------------------------------
 
 
 async def test_invocation_returns_the_models_predictions(client: httpx.AsyncClient) -> None:
@@ -403,7 +226,46 @@ async def test_slow_model_times_out_once_and_is_logged(
     assert row.status == "TIMEOUT"
 
 
-# Retries that end in an answer, with the Retry-After waits: test_error_recovery.py.
+@pytest.mark.parametrize(
+    ("status", "failures", "attempts"),
+    [
+        pytest.param(503, 1, 3, id="503-once"),
+        pytest.param(429, 2, 3, id="429-twice"),
+        pytest.param(503, 2, 3, id="503-twice"),
+        pytest.param(503, 4, 5, id="503-four-times-of-five-attempts"),
+    ],
+)
+async def test_busy_model_answers_after_retries_and_is_logged_once(
+    client_factory,
+    database: Database,
+    fake: FakeWorkspace,
+    clock: FakeClock,
+    status: int,
+    failures: int,
+    attempts: int,
+) -> None:
+    client = await client_factory(model_retry_attempts=attempts)
+    fake.faults.fail_next(
+        Route.INVOCATIONS,
+        times=failures,
+        status=status,
+        error_code="REQUEST_LIMIT_EXCEEDED",
+        retry_after=1,
+    )
+
+    response = await invoke(client, fraud_inputs())
+
+    assert response.status_code == 200, response.text
+    assert response.json()["predictions"] == [fraud_score(*row) for row in FRAUD_ROWS]
+    calls = fake.requests_for(Route.INVOCATIONS, FRAUD_DETECTOR.name)
+    assert [c.status for c in calls] == [status] * failures + [200]
+    assert {(c.bearer_token, c.body) for c in calls} == {(ALICE.token, calls[0].body)}
+    assert clock.sleeps == [1] * failures  # what Retry-After asked, before each new attempt
+    logs = (await client.get("/api/model-serving/logs", headers=auth(ALICE.token))).json()
+    assert [(i["request_id"], i["status"]) for i in logs["items"]] == [
+        (response.json()["request_id"], "SUCCESS")
+    ]
+    assert [r.status for r in await log_rows(database)] == ["SUCCESS"]
 
 
 async def test_busy_model_without_retry_after_backs_off(
@@ -486,56 +348,3 @@ async def test_dropped_connection_is_503_and_not_retried(
     assert_error(response, 503, "MODEL_UNAVAILABLE")
     assert len(invocations(fake)) == 1
     assert [r.status for r in await log_rows(database)] == ["ERROR"]
-
-
-# --- Inference log ---------------------------------------------------------------------------
-
-
-async def test_logs_page_through_my_invocations_only(client: httpx.AsyncClient) -> None:
-    ids = [(await invoke(client, fraud_inputs())).json()["request_id"] for _ in range(3)]
-    await invoke(client, fraud_inputs(), token=BOB.token)
-
-    first = await client.get(f"{LOGS}?limit=2", headers=auth(ALICE.token))
-    rest = await client.get(f"{LOGS}?limit=2&offset=2", headers=auth(ALICE.token))
-
-    assert first.json()["total"] == 3
-    assert [i["request_id"] for i in first.json()["items"]] == ids[::-1][:2]
-    assert [i["request_id"] for i in rest.json()["items"]] == ids[:1]
-    assert_utc_timestamps(first.json())
-
-
-async def test_logs_can_be_filtered_by_endpoint(client: httpx.AsyncClient) -> None:
-    await invoke(client, fraud_inputs())
-    chat = await invoke(
-        client, {"messages": [{"role": "user", "content": "hi"}]}, CHAT_ASSISTANT.name
-    )
-
-    response = await client.get(
-        LOGS, params={"endpoint_name": CHAT_ASSISTANT.name}, headers=auth(ALICE.token)
-    )
-
-    assert [i["request_id"] for i in response.json()["items"]] == [chat.json()["request_id"]]
-
-
-async def test_without_database_logs_are_503_but_invoke_works(client_factory: Any) -> None:
-    client = await client_factory(database=False)
-
-    logs = await client.get(LOGS, headers=auth(ALICE.token))
-    response = await invoke(client, fraud_inputs())
-
-    assert_error(logs, 503, "LAKEBASE_NOT_CONFIGURED")
-    assert response.status_code == 200, response.text
-
-
-async def test_log_write_failure_does_not_fail_the_invocation(
-    client_factory: Any, caplog: pytest.LogCaptureFixture
-) -> None:
-    client = await client_factory(database=False, database_url=UNREACHABLE_POSTGRES)
-
-    with caplog.at_level(logging.WARNING, logger="server.services.model_serving_service"):
-        response = await invoke(client, fraud_inputs())
-
-    assert response.status_code == 200, response.text
-    assert response.json()["predictions"] == [fraud_score(*row) for row in FRAUD_ROWS]
-    assert any("inference log not written" in r.getMessage() for r in caplog.records)
-    assert ALICE.token not in caplog.text

@@ -1,10 +1,10 @@
-"""Paging through everything the app lists: preferences, the inference log and table rows.
-Walking the pages must give every item exactly once, in one stable order.
+"""Paging through the caller's inference log: every row exactly once, newest first,
+whatever the page sizes, and the page edges.
 
-Inference-log rows are mostly inserted straight into `model_inferences`: 500 real /invoke calls
-take about 5 s on SQLite and 8.5 s on PostgreSQL per test (measured), against milliseconds for
-an insert, and paging reads the same rows whichever way they were written. One test still
-writes its rows through /invoke.
+The rows are mostly inserted straight into `model_inferences`: 500 real /invoke calls take
+about 5 s on SQLite and 8.5 s on PostgreSQL per test (measured), against milliseconds for an
+insert, and paging reads the same rows whichever way they were written. One test still writes
+its rows through /invoke.
 """
 
 from __future__ import annotations
@@ -14,11 +14,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from fake_workspace.reference import (
-    ALICE,
-    BOB,
-    FRAUD_DETECTOR,
-)
+from fake_workspace.reference import ALICE, BOB, FRAUD_DETECTOR
 from server.db.database import Database
 from server.models.model_inference import ModelInference
 from tests.harness import auth
@@ -59,9 +55,6 @@ async def seed_logs(database: Database, count: int, *, same_second: int = 1) -> 
     async with database.session() as session:
         session.add_all(rows + others)
     return ids
-
-
-# --- inference log ---------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("limits", [[7], [64], [100], [333], [500], [1, 2, 97, 100, 300]])

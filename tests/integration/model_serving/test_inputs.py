@@ -1,5 +1,6 @@
-"""Chat inputs at their limits, through the API: the smallest accepted values reach the model,
-the first refused ones answer 400 with the exact reason, and nothing is sent to the model."""
+"""Invocation inputs at their limits, through the API: the smallest accepted chat parameters
+reach the model; the first refused ones, a lone surrogate in the inputs and a timeout that is not
+an integer answer 400 with the reason, and nothing is sent to the model."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ import httpx
 import pytest
 
 from fake_workspace.reference import CHAT_ASSISTANT
+from fake_workspace.reference.identities import ALICE
 from fake_workspace.routes import Route
 from fake_workspace.server import FakeWorkspace
-from tests.integration.api import invoke
+from tests.harness import auth
+from tests.integration.api import INVOKE, JSON, invoke
 from tests.integration.expectations import assert_error
 
 pytestmark = pytest.mark.fake_only
@@ -91,3 +94,31 @@ async def test_a_refused_input_says_exactly_why(
     assert error["message"] == reason
     assert error["details"] == [{"field": "inputs"}]
     assert fake.requests.for_route(Route.INVOCATIONS, CHAT_ASSISTANT.name) == []
+
+
+async def test_lone_surrogate_in_model_inputs_is_400_without_a_call(
+    client: httpx.AsyncClient, fake: FakeWorkspace
+) -> None:
+    body = b'{"endpoint_name": "fraud-detector", "inputs": {"instances": ["\\udfff"]}}'
+    response = await client.post(
+        "/api/model-serving/invoke", content=body, headers={**auth(ALICE.token), **JSON}
+    )
+    assert_error(response, 400, "INVALID_INPUT")
+    assert fake.requests_for(Route.INVOCATIONS) == []
+
+
+@pytest.mark.parametrize("value", [True, 1.0, 30.5, "30"])
+async def test_invoke_timeout_must_be_an_integer(
+    client: httpx.AsyncClient, fake: FakeWorkspace, value: object
+) -> None:
+    body = {
+        "endpoint_name": "fraud-detector",
+        "inputs": {"dataframe_records": [{"amount": 1.0}]},
+        "timeout_seconds": value,
+    }
+
+    response = await client.post(INVOKE, json=body, headers=auth(ALICE.token))
+
+    error = assert_error(response, 400, "INVALID_REQUEST")
+    assert error["details"][0]["field"] == "timeout_seconds"
+    assert fake.requests_for(Route.INVOCATIONS) == []
