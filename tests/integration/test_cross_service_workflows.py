@@ -1,5 +1,8 @@
 """Workflows that cross services: browse Unity Catalog, query a table, score its rows with a
-model, read the inference log; preferences steering the catalog; several users at once."""
+model, read the inference log; several users doing all of it, preferences first, at once.
+
+A workflow about one service is tested with it: preferences steering what Unity Catalog reads
+in unity_catalog/test_preferred_defaults.py, a long inference log in model_serving/test_logs.py."""
 
 from __future__ import annotations
 
@@ -11,12 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from fake_workspace.reference import (
-    ALICE,
-    BOB,
-    FRAUD_DETECTOR,
-    ORDER_COUNT,
-)
+from fake_workspace.reference import ALICE, BOB, FRAUD_DETECTOR, ORDER_COUNT
 from fake_workspace.routes import Auth, Route
 from tests.integration.api import (
     LOGS,
@@ -63,7 +61,7 @@ async def test_browse_query_score_and_find_the_call_in_the_log(client, fake) -> 
     assert_utc_timestamps(logs)
 
 
-# --- 3. several users at once ----------------------------------------------------------------
+# --- 2. several users at once ----------------------------------------------------------------
 
 
 async def user_flow(client: httpx.AsyncClient, user: Any, k: int) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 # Only bounds a broken run on a saturated machine: a refusal takes about a second.
 START_SECONDS = 120
 PG = {"PGHOST": "instance.example.com", "PGDATABASE": "databricks_postgres", "PGUSER": "sp"}

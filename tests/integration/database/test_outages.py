@@ -1,5 +1,6 @@
-"""Failures a user would notice: the database going away, flaky models, revoked grants and
-damaged rows. Each must give a clear answer and heal without restarting the app."""
+"""The app's database going away: down, refusing connections, or a table locked. A request
+answers 503 DATABASE_UNAVAILABLE asking to retry, the probes stay honest, and the app heals
+without restarting."""
 
 from __future__ import annotations
 
@@ -10,11 +11,7 @@ from fake_workspace.reference.identities import ALICE
 from server.db.database import Database
 from tests.harness import auth
 from tests.harness.backends import UNREACHABLE_POSTGRES, BackendChoice
-from tests.harness.pg_faults import (
-    set_allow_connections,
-    table_locked,
-    terminate_connections,
-)
+from tests.harness.pg_faults import set_allow_connections, table_locked, terminate_connections
 from tests.integration.api import PREFS
 from tests.integration.expectations import assert_error
 
@@ -61,9 +58,6 @@ async def test_unreachable_database_server_gives_503_with_retry_after(client_fac
 
     assert_error(response, 503, "DATABASE_UNAVAILABLE")
     assert (await client.get("/health")).status_code == 200
-
-
-# --- busy models and revoked grants ----------------------------------------------------------
 
 
 @pytest.mark.postgres_only

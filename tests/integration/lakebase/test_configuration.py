@@ -1,5 +1,6 @@
-"""Inputs at the edges of what the types allow, and configurations that are half right: each
-must get a clear 4xx/503 in the envelope, never a 500, and never stop the app from starting."""
+"""The app configured for Lakebase but not quite right: it starts while the workspace is
+unreachable (waiting seconds, not the SDK's minutes), and a Lakebase only partly configured is
+reported, never a 500."""
 
 from __future__ import annotations
 
