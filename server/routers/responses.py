@@ -11,7 +11,7 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """`responses=` entries that document the error envelope for these statuses."""
     # pragma: no mutate block - runs only at import (decorator arguments), before mutmut forks
     # the processes that run its mutants, so no mutant here is ever executed;
-    # tests/integration/test_openapi_promises.py checks the document it builds.
+    # tests/integration/openapi/test_promises.py checks the document it builds.
     descriptions = {
         400: "Invalid request",
         401: "Missing or rejected user token",
