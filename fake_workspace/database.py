@@ -64,10 +64,8 @@ class MintedCredential:
         """The expiry as both APIs write it (RFC 3339, UTC, whole seconds)."""
         return self.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
-    def answer(self, *, with_expiry: bool = True) -> dict[str, str]:
+    def answer(self) -> dict[str, str]:
         """The response body: `expiration_time` (Database API) or `expire_time` (Postgres API)."""
-        if not with_expiry:
-            return {"token": self.token}
         field = "expire_time" if self.flavour == "autoscaling" else "expiration_time"
         return {"token": self.token, field: self.expiration_time}
 
@@ -246,6 +244,13 @@ class Lakebase:
                 "The credential lifetime must be at least 300 seconds and at most 3600 seconds."
             )
         return requested
+
+    def answer(self, credential: MintedCredential) -> dict[str, str]:
+        """What the minting call answers (without the expiry while `answer_without_expiry`)."""
+        body = credential.answer()
+        if self.answer_without_expiry:
+            body = {"token": body["token"]}
+        return body
 
     def _check_access(self, who: Principal, what: str) -> None:
         with self._lock:

@@ -97,8 +97,8 @@ async def get_session(
 ) -> AsyncIterator[AsyncSession]:
     """The request's one session, in one transaction: committed when the route returns, rolled
     back when it raises; an outage (at any point, the commit included) is 503
-    DATABASE_UNAVAILABLE, and PostgreSQL's statement timeout bounds each statement (both
-    `Database.session`).
+    DATABASE_UNAVAILABLE (`Database.session`). PostgreSQL's statement timeout, set on every new
+    connection by the engine (`server/db/engine.py`), bounds each statement.
 
     Opened only once the caller is identified, so a refused token never reaches the database
     and no connection (on in-memory SQLite: the only one) waits on the identity check.
@@ -112,7 +112,6 @@ GatewayDep = Annotated[WorkspaceGateway, Depends(get_gateway)]
 UserServiceDep = Annotated[UserService, Depends(get_user_service)]
 UnityCatalogServiceDep = Annotated[UnityCatalogService, Depends(get_unity_catalog_service)]
 ModelServingServiceDep = Annotated[ModelServingService, Depends(get_model_serving_service)]
-DatabaseDep = Annotated[Database, Depends(get_database)]
 OptionalDatabaseDep = Annotated[Database | None, Depends(get_optional_database)]
 AccessTokenDep = Annotated[str | None, Depends(get_access_token)]
 CurrentUserDep = Annotated[CurrentUser, Depends(get_current_user)]

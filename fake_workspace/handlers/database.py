@@ -52,7 +52,7 @@ def generate_credential(ctx: Ctx) -> Response:
         body.get("instance_names"),
         request_id if isinstance(request_id, str) else None,
     )
-    return JSONResponse(credential.answer(with_expiry=not ctx.state.lakebase.answer_without_expiry))
+    return JSONResponse(ctx.state.lakebase.answer(credential))
 
 
 def endpoint_json(endpoint: PostgresEndpointDef) -> dict[str, Any]:
@@ -91,4 +91,4 @@ def generate_postgres_credential(ctx: Ctx) -> Response:
     credential = ctx.state.lakebase.generate_for_endpoint(
         ctx.principal, body.get("endpoint"), body.get("ttl"), body.get("expire_time")
     )
-    return JSONResponse(credential.answer(with_expiry=not ctx.state.lakebase.answer_without_expiry))
+    return JSONResponse(ctx.state.lakebase.answer(credential))

@@ -45,33 +45,25 @@ def _parse_expiry(raw: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def credential_target(settings: Settings) -> str:
-    """What credentials are minted for: the endpoint path or the instance name."""
-    target = settings.lakebase_endpoint or settings.lakebase_instance_name
-    if target is None:
-        raise ValueError("Lakebase needs LAKEBASE_ENDPOINT or LAKEBASE_INSTANCE_NAME")
-    return target
+def mint_autoscaling(client: WorkspaceClient, endpoint: str, now: datetime) -> DatabaseToken:
+    """A credential for an Autoscaling endpoint (the Postgres API)."""
+    minted = client.postgres.generate_database_credential(endpoint=endpoint)
+    # The SDK decodes `expire_time` into a protobuf Timestamp.
+    expiry = minted.expire_time
+    return _token(minted.token, expiry.ToDatetime(tzinfo=UTC) if expiry is not None else None, now)
 
 
-def mint_with(client: WorkspaceClient, settings: Settings, now: datetime) -> DatabaseToken:
-    """One credential from whichever API the settings' flavour speaks."""
-    target = credential_target(settings)
-    expires_at: datetime | None
-    if settings.lakebase_flavour == "autoscaling":
-        minted = client.postgres.generate_database_credential(endpoint=target)
-        # The SDK decodes `expire_time` into a protobuf Timestamp.
-        expiry = minted.expire_time
-        token, expires_at = (
-            minted.token,
-            expiry.ToDatetime(tzinfo=UTC) if expiry is not None else None,
-        )
-    else:
-        legacy = client.database.generate_database_credential(
-            request_id=str(uuid.uuid4()), instance_names=[target]
-        )
-        token, expires_at = legacy.token, _parse_expiry(legacy.expiration_time)
+def mint_provisioned(client: WorkspaceClient, instance: str, now: datetime) -> DatabaseToken:
+    """A credential for a Provisioned instance (the Database API)."""
+    minted = client.database.generate_database_credential(
+        request_id=str(uuid.uuid4()), instance_names=[instance]
+    )
+    return _token(minted.token, _parse_expiry(minted.expiration_time), now)
+
+
+def _token(token: str | None, expires_at: datetime | None, now: datetime) -> DatabaseToken:
     if not token:
-        raise RuntimeError(f"{settings.lakebase_flavour} Lakebase returned no credential token")
+        raise RuntimeError("Lakebase returned no credential token")
     # When the API leaves the expiry out, assume the documented lifetime.
     return DatabaseToken(token, expires_at or now + DEFAULT_TOKEN_LIFETIME)
 
@@ -80,7 +72,11 @@ def service_principal_minter(settings: Settings, clock: Clock) -> Minter:
     """Mint tokens as the app's service principal, for its endpoint or instance."""
     if not (settings.databricks_host and settings.databricks_client_id):
         raise ValueError("Lakebase needs DATABRICKS_HOST and DATABRICKS_CLIENT_ID/SECRET")
-    target = credential_target(settings)
+    flavour = settings.lakebase_flavour
+    target = settings.lakebase_endpoint or settings.lakebase_instance_name
+    if flavour is None or target is None:
+        raise ValueError("Lakebase needs LAKEBASE_ENDPOINT or LAKEBASE_INSTANCE_NAME")
+    mint_for = mint_autoscaling if flavour == "autoscaling" else mint_provisioned
     clients: list[WorkspaceClient] = []
 
     def client() -> WorkspaceClient:
@@ -101,11 +97,11 @@ def service_principal_minter(settings: Settings, clock: Clock) -> Minter:
         return clients[0]
 
     def mint() -> DatabaseToken:
-        credential = mint_with(client(), settings, clock.now())
+        credential = mint_for(client(), target, clock.now())
         logger.info(
             "minted a Lakebase credential",
             extra={
-                "lakebase": settings.lakebase_flavour,
+                "lakebase": flavour,
                 "target": target,
                 "expires_at": credential.expires_at.isoformat(),
             },

@@ -18,8 +18,8 @@ DEFAULT_KEYS = (PREF_CATALOG, PREF_SCHEMA, PREF_QUERY_LIMIT)
 
 
 class UserDefaults:
-    """One request's view of the caller's defaults: read on first need, all in one query, in
-    the request's one database session.
+    """One request's view of the caller's defaults: read on first need, all in one query, in a
+    short session of its own.
 
     That session ends as soon as they are read, not with the request: what follows is a
     warehouse query of up to QUERY_TIMEOUT_SECONDS, and a transaction left open through it

@@ -82,7 +82,7 @@ def _lakebase_database(
     """Configure storage exactly as Databricks Apps would: PG* variables plus the endpoint or
     instance; the password is a token minted for it by the service principal."""
     if is_live():
-        lakebase_settings = settings_factory(**live_lakebase_values())
+        lakebase_settings = settings_factory(**live_lakebase_values(target))
     else:
         assert provisioned_url is not None
         url = make_url(provisioned_url)

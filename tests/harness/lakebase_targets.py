@@ -15,7 +15,7 @@ from fake_workspace.reference import (
 )
 from fake_workspace.routes import Route
 from suite_environment import FLAVOUR_VARIABLES
-from tests.harness.backends import LAKEBASE_FLAVOURS, LakebaseFlavour
+from tests.harness.backends import LakebaseFlavour
 
 
 @dataclass(frozen=True)
@@ -53,10 +53,9 @@ OTHER_TARGETS: dict[LakebaseFlavour, LakebaseTarget] = {
 }
 
 
-def live_lakebase_target(env: Mapping[str, str] = os.environ) -> LakebaseTarget:
-    """The target a live run names: LAKEBASE_ENDPOINT or LAKEBASE_INSTANCE_NAME."""
-    for flavour in LAKEBASE_FLAVOURS:
-        variable = FLAVOUR_VARIABLES[flavour]
-        if env.get(variable, "").strip():
-            return LakebaseTarget(flavour, env[variable].strip())
-    raise LookupError("a live Lakebase run needs LAKEBASE_ENDPOINT or LAKEBASE_INSTANCE_NAME")
+def live_lakebase_target(
+    flavour: LakebaseFlavour, env: Mapping[str, str] = os.environ
+) -> LakebaseTarget:
+    """The target a live run of `flavour` names: LAKEBASE_ENDPOINT or LAKEBASE_INSTANCE_NAME
+    (the run has checked it is set)."""
+    return LakebaseTarget(flavour, env[FLAVOUR_VARIABLES[flavour]].strip())

@@ -95,7 +95,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 def run_target(config: pytest.Config) -> LakebaseTarget:
     """What the run's Lakebase credentials are minted for: the live variables' endpoint or
     instance, or the fake's seeded one of the chosen flavour."""
-    return live_lakebase_target() if is_live() else APP_TARGETS[config.stash[_CHOICE].flavour]
+    flavour = config.stash[_CHOICE].flavour
+    return live_lakebase_target(flavour) if is_live() else APP_TARGETS[flavour]
 
 
 def exercised_flavours(config: pytest.Config) -> tuple[LakebaseFlavour, ...]:

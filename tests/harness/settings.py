@@ -20,7 +20,7 @@ from sqlalchemy.engine import URL, make_url
 from fake_workspace.reference import APP_SP
 from fake_workspace.server import FakeWorkspace
 from server.config import Settings
-from tests.harness.lakebase_targets import LakebaseTarget, live_lakebase_target
+from tests.harness.lakebase_targets import LakebaseTarget
 from tests.harness.live import is_live, live_config
 
 
@@ -66,15 +66,18 @@ def lakebase_values(url: URL | str, target: LakebaseTarget, **overrides: Any) ->
     return {**values, **overrides}
 
 
-def live_lakebase_values(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
-    """The Lakebase settings of a live run, from the variables Databricks Apps would inject."""
+def live_lakebase_values(
+    target: LakebaseTarget, env: Mapping[str, str] = os.environ
+) -> dict[str, Any]:
+    """The Lakebase settings of a live run for `target`, from the variables Databricks Apps
+    would inject."""
     return {
         "pghost": env["PGHOST"],
         "pgport": int(env.get("PGPORT", "5432")),
         "pgdatabase": env["PGDATABASE"],
         "pguser": env["PGUSER"],
         "pgsslmode": env.get("PGSSLMODE", "require"),
-        **live_lakebase_target(env).setting(),
+        **target.setting(),
     }
 
 
