@@ -34,6 +34,7 @@ from tools.matrix import (
 from tools.suite import (
     COMPILE_AT_INSTALL,
     COVERAGE_DIR,
+    FAKE_WORKSPACE,
     PYTEST_ARGS,
     ROOT,
     backend_env,
@@ -131,7 +132,15 @@ def lowest(session: nox.Session) -> None:
     """SQLite suite on the lowest versions pyproject.toml allows (--resolution lowest-direct)."""
     start_session(session)
     session.install(
-        "--resolution", "lowest-direct", "--group", "test", "-e", ".", env=COMPILE_AT_INSTALL
+        "--resolution",
+        "lowest-direct",
+        "--group",
+        "test",
+        "-e",
+        ".",
+        "-e",
+        FAKE_WORKSPACE,
+        env=COMPILE_AT_INSTALL,
     )
     session.run("uv", "pip", "list")
     run_suite(session, "sqlite", {}, session.posargs)

@@ -40,11 +40,19 @@ def start_session(session: nox.Session) -> None:
     session.run("uv", "--version")
 
 
+# The fake workspace, a distribution of its own that the suite, `nox -s dev` and the fuzzer import.
+FAKE_WORKSPACE = "fake-workspace"
+
+
 def install(session: nox.Session, name: str, *, project: bool = False) -> None:
-    """Install requirements/<name>.txt (hash-checked), then the project without deps."""
+    """Install requirements/<name>.txt (hash-checked); with `project`, the app and the fake
+    workspace too, editable and without deps (hash-checking refuses local directories), then
+    check that the pinned file satisfies both (`uv pip check`), so neither's dependencies drift
+    out of the lock unnoticed."""
     session.install("--require-hashes", "-r", f"requirements/{name}.txt", env=COMPILE_AT_INSTALL)
     if project:
-        session.install("--no-deps", "-e", ".")
+        session.install("--no-deps", "-e", ".", "-e", FAKE_WORKSPACE)
+        session.run("uv", "pip", "check", silent=True)
 
 
 def backend_env(db: str) -> dict[str, str]:
