@@ -20,8 +20,6 @@ from fake_workspace.reference.endpoints import (
     embedding,
     fraud_score,
     pair_sum,
-    untyped_score,
-    word_count,
 )
 from fake_workspace.reference.identities import (
     ACCOUNT_USERS,
@@ -148,6 +146,4 @@ __all__ = [
     "render_row",
     "render_value",
     "tables_in",
-    "untyped_score",
-    "word_count",
 ]
