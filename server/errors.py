@@ -182,6 +182,25 @@ async def _handle_validation_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def body_too_large(limit: int) -> tuple[str, list[dict[str, Any]]]:
+    """The message and details of a 413 for a request body over `limit` bytes, however found."""
+    message = f"The request body is larger than the limit of {limit} bytes for this route."
+    return message, [{"field": "body", "limit_bytes": limit}]
+
+
+class BodyTooLarge(StarletteHTTPException):
+    """A request body found over its limit while it streams in (`BodySizeLimitMiddleware`).
+
+    An HTTPException, because FastAPI turns any other error raised while it reads the body into a
+    400; this one reaches `_handle_http_exception` as a 413 PAYLOAD_TOO_LARGE, before the response
+    starts.
+    """
+
+    def __init__(self, limit: int) -> None:
+        message, self.details = body_too_large(limit)
+        super().__init__(status_code=413, detail=message)
+
+
 async def _handle_http_exception(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = {
@@ -190,7 +209,8 @@ async def _handle_http_exception(_: Request, exc: Exception) -> JSONResponse:
         413: ErrorCode.PAYLOAD_TOO_LARGE,
     }.get(exc.status_code, ErrorCode.INVALID_REQUEST)
     message = exc.detail if isinstance(exc.detail, str) else "The request could not be served."
-    response = error_response(code, message, exc.status_code)
+    details = exc.details if isinstance(exc, BodyTooLarge) else None
+    response = error_response(code, message, exc.status_code, details=details)
     response.headers.update(exc.headers or {})  # e.g. Allow on a 405
     return response
 

@@ -8,11 +8,10 @@ import re
 import uuid
 from collections.abc import Mapping
 
-from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.clock import Clock, SystemClock
-from server.errors import ErrorCode, error_response
+from server.errors import BodyTooLarge, ErrorCode, body_too_large, error_response
 from server.observability import set_correlation_id, set_user_name
 
 logger = logging.getLogger("server.access")
@@ -85,24 +84,6 @@ class RequestContextMiddleware:
             set_correlation_id(None)
 
 
-def _too_large(limit: int) -> str:
-    return f"The request body is larger than the limit of {limit} bytes for this route."
-
-
-class BodyTooLarge(HTTPException):
-    """Raised from `receive` when the streamed body passes the limit.
-
-    An HTTPException, because FastAPI turns any other error raised while it reads the body into a
-    400; this one reaches the error handlers as a 413 PAYLOAD_TOO_LARGE. Only routes read the
-    body, and they run inside Starlette's ExceptionMiddleware, whose HTTPException handler
-    (`errors._handle_http_exception`) answers it before the response starts: it never comes
-    back up to `BodySizeLimitMiddleware`.
-    """
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(status_code=413, detail=_too_large(limit))
-
-
 class BodySizeLimitMiddleware:
     """Refuse bodies over a limit with 413: at once by Content-Length, else while streaming
     (`BodyTooLarge`)."""
@@ -140,12 +121,8 @@ class BodySizeLimitMiddleware:
 
     @staticmethod
     async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-        response = error_response(
-            ErrorCode.PAYLOAD_TOO_LARGE,
-            _too_large(limit),
-            413,
-            details={"limit_bytes": limit},
-        )
+        message, details = body_too_large(limit)
+        response = error_response(ErrorCode.PAYLOAD_TOO_LARGE, message, 413, details=details)
         # Close the connection: the rest of the body is never read.
         response.headers["Connection"] = "close"
         await response(scope, receive, send)

@@ -241,7 +241,10 @@ def test_chat_max_tokens_truncates(http: httpx.Client) -> None:
 def test_text_embedder_is_deterministic(http: httpx.Client) -> None:
     answer = invoke(http, TEXT_EMBEDDER.name, {"input": ["a", "b c"]}).json()
 
-    assert [d["embedding"] for d in answer["data"]] == [models.embedding("a"), models.embedding("b c")]
+    assert [d["embedding"] for d in answer["data"]] == [
+        models.embedding("a"),
+        models.embedding("b c"),
+    ]
     assert [d["index"] for d in answer["data"]] == [0, 1]
 
 
