@@ -231,7 +231,7 @@ def installable(session: nox.Session) -> None:
 def automation(session: nox.Session) -> None:
     """Tests of this automation (tools/tests): sessions exist, gates bite, paths combine."""
     start_session(session)
-    install(session, "automation")
+    install(session, "automation", project=True)  # the dev server's test runs the app and fake
     session.run(
         "pytest",
         "tools/tests",

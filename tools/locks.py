@@ -22,7 +22,7 @@ LOCKS: dict[str, tuple[bool, str]] = {
     "lint": (False, "lint"),
     "coverage": (False, "coverage"),
     "nox": (False, "nox"),
-    "automation": (False, "automation"),
+    "automation": (True, "automation"),  # its dev-server test runs the app
     "fuzz": (True, "fuzz"),
     "mutation": (True, "mutation"),
 }
