@@ -1,0 +1,48 @@
+"""The fidelity checks' own fake (a fresh server, so their faults and states touch no other
+test) and the tally `nox -s fidelity` prints: which route x case was judged by what."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fake_workspace import FakeWorkspace
+
+TALLY: dict[str, set[str]] = {"sdk": set(), "recordings": set(), "differences": set()}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fidelity-tally",
+        default=None,
+        help="write the distinct route x case counts of the fidelity checks to this JSON file",
+    )
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    target = session.config.getoption("--fidelity-tally")
+    if target:
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        Path(target).write_text(json.dumps({k: sorted(v) for k, v in TALLY.items()}, indent=1))
+
+
+@pytest.fixture(scope="session")
+def fidelity_fake() -> Iterator[FakeWorkspace]:
+    with FakeWorkspace() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fresh_fake(fidelity_fake: FakeWorkspace) -> Iterator[FakeWorkspace]:
+    fidelity_fake.reset()
+    yield fidelity_fake
+    fidelity_fake.check_errors()
+
+
+@pytest.fixture
+def http(fidelity_fake: FakeWorkspace) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=fidelity_fake.base_url, timeout=30) as client:
+        yield client
