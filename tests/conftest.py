@@ -22,6 +22,7 @@ import os
 # Plugins that others import come first (pytest rewrites a plugin's asserts only if it is
 # registered before anything imports it).
 pytest_plugins = [
+    "tests.harness.shapes",
     "tests.harness.lakebase_fixtures",
     "tests.harness.selection",
     "tests.harness.workspace",

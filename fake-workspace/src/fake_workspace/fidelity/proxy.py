@@ -25,7 +25,6 @@ from fake_workspace.fidelity.shapes import ShapeBook
 from fake_workspace.routes import Route, match_route
 from fake_workspace.uvicorn_thread import ServerThread, serve_in_thread
 
-UNMATCHED = "<a route the fake does not model>"
 _HOP_BY_HOP = frozenset(
     {"host", "content-length", "transfer-encoding", "connection", "content-encoding", "keep-alive"}
 )
@@ -38,14 +37,16 @@ class RecordingProxy:
     def __init__(self, upstream: str, *, timeout_seconds: float = 120.0) -> None:
         self.upstream = upstream.rstrip("/")
         self.book = ShapeBook()
-        self.answers = 0
         self._lock = threading.Lock()
         self._timeout = timeout_seconds
         self._serving: ServerThread | None = None
         self.base_url = ""
 
     def start(self) -> Self:
-        self._serving = serve_in_thread(self._asgi, name="the shape-recording proxy")
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            await self._asgi(scope, receive, send)  # uvicorn wants a function, not a method
+
+        self._serving = serve_in_thread(app, name="the shape-recording proxy")
         self.base_url = self._serving.base_url
         return self
 
@@ -65,11 +66,8 @@ class RecordingProxy:
         self.stop()
 
     def record(self, method: str, path: str, status: int, body: bytes) -> None:
-        match = match_route(method, path)
-        template = match.route.template if match else UNMATCHED
         with self._lock:
-            self.book.add(method, template, status, body)
-            self.answers += 1
+            self.book.add(method, path, status, body)
 
     async def _asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

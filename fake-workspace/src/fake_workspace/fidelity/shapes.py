@@ -18,6 +18,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from fake_workspace.routes import match_route
+
 ENUM_FIELDS = frozenset(
     {
         "state",
@@ -139,8 +141,17 @@ def shape_of_body(body: bytes) -> Shape | None:
         return None
 
 
+UNMATCHED = "<a route the fake does not model>"
+
+
 def route_key(method: str, template: str, status: int) -> str:
     return f"{method} {template} {status}"
+
+
+def template_of(method: str, path: str) -> str:
+    """The fake's route template for a request path (ids and names are never recorded)."""
+    match = match_route(method, path)
+    return match.route.template if match else UNMATCHED
 
 
 class ShapeBook:
@@ -149,10 +160,12 @@ class ShapeBook:
     def __init__(self, routes: Mapping[str, Shape] | None = None) -> None:
         self.routes: dict[str, Shape] = dict(routes or {})
 
-    def add(self, method: str, template: str, status: int, body: bytes) -> None:
+    def add(self, method: str, path: str, status: int, body: bytes) -> None:
+        """Record one answer to ``method path`` (a request path, turned into its template)."""
         shape = shape_of_body(body)
         if shape is not None:
-            self.routes.setdefault(route_key(method, template, status), Shape()).merge(shape)
+            key = route_key(method, template_of(method, path), status)
+            self.routes.setdefault(key, Shape()).merge(shape)
 
     def merge(self, other: ShapeBook) -> ShapeBook:
         for key, shape in other.routes.items():
