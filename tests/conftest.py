@@ -32,3 +32,7 @@ pytest_plugins = [
 ]
 # tests/fuzz needs schemathesis and minutes: only `nox -s fuzz` (which sets RUN_FUZZ) runs it.
 collect_ignore = [] if os.environ.get("RUN_FUZZ") else ["fuzz"]
+# tests/fidelity judges the fake alone (its own server; the backend plays no part), so the
+# sixteen suite cells would repeat it to no end: `nox -s fidelity` (which sets RUN_FIDELITY).
+if not os.environ.get("RUN_FIDELITY"):
+    collect_ignore.append("fidelity")

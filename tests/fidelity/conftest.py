@@ -11,7 +11,8 @@ import httpx
 import pytest
 from fake_workspace import FakeWorkspace
 
-TALLY: dict[str, set[str]] = {"sdk": set(), "recordings": set(), "differences": set()}
+TALLY: dict[str, set[str]] = {"sdk": set(), "recordings": set(), "failed": set()}
+"""What passed, by judge (route x case), and every check that failed: a difference."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -22,11 +23,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.failed:
+        TALLY["failed"].add(report.nodeid)
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    if report.failed:
+        TALLY["failed"].add(report.nodeid)
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     target = session.config.getoption("--fidelity-tally")
     if target:
         Path(target).parent.mkdir(parents=True, exist_ok=True)
-        Path(target).write_text(json.dumps({k: sorted(v) for k, v in TALLY.items()}, indent=1))
+        tally = {k: sorted(v) for k, v in TALLY.items()}
+        Path(target).write_text(json.dumps({**tally, "exitstatus": int(session.exitstatus)}))
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ exits 1 when D > 0: how the live session fails on a difference the allow-list do
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,6 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--report", required=True, help="where to write the Markdown table")
     parser.add_argument("--reference-name", default="the workspace")
     parser.add_argument("--candidate-name", default="the fake workspace")
+    parser.add_argument("--counts", help="also write {routes, differences} as JSON here")
     args = parser.parse_args(argv)
     reference, candidate = _load(args.reference), _load(args.candidate)
     if not reference.routes:
@@ -39,6 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     report.write_text(
         render(comparison, reference=args.reference_name, candidate=args.candidate_name)
     )
+    if args.counts:
+        counts = {"routes": len(comparison.routes), "differences": comparison.differences}
+        Path(args.counts).write_text(json.dumps(counts))
     print(
         f"fidelity: {len(comparison.routes)} route(s) compared, "
         f"{comparison.differences} difference(s); report: {report}"
