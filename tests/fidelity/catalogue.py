@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import httpx
 from databricks.sdk.service import catalog, database, iam, postgres, serving, sql
+
 from fake_workspace import FakeWorkspace
 from fake_workspace.reference import (
     ALICE,
@@ -99,36 +100,75 @@ def _empty_page(path: str, **params: Any) -> Call:
 
 
 def unity_catalog_cases() -> Iterator[Case]:
-    yield Case(Route.CATALOGS_LIST, "all", _get(f"{UC}/catalogs", CAROL.token), catalog.ListCatalogsResponse)
+    yield Case(
+        Route.CATALOGS_LIST,
+        "all",
+        _get(f"{UC}/catalogs", CAROL.token),
+        catalog.ListCatalogsResponse,
+    )
     yield Case(Route.CATALOGS_LIST, "page", _paged(f"{UC}/catalogs"), catalog.ListCatalogsResponse)
-    yield Case(Route.CATALOGS_LIST, "empty-page", _empty_page(f"{UC}/catalogs"), catalog.ListCatalogsResponse)
+    yield Case(
+        Route.CATALOGS_LIST,
+        "empty-page",
+        _empty_page(f"{UC}/catalogs"),
+        catalog.ListCatalogsResponse,
+    )
     for cat in CATALOGS:
-        yield Case(Route.CATALOGS_GET, cat.name, _get(f"{UC}/catalogs/{cat.name}", CAROL.token), catalog.CatalogInfo)
         yield Case(
-            Route.SCHEMAS_LIST, cat.name, _get(f"{UC}/schemas", CAROL.token, catalog_name=cat.name),
+            Route.CATALOGS_GET,
+            cat.name,
+            _get(f"{UC}/catalogs/{cat.name}", CAROL.token),
+            catalog.CatalogInfo,
+        )
+        yield Case(
+            Route.SCHEMAS_LIST,
+            cat.name,
+            _get(f"{UC}/schemas", CAROL.token, catalog_name=cat.name),
             catalog.ListSchemasResponse,
         )
-    yield Case(Route.SCHEMAS_LIST, "page", _paged(f"{UC}/schemas", catalog_name="main"), catalog.ListSchemasResponse)
+    yield Case(
+        Route.SCHEMAS_LIST,
+        "page",
+        _paged(f"{UC}/schemas", catalog_name="main"),
+        catalog.ListSchemasResponse,
+    )
     for schema in SCHEMAS:
         full = f"{schema.catalog}.{schema.name}"
-        yield Case(Route.SCHEMAS_GET, full, _get(f"{UC}/schemas/{quote(full)}", CAROL.token), catalog.SchemaInfo)
         yield Case(
-            Route.TABLES_LIST, full,
+            Route.SCHEMAS_GET,
+            full,
+            _get(f"{UC}/schemas/{quote(full)}", CAROL.token),
+            catalog.SchemaInfo,
+        )
+        yield Case(
+            Route.TABLES_LIST,
+            full,
             _get(f"{UC}/tables", CAROL.token, catalog_name=schema.catalog, schema_name=schema.name),
             catalog.ListTablesResponse,
         )
     yield Case(
-        Route.TABLES_LIST, "page", _paged(f"{UC}/tables", catalog_name="main", schema_name="sales"),
+        Route.TABLES_LIST,
+        "page",
+        _paged(f"{UC}/tables", catalog_name="main", schema_name="sales"),
         catalog.ListTablesResponse,
     )
     for full in TABLES:
-        yield Case(Route.TABLES_GET, full, _get(f"{UC}/tables/{quote(full)}", CAROL.token), catalog.TableInfo)
+        yield Case(
+            Route.TABLES_GET,
+            full,
+            _get(f"{UC}/tables/{quote(full)}", CAROL.token),
+            catalog.TableInfo,
+        )
     yield Case(
-        Route.TABLES_EXISTS, "true", _get(f"{UC}/tables/main.sales.orders/exists", CAROL.token),
+        Route.TABLES_EXISTS,
+        "true",
+        _get(f"{UC}/tables/main.sales.orders/exists", CAROL.token),
         catalog.TableExistsResponse,
     )
     yield Case(
-        Route.TABLES_EXISTS, "false", _get(f"{UC}/tables/main.sales.nowhere/exists", CAROL.token),
+        Route.TABLES_EXISTS,
+        "false",
+        _get(f"{UC}/tables/main.sales.nowhere/exists", CAROL.token),
         catalog.TableExistsResponse,
     )
 
@@ -173,32 +213,63 @@ def _closed_then_get(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
 def sql_cases() -> Iterator[Case]:
     for full in TABLES:
         yield Case(
-            Route.SQL_EXECUTE, f"select {full}", _run(f"SELECT * FROM {full} LIMIT 3"),
+            Route.SQL_EXECUTE,
+            f"select {full}",
+            _run(f"SELECT * FROM {full} LIMIT 3"),
             sql.StatementResponse,
         )
-    yield Case(Route.SQL_EXECUTE, "no rows", _run("SELECT * FROM main.sales.orders WHERE 1 = 0"), sql.StatementResponse)
-    yield Case(Route.SQL_EXECUTE, "literals", _run("SELECT 1 AS i, 2147483648 AS b, 12.50 AS d, 1e3 AS f, 'x' AS s, true AS t"), sql.StatementResponse)
     yield Case(
-        Route.SQL_EXECUTE, "parameters",
-        _post(STATEMENTS, _statement(
-            "SELECT :d AS d, :n AS n",
-            parameters=[{"name": "d", "value": "12.50", "type": "DECIMAL(10,2)"}, {"name": "n", "type": "INT"}],
-        )),
+        Route.SQL_EXECUTE,
+        "no rows",
+        _run("SELECT * FROM main.sales.orders WHERE 1 = 0"),
+        sql.StatementResponse,
+    )
+    yield Case(
+        Route.SQL_EXECUTE,
+        "literals",
+        _run("SELECT 1 AS i, 2147483648 AS b, 12.50 AS d, 1e3 AS f, 'x' AS s, true AS t"),
+        sql.StatementResponse,
+    )
+    yield Case(
+        Route.SQL_EXECUTE,
+        "parameters",
+        _post(
+            STATEMENTS,
+            _statement(
+                "SELECT :d AS d, :n AS n",
+                parameters=[
+                    {"name": "d", "value": "12.50", "type": "DECIMAL(10,2)"},
+                    {"name": "n", "type": "INT"},
+                ],
+            ),
+        ),
         sql.StatementResponse,
     )
     yield Case(Route.SQL_EXECUTE, "chunked", _chunked_first, sql.StatementResponse)
     yield Case(Route.SQL_EXECUTE, "failed", _failed, sql.StatementResponse)
     yield Case(Route.SQL_EXECUTE, "running", _running(2), sql.StatementResponse)
     yield Case(Route.SQL_EXECUTE, "syntax error", _run("SELEC oops"), sql.StatementResponse)
-    yield Case(Route.SQL_GET, "running", _after(_running(3), lambda s: _get(f"{STATEMENTS}/{s}")), sql.StatementResponse)
-    yield Case(Route.SQL_GET, "succeeded", _after(_running(1), lambda s: _get(f"{STATEMENTS}/{s}")), sql.StatementResponse)
+    yield Case(
+        Route.SQL_GET,
+        "running",
+        _after(_running(3), lambda s: _get(f"{STATEMENTS}/{s}")),
+        sql.StatementResponse,
+    )
+    yield Case(
+        Route.SQL_GET,
+        "succeeded",
+        _after(_running(1), lambda s: _get(f"{STATEMENTS}/{s}")),
+        sql.StatementResponse,
+    )
     yield Case(Route.SQL_GET, "canceled", _canceled_then_get, sql.StatementResponse)
     yield Case(Route.SQL_GET, "closed", _closed_then_get, sql.StatementResponse)
     yield Case(Route.SQL_CHUNK, "next chunk", _chunk(1), sql.ResultData)
     yield Case(Route.SQL_CHUNK, "last chunk", _chunk(-1), sql.ResultData)
     yield Case(
-        Route.SQL_CANCEL, "running",
-        _after(_running(5), lambda s: _post(f"{STATEMENTS}/{s}/cancel", {})), EmptyAnswer,
+        Route.SQL_CANCEL,
+        "running",
+        _after(_running(5), lambda s: _post(f"{STATEMENTS}/{s}/cancel", {})),
+        EmptyAnswer,
     )
 
 
@@ -217,7 +288,9 @@ def _chunk(index: int) -> Call:
 
 
 _INPUTS: dict[ModelKind, dict[str, Any]] = {
-    ModelKind.FRAUD_SCORE: {"dataframe_records": [{"amount": 12.5, "merchant_score": 0.5, "hour": 3}]},
+    ModelKind.FRAUD_SCORE: {
+        "dataframe_records": [{"amount": 12.5, "merchant_score": 0.5, "hour": 3}]
+    },
     ModelKind.PAIR_SUM: {"dataframe_records": [{"x": 1.25, "y": 2}]},
     ModelKind.CHAT_ECHO: {"messages": [{"role": "user", "content": "one two"}], "max_tokens": 5},
     ModelKind.EMBEDDING: {"input": ["a", "b c"]},
@@ -235,20 +308,27 @@ def _update_failed(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
 
 
 def serving_cases() -> Iterator[Case]:
-    yield Case(Route.SERVING_LIST, "all", _get("/api/2.0/serving-endpoints"), serving.ListEndpointsResponse)
+    yield Case(
+        Route.SERVING_LIST, "all", _get("/api/2.0/serving-endpoints"), serving.ListEndpointsResponse
+    )
     for endpoint in ENDPOINTS:
         yield Case(
-            Route.SERVING_GET, endpoint.name, _get(f"/api/2.0/serving-endpoints/{quote(endpoint.name)}"),
+            Route.SERVING_GET,
+            endpoint.name,
+            _get(f"/api/2.0/serving-endpoints/{quote(endpoint.name)}"),
             serving.ServingEndpointDetailed,
         )
         body = _INPUTS.get(endpoint.kind)
         if body is not None and endpoint.ready == "READY":
             yield Case(
-                Route.INVOCATIONS, endpoint.name,
+                Route.INVOCATIONS,
+                endpoint.name,
                 _post(f"/serving-endpoints/{quote(endpoint.name)}/invocations", body),
                 serving.QueryEndpointResponse,
             )
-    yield Case(Route.SERVING_GET, "not ready, updating", _not_ready, serving.ServingEndpointDetailed)
+    yield Case(
+        Route.SERVING_GET, "not ready, updating", _not_ready, serving.ServingEndpointDetailed
+    )
     yield Case(Route.SERVING_GET, "update failed", _update_failed, serving.ServingEndpointDetailed)
 
 
@@ -267,36 +347,51 @@ def _as_service_principal(call: Callable[[str], Call]) -> Call:
 def lakebase_cases() -> Iterator[Case]:
     for instance in DATABASE_INSTANCES:
         yield Case(
-            Route.DATABASE_INSTANCE, instance.name, _get(f"/api/2.0/database/instances/{instance.name}"),
+            Route.DATABASE_INSTANCE,
+            instance.name,
+            _get(f"/api/2.0/database/instances/{instance.name}"),
             database.DatabaseInstance,
         )
     yield Case(
-        Route.DATABASE_CREDENTIAL, "instance",
-        _as_service_principal(lambda t: _post(
-            "/api/2.0/database/credentials",
-            {"instance_names": [LAKEBASE.name], "request_id": "fidelity"}, t,
-        )),
+        Route.DATABASE_CREDENTIAL,
+        "instance",
+        _as_service_principal(
+            lambda t: _post(
+                "/api/2.0/database/credentials",
+                {"instance_names": [LAKEBASE.name], "request_id": "fidelity"},
+                t,
+            )
+        ),
         database.DatabaseCredential,
     )
     yield Case(
-        Route.POSTGRES_CREDENTIAL, "endpoint",
-        _as_service_principal(lambda t: _post(
-            "/api/2.0/postgres/credentials", {"endpoint": LAKEBASE_ENDPOINT.name}, t
-        )),
+        Route.POSTGRES_CREDENTIAL,
+        "endpoint",
+        _as_service_principal(
+            lambda t: _post(
+                "/api/2.0/postgres/credentials", {"endpoint": LAKEBASE_ENDPOINT.name}, t
+            )
+        ),
         postgres.DatabaseCredential,
     )
     yield Case(
-        Route.POSTGRES_RESOURCE, "endpoint", _get(f"/api/2.0/postgres/{LAKEBASE_ENDPOINT.name}"),
+        Route.POSTGRES_RESOURCE,
+        "endpoint",
+        _get(f"/api/2.0/postgres/{LAKEBASE_ENDPOINT.name}"),
         postgres.Endpoint,
     )
 
 
 def identity_cases() -> Iterator[Case]:
     for user in USERS:
-        yield Case(Route.SCIM_ME, user.user_name, _get("/api/2.0/preview/scim/v2/Me", user.token), iam.User)
+        yield Case(
+            Route.SCIM_ME, user.user_name, _get("/api/2.0/preview/scim/v2/Me", user.token), iam.User
+        )
     yield Case(
-        Route.SCIM_ME, "service principal",
-        _as_service_principal(lambda t: _get("/api/2.0/preview/scim/v2/Me", t)), iam.User,
+        Route.SCIM_ME,
+        "service principal",
+        _as_service_principal(lambda t: _get("/api/2.0/preview/scim/v2/Me", t)),
+        iam.User,
     )
 
 
@@ -319,36 +414,77 @@ def error_cases() -> Iterator[Case]:
     yield Case(Route.TABLES_GET, "404", _get(f"{UC}/tables/main.sales.nowhere"), None)
     yield Case(Route.TABLES_EXISTS, "404 schema", _get(f"{UC}/tables/main.nowhere.t/exists"), None)
     yield Case(Route.CATALOGS_LIST, "400 max_results", _get(f"{UC}/catalogs", max_results=-1), None)
-    yield Case(Route.SQL_EXECUTE, "404 warehouse", _post(STATEMENTS, {"statement": "SELECT 1", "warehouse_id": "nope"}), None)
-    yield Case(Route.SQL_EXECUTE, "400 no statement", _post(STATEMENTS, {"warehouse_id": "5f1e2d3c4b5a6978"}), None)
-    yield Case(Route.SQL_EXECUTE, "501 external links", _run("SELECT 1", disposition="EXTERNAL_LINKS"), None)
-    yield Case(Route.SQL_GET, "404", _get(f"{STATEMENTS}/01f00000-0000-0000-0000-000000000000"), None)
-    yield Case(Route.SERVING_GET, "404", _get("/api/2.0/serving-endpoints/nowhere"), None)
     yield Case(
-        Route.INVOCATIONS, "503 not ready",
-        _post(f"/serving-endpoints/{WARMING_UP.name}/invocations", {"dataframe_records": [{"a": 1}]}), None,
-    )
-    yield Case(
-        Route.INVOCATIONS, "400 bad input",
-        _post(f"/serving-endpoints/{FRAUD_DETECTOR.name}/invocations", {"messages": []}), None,
-    )
-    yield Case(Route.DATABASE_INSTANCE, "404", _get("/api/2.0/database/instances/nowhere"), None)
-    yield Case(Route.POSTGRES_CREDENTIAL, "400 endpoint path", _post("/api/2.0/postgres/credentials", {"endpoint": "x"}), None)
-    yield Case(
-        Route.INVOCATIONS, "429 injected",
-        _fault(Route.INVOCATIONS, 429, "REQUEST_LIMIT_EXCEEDED",
-               _post(f"/serving-endpoints/{FRAUD_DETECTOR.name}/invocations", _INPUTS[ModelKind.FRAUD_SCORE])),
+        Route.SQL_EXECUTE,
+        "404 warehouse",
+        _post(STATEMENTS, {"statement": "SELECT 1", "warehouse_id": "nope"}),
         None,
     )
     yield Case(
-        Route.SQL_EXECUTE, "500 injected",
-        _fault(Route.SQL_EXECUTE, 500, "INTERNAL_ERROR", _run("SELECT 1")), None,
+        Route.SQL_EXECUTE,
+        "400 no statement",
+        _post(STATEMENTS, {"warehouse_id": "5f1e2d3c4b5a6978"}),
+        None,
+    )
+    yield Case(
+        Route.SQL_EXECUTE,
+        "501 external links",
+        _run("SELECT 1", disposition="EXTERNAL_LINKS"),
+        None,
+    )
+    yield Case(
+        Route.SQL_GET, "404", _get(f"{STATEMENTS}/01f00000-0000-0000-0000-000000000000"), None
+    )
+    yield Case(Route.SERVING_GET, "404", _get("/api/2.0/serving-endpoints/nowhere"), None)
+    yield Case(
+        Route.INVOCATIONS,
+        "503 not ready",
+        _post(
+            f"/serving-endpoints/{WARMING_UP.name}/invocations", {"dataframe_records": [{"a": 1}]}
+        ),
+        None,
+    )
+    yield Case(
+        Route.INVOCATIONS,
+        "400 bad input",
+        _post(f"/serving-endpoints/{FRAUD_DETECTOR.name}/invocations", {"messages": []}),
+        None,
+    )
+    yield Case(Route.DATABASE_INSTANCE, "404", _get("/api/2.0/database/instances/nowhere"), None)
+    yield Case(
+        Route.POSTGRES_CREDENTIAL,
+        "400 endpoint path",
+        _post("/api/2.0/postgres/credentials", {"endpoint": "x"}),
+        None,
+    )
+    yield Case(
+        Route.INVOCATIONS,
+        "429 injected",
+        _fault(
+            Route.INVOCATIONS,
+            429,
+            "REQUEST_LIMIT_EXCEEDED",
+            _post(
+                f"/serving-endpoints/{FRAUD_DETECTOR.name}/invocations",
+                _INPUTS[ModelKind.FRAUD_SCORE],
+            ),
+        ),
+        None,
+    )
+    yield Case(
+        Route.SQL_EXECUTE,
+        "500 injected",
+        _fault(Route.SQL_EXECUTE, 500, "INTERNAL_ERROR", _run("SELECT 1")),
+        None,
     )
 
 
 def all_cases() -> list[Case]:
     return [
-        *identity_cases(), *unity_catalog_cases(), *sql_cases(), *serving_cases(),
-        *lakebase_cases(), *error_cases(),
+        *identity_cases(),
+        *unity_catalog_cases(),
+        *sql_cases(),
+        *serving_cases(),
+        *lakebase_cases(),
+        *error_cases(),
     ]
-

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from fake_workspace import FakeWorkspace
 
 TALLY: dict[str, set[str]] = {"sdk": set(), "recordings": set(), "failed": set()}

@@ -10,11 +10,12 @@ import json
 from typing import Any
 
 import httpx
-from fake_workspace.routes import Route, match_route
-from fake_workspace.uvicorn_thread import ServerThread, serve_in_thread
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
+
+from fake_workspace.routes import Route, match_route
+from fake_workspace.uvicorn_thread import ServerThread, serve_in_thread
 
 DOCTORED = Route.SQL_EXECUTE
 

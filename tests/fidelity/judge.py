@@ -12,6 +12,7 @@ from typing import Any
 
 import requests
 from databricks.sdk.errors.parser import _Parser
+
 from fake_workspace.fidelity.allowlist import allowed
 
 
@@ -32,7 +33,8 @@ def lost_in_round_trip(body: Any, back: Any, template: str, path: str = "") -> l
         return lost
     if isinstance(body, list) and isinstance(back, list) and len(body) == len(back):
         return [
-            d for i, (a, b) in enumerate(zip(body, back, strict=True))
+            d
+            for i, (a, b) in enumerate(zip(body, back, strict=True))
             for d in lost_in_round_trip(a, b, template, f"{path}[]")
         ]
     return [] if body == back else [f"{path or '$'}: {body!r} came back as {back!r}"]

@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.config import Config
+
 from fake_workspace import FakeWorkspace
 from fake_workspace.fidelity.__main__ import main as compare_main
 from fake_workspace.fidelity.compare import compare
 from fake_workspace.fidelity.proxy import RecordingProxy
 from fake_workspace.fidelity.shapes import ShapeBook
 from fake_workspace.reference import ALICE, WAREHOUSE_ID
-
 from tests.fidelity.catalogue import all_cases
 from tests.fidelity.doctor import DOCTORED, serve_doctor
 
@@ -94,7 +94,12 @@ def test_the_live_recorder_on_the_fake_served_alone_finds_no_difference(
     (tmp_path / "live.json").write_text(live.dumps())
     (tmp_path / "offline.json").write_text(offline_book.dumps())
     report = tmp_path / "fidelity.md"
-    argv = ["--reference", str(tmp_path / "live.json"), "--candidate", str(tmp_path / "offline.json")]
+    argv = [
+        "--reference",
+        str(tmp_path / "live.json"),
+        "--candidate",
+        str(tmp_path / "offline.json"),
+    ]
     assert compare_main([*argv, "--report", str(report)]) == 0
     assert "**0 difference(s)**" in report.read_text()
 
@@ -116,7 +121,12 @@ def test_a_doctored_answer_fails_the_comparison(
     (tmp_path / "live.json").write_text(live.dumps())
     (tmp_path / "offline.json").write_text(offline_book.dumps())
     report = tmp_path / "fidelity.md"
-    argv = ["--reference", str(tmp_path / "live.json"), "--candidate", str(tmp_path / "offline.json")]
+    argv = [
+        "--reference",
+        str(tmp_path / "live.json"),
+        "--candidate",
+        str(tmp_path / "offline.json"),
+    ]
     assert compare_main([*argv, "--report", str(report)]) == 1
     assert f"`{SQL_KEY}`" in report.read_text()
 
@@ -129,9 +139,10 @@ def test_every_answer_of_the_catalogue_recorded_twice_is_the_same(
 
     fidelity_fake.reset()
     own = fidelity_fake.record_shapes()
-    with RecordingProxy(fidelity_fake.base_url) as proxy, httpx.Client(
-        base_url=proxy.base_url, timeout=30
-    ) as http:
+    with (
+        RecordingProxy(fidelity_fake.base_url) as proxy,
+        httpx.Client(base_url=proxy.base_url, timeout=30) as http,
+    ):
         for case in all_cases():
             fidelity_fake.reset()
             case.call(fidelity_fake, http)

@@ -8,8 +8,8 @@ import json
 import httpx
 import pytest
 from databricks.sdk.errors.details import parse_error_details
-from fake_workspace import FakeWorkspace
 
+from fake_workspace import FakeWorkspace
 from tests.fidelity.catalogue import Case, EmptyAnswer, all_cases
 from tests.fidelity.conftest import TALLY
 from tests.fidelity.judge import lost_in_round_trip, sdk_error
@@ -44,6 +44,7 @@ def judge_error(case: Case, response: httpx.Response, body: dict[str, object]) -
     assert str(error) == body["message"]
     details = parse_error_details(body["details"])  # type: ignore[arg-type]
     assert details.unknown_details == [], details
-    assert details.request_info is not None and details.request_info.request_id
+    assert details.request_info is not None
+    assert details.request_info.request_id
     assert [d.type for d in error.details] == [d["@type"] for d in body["details"]]  # type: ignore[index,union-attr]
     json.dumps(body)  # plain JSON, nothing else

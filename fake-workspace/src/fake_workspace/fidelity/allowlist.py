@@ -20,7 +20,9 @@ class Allowed:
     source: str
 
     def covers(self, template: str, path: str) -> bool:
-        return self.route in ("*", template) and (path == self.path or path.startswith(self.path + "."))
+        return self.route in ("*", template) and (
+            path == self.path or path.startswith(self.path + ".")
+        )
 
 
 ALLOWED: tuple[Allowed, ...] = (

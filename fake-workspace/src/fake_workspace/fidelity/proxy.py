@@ -87,8 +87,6 @@ class RecordingProxy:
         if match is not None and match.route in _DISCOVERY:
             body = body.replace(self.upstream.encode(), self.base_url.encode())
         self.record(request.method, scope["path"], upstream.status_code, body)
-        out_headers = {
-            k: v for k, v in upstream.headers.items() if k.lower() not in _HOP_BY_HOP
-        }
+        out_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in _HOP_BY_HOP}
         response = Response(body, status_code=upstream.status_code, headers=out_headers)
         await response(scope, receive, send)

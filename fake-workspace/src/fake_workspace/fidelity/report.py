@@ -29,7 +29,9 @@ def render(comparison: Comparison, *, reference: str, candidate: str) -> str:
             f"| {_cell(diff.differing)} | {_cell(diff.allowed)} |"
         )
     for route in comparison.unanswered:
-        lines.append(f"| `{route}` | the fake never answered this route with this status | — | — | — |")
+        lines.append(
+            f"| `{route}` | the fake never answered this route with this status | — | — | — |"
+        )
     if comparison.candidate_only:
         lines += ["", "Answered only by the candidate (not compared):", ""]
         lines += [f"- `{route}`" for route in comparison.candidate_only]

@@ -44,8 +44,16 @@ def oidc_discovery(ctx: Ctx) -> Response:
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "claims_supported": [
-                "iss", "sub", "aud", "iat", "exp", "jti",
-                "name", "family_name", "given_name", "preferred_username",
+                "iss",
+                "sub",
+                "aud",
+                "iat",
+                "exp",
+                "jti",
+                "name",
+                "family_name",
+                "given_name",
+                "preferred_username",
             ],
             "request_uri_parameter_supported": False,
         }
