@@ -4,6 +4,9 @@ test) and the tally `nox -s fidelity` prints: which route x case was judged by w
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,3 +62,25 @@ def fresh_fake(fidelity_fake: FakeWorkspace) -> Iterator[FakeWorkspace]:
 def http(fidelity_fake: FakeWorkspace) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=fidelity_fake.base_url, timeout=30) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def served_alone() -> Iterator[str]:
+    """`python -m fake_workspace --port 0` in a subprocess; its URL, from its first line."""
+    env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fake_workspace", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()  # blocks until the server listens and says where
+        assert first.startswith("fake Databricks workspace at "), first
+        yield first.rsplit(" ", 1)[1].strip()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        if process.stdout is not None:
+            process.stdout.close()

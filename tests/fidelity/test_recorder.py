@@ -7,10 +7,6 @@ treated exactly as a workspace: a recording proxy in front of it, clients pointe
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -42,28 +38,6 @@ def drive(host: str) -> None:
         "SELECT * FROM main.sales.orders LIMIT 2", WAREHOUSE_ID, wait_timeout="10s"
     )
     list(w.serving_endpoints.list())
-
-
-@pytest.fixture(scope="module")
-def served_alone() -> Iterator[str]:
-    """`python -m fake_workspace --port 0` in a subprocess; its URL, from its first line."""
-    env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "fake_workspace", "--port", "0"],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        assert process.stdout is not None
-        first = process.stdout.readline()  # blocks until the server listens and says where
-        assert first.startswith("fake Databricks workspace at "), first
-        yield first.rsplit(" ", 1)[1].strip()
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        if process.stdout is not None:
-            process.stdout.close()
 
 
 @pytest.fixture(scope="module")
