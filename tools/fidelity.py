@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from typing import Any
 
 import nox
 
@@ -100,14 +101,22 @@ def run(session: nox.Session) -> None:
     record_offline(session, "sqlite")
     differences = compare(session, "offline", "offline")
     tally = json.loads(TALLY.read_text()) if TALLY.exists() else {}
-    failed = tally.get("failed", [])
-    broken = not failed and tally.get("exitstatus", 1) != 0  # no tally, or pytest itself failed
-    d = len(failed) + differences + int(broken)
-    for name in failed:
+    line, found = summary(tally, differences)
+    for name in tally.get("failed", []):
         session.log(f"difference: {name}")
-    print(
-        f"fidelity: {len(tally.get('sdk', []))} shapes checked against SDK models, "
-        f"{len(tally.get('recordings', []))} against recordings, {d} differences"
-    )
-    if d:
+    print(line)
+    if found:
         session.error()
+
+
+def summary(tally: dict[str, Any], differences: int) -> tuple[str, int]:
+    """The last line, and D: each failed check, each difference of the comparison, and one
+    more when pytest failed without a failed check to show for it (or wrote no tally)."""
+    failed = tally.get("failed", [])
+    broken = not failed and tally.get("exitstatus", 1) != 0
+    found = len(failed) + differences + int(broken)
+    line = (
+        f"fidelity: {len(tally.get('sdk', []))} shapes checked against SDK models, "
+        f"{len(tally.get('recordings', []))} against recordings, {found} differences"
+    )
+    return line, found
