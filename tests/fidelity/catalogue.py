@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+from databricks.sdk.oauth import HostMetadata
 from databricks.sdk.service import catalog, database, iam, postgres, serving, sql
 
 from fake_workspace import FakeWorkspace
@@ -383,6 +384,9 @@ def lakebase_cases() -> Iterator[Case]:
 
 
 def identity_cases() -> Iterator[Case]:
+    yield Case(
+        Route.WELL_KNOWN, "host metadata", _get("/.well-known/databricks-config"), HostMetadata
+    )
     for user in USERS:
         yield Case(
             Route.SCIM_ME, user.user_name, _get("/api/2.0/preview/scim/v2/Me", user.token), iam.User
