@@ -49,11 +49,19 @@ ENUM_FIELDS = frozenset(
 )
 """Fields whose string values are a vocabulary (recorded) rather than data (never recorded)."""
 
-MAP_FIELDS = frozenset({"properties", "metadata", "tags", "custom_tags", "options"})
+MAP_FIELDS = frozenset(
+    {"properties", "metadata", "tags", "custom_tags", "options", "environment_vars"}
+)
 """Free-form maps: their keys are data, so only ``<field>{}`` and the value types are kept."""
 
 OPAQUE_FIELDS = frozenset({"predictions", "choices", "data", "outputs", "paths", "components"})
 """Model inputs and outputs, OpenAPI documents: shaped by the model, recorded as one type."""
+
+SHALLOW_ROUTES = {
+    "/serving-endpoints/{name}/invocations": 1,
+    "/api/2.0/serving-endpoints/{name}/openapi": 1,
+}
+"""Answers a model shapes (its outputs, its OpenAPI document): only their top-level keys."""
 
 _ENUM_VALUE = re.compile(r"^[A-Za-z@][A-Za-z0-9_.:/@-]{0,80}$")
 
@@ -105,38 +113,39 @@ class Shape:
         )
 
 
-def _walk(value: Any, path: str, name: str, shape: Shape) -> None:
+def _walk(value: Any, path: str, name: str, shape: Shape, depth: int | None) -> None:
     kind = json_type(value)
     shape.add_path(path or "$", kind)
-    if name in OPAQUE_FIELDS:
+    if name in OPAQUE_FIELDS or depth == 0:
         return
+    below = None if depth is None else depth - 1
     if kind == "object":
         if name in MAP_FIELDS:
             for item in value.values():
-                _walk(item, f"{path}{{}}", "", shape)
+                _walk(item, f"{path}{{}}", "", shape, below)
             return
         for key, item in value.items():
-            _walk(item, f"{path}.{key}" if path else key, key, shape)
+            _walk(item, f"{path}.{key}" if path else key, key, shape, below)
     elif kind == "array":
         for item in value:
-            _walk(item, f"{path}[]", name, shape)
+            _walk(item, f"{path}[]", name, shape, depth)
     elif kind == "string" and name in ENUM_FIELDS and _ENUM_VALUE.match(value):
         shape.enums.setdefault(path, set()).add(value)
 
 
-def shape_of(document: Any) -> Shape:
-    """The shape of one decoded JSON document."""
+def shape_of(document: Any, depth: int | None = None) -> Shape:
+    """The shape of one decoded JSON document (``depth``: how many object levels to enter)."""
     shape = Shape()
-    _walk(document, "", "", shape)
+    _walk(document, "", "", shape, depth)
     return shape
 
 
-def shape_of_body(body: bytes) -> Shape | None:
+def shape_of_body(body: bytes, depth: int | None = None) -> Shape | None:
     """The shape of a response body, or None when it is empty or not JSON."""
     if not body.strip():
         return None
     try:
-        return shape_of(json.loads(body))
+        return shape_of(json.loads(body), depth)
     except (ValueError, UnicodeDecodeError):
         return None
 
@@ -162,9 +171,10 @@ class ShapeBook:
 
     def add(self, method: str, path: str, status: int, body: bytes) -> None:
         """Record one answer to ``method path`` (a request path, turned into its template)."""
-        shape = shape_of_body(body)
+        template = template_of(method, path)
+        shape = shape_of_body(body, SHALLOW_ROUTES.get(template) if status < 400 else None)
         if shape is not None:
-            key = route_key(method, template_of(method, path), status)
+            key = route_key(method, template, status)
             self.routes.setdefault(key, Shape()).merge(shape)
 
     def merge(self, other: ShapeBook) -> ShapeBook:
