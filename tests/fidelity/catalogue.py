@@ -22,6 +22,7 @@ from fake_workspace import FakeWorkspace
 from fake_workspace.reference import (
     ALICE,
     APP_SP,
+    CAROL,
     CATALOGS,
     DATABASE_INSTANCES,
     ENDPOINTS,
@@ -31,6 +32,7 @@ from fake_workspace.reference import (
     SCHEMAS,
     TABLES,
     USERS,
+    WAREHOUSE_ID,
     WARMING_UP,
 )
 from fake_workspace.reference.specs import ModelKind
@@ -71,12 +73,11 @@ def _post(path: str, body: dict[str, Any], token: str = ALICE.token) -> Call:
 
 
 def _statement(sql_text: str, **extra: Any) -> dict[str, Any]:
-    return {"statement": sql_text, "warehouse_id": "5f1e2d3c4b5a6978", **extra}
+    return {"statement": sql_text, "warehouse_id": WAREHOUSE_ID, **extra}
 
 
 UC = "/api/2.1/unity-catalog"
 STATEMENTS = "/api/2.0/sql/statements"
-CAROL = next(u for u in USERS if u.is_admin)
 
 
 def _paged(path: str, **params: Any) -> Call:
@@ -178,6 +179,19 @@ def _run(sql_text: str, **extra: Any) -> Call:
     return _post(STATEMENTS, _statement(sql_text, **extra))
 
 
+def _select_all(full_name: str) -> Call:
+    """Rows of a seeded table, as its owner: every column type it has, in a SUCCEEDED answer."""
+    quoted = ".".join(f"`{part}`" for part in full_name.split("."))
+
+    def call(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
+        body = _statement(f"SELECT * FROM {quoted} LIMIT 3")
+        answer = _post(STATEMENTS, body, CAROL.token)(fake, http)
+        assert answer.json()["status"]["state"] == "SUCCEEDED", answer.text
+        return answer
+
+    return call
+
+
 def _failed(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
     fake.sql.fail_next(message="[DIVIDE_BY_ZERO] Division by zero.", sql_state="22012")
     return _run("SELECT 1")(fake, http)
@@ -216,7 +230,7 @@ def sql_cases() -> Iterator[Case]:
         yield Case(
             Route.SQL_EXECUTE,
             f"select {full}",
-            _run(f"SELECT * FROM {full} LIMIT 3"),
+            _select_all(full),
             sql.StatementResponse,
         )
     yield Case(
@@ -311,6 +325,12 @@ def _update_failed(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
 def serving_cases() -> Iterator[Case]:
     yield Case(
         Route.SERVING_LIST, "all", _get("/api/2.0/serving-endpoints"), serving.ListEndpointsResponse
+    )
+    yield Case(
+        Route.SERVING_LIST,
+        "as an admin",
+        _get("/api/2.0/serving-endpoints", CAROL.token),
+        serving.ListEndpointsResponse,
     )
     for endpoint in ENDPOINTS:
         yield Case(
@@ -427,7 +447,7 @@ def error_cases() -> Iterator[Case]:
     yield Case(
         Route.SQL_EXECUTE,
         "400 no statement",
-        _post(STATEMENTS, {"warehouse_id": "5f1e2d3c4b5a6978"}),
+        _post(STATEMENTS, {"warehouse_id": WAREHOUSE_ID}),
         None,
     )
     yield Case(
