@@ -69,7 +69,7 @@ nox.options.sessions = [
     # Early: its two minutes (mostly nested nox and pip) overlap the cells instead of running
     # on after them, and the last cell then has the machine to itself.
     "automation",
-    "fidelity",  # about a minute: the fake against the SDK's models and recorded answers
+    "fidelity",  # a few minutes on 2 cores: the fake against the SDK's models and recordings
     *(f"integration-{db}-{py}" for db in LOCAL_BACKENDS for py in PYTHONS),
     # Both Lakebase flavours, offline here, on the Python Databricks Apps run (3.11).
     *(f"integration-{db}-{PYTHONS[0]}" for db in LAKEBASE_FLAVOURS),

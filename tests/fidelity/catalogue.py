@@ -22,6 +22,7 @@ from fake_workspace import FakeWorkspace
 from fake_workspace.reference import (
     ALICE,
     APP_SP,
+    BOB,
     CAROL,
     CATALOGS,
     DATABASE_INSTANCES,
@@ -47,7 +48,8 @@ class EmptyAnswer:
 
 @dataclass(frozen=True)
 class Case:
-    route: Route
+    route: Route | None
+    """None: a route the fake does not serve (its 404 is judged too)."""
     name: str
     call: Call
     model: type[Any] | None
@@ -55,7 +57,7 @@ class Case:
 
     @property
     def id(self) -> str:
-        return f"{self.route.name}:{self.name}"
+        return f"{self.route.name if self.route else 'UNMATCHED'}:{self.name}"
 
 
 def _get(path: str, token: str = ALICE.token, **params: Any) -> Call:
@@ -427,9 +429,37 @@ def _fault(route: Route, status: int, error_code: str, then: Call) -> Call:
     return call
 
 
+def _another_users_statement(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
+    statement_id = _run("SELECT 1")(fake, http).json()["statement_id"]
+    return _get(f"{STATEMENTS}/{statement_id}", BOB.token)(fake, http)
+
+
+def _credential_refused(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
+    fake.lakebase.revoke_access(APP_SP.application_id)
+    body = {"endpoint": LAKEBASE_ENDPOINT.name}
+    return _as_service_principal(lambda t: _post("/api/2.0/postgres/credentials", body, t))(
+        fake, http
+    )
+
+
+def _unknown_route(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
+    fake.allow_unmatched()
+    return _get("/api/2.0/clusters/list")(fake, http)
+
+
 def error_cases() -> Iterator[Case]:
     """Every error the fake answers by itself, and the ones tests inject."""
     me = "/api/2.0/preview/scim/v2/Me"
+    yield Case(Route.SQL_GET, "403 another user's", _another_users_statement, None)
+    yield Case(
+        Route.SQL_CHUNK,
+        "404 chunk",
+        _after(_run("SELECT 1"), lambda s: _get(f"{STATEMENTS}/{s}/result/chunks/7")),
+        None,
+    )
+    yield Case(Route.SQL_EXECUTE, "400 wait_timeout", _run("SELECT 1", wait_timeout="3s"), None)
+    yield Case(Route.POSTGRES_CREDENTIAL, "403 revoked", _credential_refused, None)
+    yield Case(None, "404 unknown route", _unknown_route, None)
     yield Case(Route.SCIM_ME, "401 invalid token", _get(me, "dapi-not-a-token"), None)
     yield Case(Route.SCIM_ME, "401 no credential", lambda f, h: h.get(me), None)
     yield Case(Route.CATALOGS_GET, "403", _get(f"{UC}/catalogs/restricted"), None)
