@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).parent))  # nox does not put tools/ on the
 from suite_environment import is_truthy, lakebase_mode
 from tools import bench as benchmarks
 from tools import coverage_gate, locks
+from tools import fidelity as fidelity_checks
 from tools import flakes as flake_hunter
 from tools import mutation as mutation_runner
 from tools.matrix import (
@@ -68,6 +69,7 @@ nox.options.sessions = [
     # Early: its two minutes (mostly nested nox and pip) overlap the cells instead of running
     # on after them, and the last cell then has the machine to itself.
     "automation",
+    "fidelity",  # a few minutes on 2 cores: the fake against the SDK's models and recordings
     *(f"integration-{db}-{py}" for db in LOCAL_BACKENDS for py in PYTHONS),
     # Both Lakebase flavours, offline here, on the Python Databricks Apps run (3.11).
     *(f"integration-{db}-{PYTHONS[0]}" for db in LAKEBASE_FLAVOURS),
@@ -86,7 +88,15 @@ def integration_cell(db: str, python: str) -> None:
         env = lakebase_env(session, flavour) if flavour else {}
         start_session(session)
         install(session, "test", project=True)
-        run_suite(session, db, env, session.posargs)
+        if env.get("TEST_MODE") != "live":
+            run_suite(session, db, env, session.posargs)
+            return
+        # Live: every answer's shape recorded on its way to the app, then compared with the
+        # fake's answers to the same tests offline (tools/fidelity.py, coverage/fidelity.md).
+        try:
+            run_suite(session, db, env, (*fidelity_checks.live_args(), *session.posargs))
+        finally:
+            fidelity_checks.check_live(session, db)
 
     cell.__doc__ = f"pytest tests/ {' '.join(suite_args(db))} on Python {python}: {WHERE[db]}."
     nox.session(
@@ -242,6 +252,14 @@ def automation(session: nox.Session) -> None:
         *PYTEST_ARGS,
         *session.posargs,
     )
+
+
+@nox.session(python=PYTHONS[0], tags=["fidelity"], allow_parallel=True)
+def fidelity(session: nox.Session) -> None:
+    """The fake against the SDK's models, recorded real answers and itself (tests/fidelity)."""
+    start_session(session)
+    install(session, "test", project=True)
+    fidelity_checks.run(session)
 
 
 @nox.session(python=PYTHONS[0], tags=["fuzz"], default=False)

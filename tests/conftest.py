@@ -22,6 +22,7 @@ import os
 # Plugins that others import come first (pytest rewrites a plugin's asserts only if it is
 # registered before anything imports it).
 pytest_plugins = [
+    "tests.harness.shapes",
     "tests.harness.lakebase_fixtures",
     "tests.harness.selection",
     "tests.harness.workspace",
@@ -31,3 +32,7 @@ pytest_plugins = [
 ]
 # tests/fuzz needs schemathesis and minutes: only `nox -s fuzz` (which sets RUN_FUZZ) runs it.
 collect_ignore = [] if os.environ.get("RUN_FUZZ") else ["fuzz"]
+# tests/fidelity judges the fake alone (its own server; the backend plays no part), so the
+# sixteen suite cells would repeat it to no end: `nox -s fidelity` (which sets RUN_FIDELITY).
+if not os.environ.get("RUN_FIDELITY"):
+    collect_ignore.append("fidelity")

@@ -71,7 +71,8 @@ def test_select_star_returns_rendered_rows_and_uc_types(sdk: SdkFactory) -> None
     assert response.manifest.schema.columns
     columns = response.manifest.schema.columns
     assert [c.name for c in columns] == list(ORDERS.column_names)
-    assert [c.type_text for c in columns] == [c.type_text for c in ORDERS.columns]
+    # The warehouse spells the types in capitals, Unity Catalog in lower case.
+    assert [c.type_text for c in columns] == [c.type_text.upper() for c in ORDERS.columns]
     assert all(c.type_name is not None for c in columns)
     assert response.result
     assert response.result.data_array == expected_data_array(ORDERS.rows[:3], ORDERS.columns)
@@ -400,7 +401,7 @@ def test_malformed_parameters_are_rejected(http: httpx.Client) -> None:
     assert response.json()["error_code"] == "INVALID_PARAMETER_VALUE"
 
 
-def test_empty_result_has_no_data_array(http: httpx.Client) -> None:
+def test_empty_result_is_an_empty_object(http: httpx.Client) -> None:
     body = {
         "statement": "SELECT * FROM main.sales.orders WHERE order_id < 0",
         "warehouse_id": WAREHOUSE_ID,
@@ -410,7 +411,7 @@ def test_empty_result_has_no_data_array(http: httpx.Client) -> None:
 
     assert answer["status"]["state"] == "SUCCEEDED"
     assert answer["manifest"]["total_row_count"] == 0
-    assert "data_array" not in answer["result"]
+    assert answer["result"] == {}  # no chunk at all, as recorded from a workspace
 
 
 def test_unqualified_names_use_the_request_catalog_and_schema(sdk: SdkFactory) -> None:

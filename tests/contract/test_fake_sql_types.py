@@ -50,38 +50,38 @@ def test_typed_parameters_keep_their_types(sdk: SdkFactory) -> None:
     )
 
     assert typed_row(response) == [
-        ("INT", "int", "1"),
-        ("DECIMAL", "decimal(10,2)", "12.50"),
-        ("BOOLEAN", "boolean", "true"),
-        ("DATE", "date", "2024-03-01"),
-        ("TIMESTAMP", "timestamp", "2024-03-01T10:20:30.000Z"),
-        ("STRING", "string", "7"),
-        ("LONG", "bigint", "9000000000"),
+        ("INT", "INT", "1"),
+        ("DECIMAL", "DECIMAL(10,2)", "12.50"),
+        ("BOOLEAN", "BOOLEAN", "true"),
+        ("DATE", "DATE", "2024-03-01"),
+        ("TIMESTAMP", "TIMESTAMP", "2024-03-01T10:20:30.000Z"),
+        ("STRING", "STRING", "7"),
+        ("LONG", "BIGINT", "9000000000"),
     ]
 
 
 def test_an_untyped_parameter_is_a_string(sdk: SdkFactory) -> None:
     response = run(sdk, "SELECT :n", ("n", "42", ""))
 
-    assert typed_row(response) == [("STRING", "string", "42")]
+    assert typed_row(response) == [("STRING", "STRING", "42")]
 
 
 def test_expressions_over_typed_parameters_are_typed(sdk: SdkFactory) -> None:
     response = run(sdk, "SELECT :i + 1, NOT :b", ("i", "1", "INT"), ("b", "false", "BOOLEAN"))
 
-    assert typed_row(response) == [("INT", "int", "2"), ("BOOLEAN", "boolean", "true")]
+    assert typed_row(response) == [("INT", "INT", "2"), ("BOOLEAN", "BOOLEAN", "true")]
 
 
 def test_literals_are_typed_like_databricks(sdk: SdkFactory) -> None:
     response = run(sdk, "SELECT 1, 12.50, 1e3, 'x', TRUE, 2147483648")
 
     assert typed_row(response) == [
-        ("INT", "int", "1"),
-        ("DECIMAL", "decimal(4,2)", "12.50"),  # an exact literal is a DECIMAL, scale kept
-        ("DOUBLE", "double", "1000.0"),
-        ("STRING", "string", "x"),
-        ("BOOLEAN", "boolean", "true"),
-        ("LONG", "bigint", "2147483648"),  # past INT: BIGINT
+        ("INT", "INT", "1"),
+        ("DECIMAL", "DECIMAL(4,2)", "12.50"),  # an exact literal is a DECIMAL, scale kept
+        ("DOUBLE", "DOUBLE", "1000.0"),
+        ("STRING", "STRING", "x"),
+        ("BOOLEAN", "BOOLEAN", "true"),
+        ("LONG", "BIGINT", "2147483648"),  # past INT: BIGINT
     ]
 
 
@@ -95,12 +95,12 @@ def test_casts_give_their_target_type(sdk: SdkFactory) -> None:
     )
 
     assert typed_row(response) == [
-        ("INT", "int", "3"),
-        ("DECIMAL", "decimal(5,2)", "1.00"),
-        ("BOOLEAN", "boolean", "true"),
-        ("DATE", "date", "2024-03-01"),
-        ("TIMESTAMP", "timestamp", "2024-03-01T10:20:30.000Z"),
-        ("TIMESTAMP", "timestamp", "2024-03-01T10:20:30.000Z"),
+        ("INT", "INT", "3"),
+        ("DECIMAL", "DECIMAL(5,2)", "1.00"),
+        ("BOOLEAN", "BOOLEAN", "true"),
+        ("DATE", "DATE", "2024-03-01"),
+        ("TIMESTAMP", "TIMESTAMP", "2024-03-01T10:20:30.000Z"),
+        ("TIMESTAMP", "TIMESTAMP", "2024-03-01T10:20:30.000Z"),
     ]
 
 
@@ -108,7 +108,7 @@ def test_seeded_columns_keep_their_declared_types(sdk: SdkFactory) -> None:
     response = run(sdk, f"SELECT * FROM {ORDERS.full_name} ORDER BY order_id LIMIT 1")
 
     assert typed_row(response) == [
-        (c.type_name, c.type_text, render_value(v, c.type_name, c.scale))
+        (c.type_name, c.type_text.upper(), render_value(v, c.type_name, c.scale))
         for c, v in zip(ORDERS.columns, ORDERS.rows[0], strict=True)
     ]
 
@@ -122,4 +122,4 @@ def test_a_typed_parameter_compares_with_a_seeded_timestamp(sdk: SdkFactory) -> 
         ("t", first.isoformat(), "STRING"),
     )
 
-    assert typed_row(response) == [("LONG", "bigint", "1")]
+    assert typed_row(response) == [("LONG", "BIGINT", "1")]

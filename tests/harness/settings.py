@@ -22,6 +22,7 @@ from fake_workspace.server import FakeWorkspace
 from server.config import Settings
 from tests.harness.lakebase_targets import LakebaseTarget
 from tests.harness.live import is_live, live_config
+from tests.harness.shapes import recorded_host
 
 
 class IsolatedSettings(Settings):
@@ -92,11 +93,13 @@ class WorkspaceTarget:
 
 
 @pytest.fixture(scope="session")
-def workspace_target(fake_server: FakeWorkspace | None) -> WorkspaceTarget:
-    if fake_server is None:  # live mode
+def workspace_target(
+    fake_server: FakeWorkspace | None, pytestconfig: pytest.Config
+) -> WorkspaceTarget:
+    if fake_server is None:  # live mode; with --record-shapes, through the recording proxy
         live = live_config()
         return WorkspaceTarget(
-            live.host,
+            recorded_host(pytestconfig, live.host),
             live.warehouse_id,
             os.environ.get("DATABRICKS_CLIENT_ID"),
             os.environ.get("DATABRICKS_CLIENT_SECRET"),

@@ -18,6 +18,7 @@ from fake_workspace.identity import FakeUser
 from fake_workspace.server import FakeWorkspace
 from suite_environment import is_live
 from tests.harness.lakebase_fixtures import PasswordKeeper
+from tests.harness.shapes import record_fake
 
 _PROXY_VARIABLES = (
     "HTTP_PROXY",
@@ -31,8 +32,10 @@ _LOOPBACK = "127.0.0.1,localhost"
 
 
 @pytest.fixture(scope="session")
-def fake_server() -> Iterator[FakeWorkspace | None]:
-    """The running fake (base URL in ``.base_url``) for the whole session; None in live mode."""
+def fake_server(pytestconfig: pytest.Config) -> Iterator[FakeWorkspace | None]:
+    """The running fake (base URL in ``.base_url``) for the whole session; None in live mode.
+
+    With ``--record-shapes`` it records the shape of every answer (harness/shapes.py)."""
     if is_live():
         yield None
         return
@@ -42,6 +45,7 @@ def fake_server() -> Iterator[FakeWorkspace | None]:
         env.setenv("NO_PROXY", _LOOPBACK)
         env.setenv("no_proxy", _LOOPBACK)
         with FakeWorkspace() as workspace:
+            record_fake(pytestconfig, workspace)
             yield workspace
 
 

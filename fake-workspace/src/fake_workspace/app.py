@@ -27,6 +27,7 @@ from fake_workspace.errors import (
     unauthenticated,
 )
 from fake_workspace.faults import FaultPlan, Gate
+from fake_workspace.fidelity.shapes import ShapeBook
 from fake_workspace.handlers import HANDLERS, Ctx
 from fake_workspace.identity import Principal
 from fake_workspace.recorder import RecordedRequest
@@ -69,6 +70,8 @@ class FakeApp:
     def __init__(self, state: FakeState) -> None:
         self.state = state
         self.closing = threading.Event()
+        self.shapes: ShapeBook | None = None
+        """Set by ``FakeWorkspace.record_shapes``: every answer's shape, kept across resets."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -95,6 +98,8 @@ class FakeApp:
             return
         record.status = response.status_code
         record.response_body = bytes(response.body)
+        if self.shapes is not None:
+            self.shapes.add(record.method, record.path, record.status, record.response_body)
         await response(scope, receive, send)
 
     async def _respond(

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Self
 from fake_workspace.app import FakeApp
 from fake_workspace.database import Lakebase
 from fake_workspace.faults import Faults
+from fake_workspace.fidelity.shapes import ShapeBook
 from fake_workspace.identity import FakeUser, IdentityStore
 from fake_workspace.recorder import RecordedRequest, RequestLog
 from fake_workspace.reference import APP_SP, WAREHOUSE_ID
@@ -61,6 +62,12 @@ class FakeWorkspace:
     def reset(self) -> None:
         """Forget everything a test changed; reference data stays."""
         self.state.reset()
+
+    def record_shapes(self) -> ShapeBook:
+        """From now on, the shape of every answer (fidelity.shapes); resets keep it."""
+        if self._app.shapes is None:
+            self._app.shapes = ShapeBook()
+        return self._app.shapes
 
     def allow_unmatched(self) -> None:
         """This test sends requests to unknown routes on purpose (``check_errors`` ignores them)."""

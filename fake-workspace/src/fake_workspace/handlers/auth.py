@@ -29,9 +29,33 @@ def oidc_discovery(ctx: Ctx) -> Response:
             "authorization_endpoint": f"{oidc}/v1/authorize",
             "token_endpoint": f"{oidc}/v1/token",
             "jwks_uri": f"{oidc}/jwks.json",
+            # The rest of a workspace's document (recorded answers; the SDK reads only the
+            # endpoints, other OAuth clients read these).
+            "scopes_supported": ["all-apis", "email", "offline_access", "openid", "profile", "sql"],
+            "response_types_supported": ["code", "id_token"],
+            "response_modes_supported": ["query", "fragment", "form_post"],
             "grant_types_supported": ["client_credentials", "authorization_code", "refresh_token"],
-            "scopes_supported": ["all-apis", "offline_access", "sql"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": [
+                "client_secret_basic",
+                "client_secret_post",
+                "none",
+            ],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "claims_supported": [
+                "iss",
+                "sub",
+                "aud",
+                "iat",
+                "exp",
+                "jti",
+                "name",
+                "family_name",
+                "given_name",
+                "preferred_username",
+            ],
+            "request_uri_parameter_supported": False,
         }
     )
 

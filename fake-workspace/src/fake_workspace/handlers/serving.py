@@ -72,8 +72,9 @@ def endpoint_json(endpoint: EndpointDef, *, detailed: bool, admin: bool = False)
         "creation_timestamp": CREATED_MS,
         "last_updated_timestamp": UPDATED_MS,
         "state": {"ready": endpoint.ready, "config_update": endpoint.config_update},
-        "tags": [{"key": k, "value": v} for k, v in endpoint.tags],
     }
+    if endpoint.tags:  # proto3 JSON: an empty list is left out
+        body["tags"] = [{"key": k, "value": v} for k, v in endpoint.tags]
     first_deployment = endpoint.ready != "READY" and endpoint.config_update == "IN_PROGRESS"
     if not first_deployment:
         body["config"] = _config(endpoint, detailed=detailed)

@@ -85,7 +85,9 @@ def _manifest(stmt: Statement) -> dict[str, Any]:
             "name": column.name,
             "position": position,
             "type_name": column.type.type_name,
-            "type_text": column.type.type_text,
+            # A warehouse spells a result column's SQL type in capitals ("BIGINT",
+            # "DECIMAL(10,2)"), unlike Unity Catalog's lower-case type_text of the same column.
+            "type_text": column.type.type_text.upper(),
         }
         if column.type.precision is not None:
             item.update(type_precision=column.type.precision, type_scale=column.type.scale)
@@ -116,11 +118,8 @@ def statement_json(stmt: Statement) -> dict[str, Any]:
     if stmt.state is StatementState.SUCCEEDED:
         body["manifest"] = _manifest(stmt)
         chunks = stmt.chunks
-        body["result"] = (
-            _chunk_json(stmt, chunks[0])
-            if chunks
-            else {"chunk_index": 0, "row_offset": 0, "row_count": 0}
-        )
+        # Without rows there is no chunk: the result is an empty object (recorded answers).
+        body["result"] = _chunk_json(stmt, chunks[0]) if chunks else {}
     return body
 
 

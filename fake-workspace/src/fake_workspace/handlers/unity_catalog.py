@@ -47,7 +47,6 @@ def catalog_json(catalog: CatalogDef) -> dict[str, Any]:
         "securable_type": "CATALOG",
         "comment": catalog.comment,
         "browse_only": False,
-        "properties": {},
         **_audit(catalog.owner),
     }
     if catalog.catalog_type == "DELTASHARING_CATALOG":
@@ -67,7 +66,6 @@ def schema_json(schema: SchemaDef, catalog_type: str) -> dict[str, Any]:
             "catalog_type": catalog_type,
             "comment": schema.comment,
             "browse_only": False,
-            "properties": {},
             **_audit(schema.owner),
         }
     )

@@ -1,0 +1,544 @@
+"""Every kind of answer the fake gives: one case per route and per thing its reference data
+can make it say (each listing page, catalog, table and column type, statement state,
+endpoint state and task, Lakebase API, and every error), with the SDK class that decodes it.
+
+A case is a function of the running fake: it arranges what it needs (a fault, a small page
+size, a statement left running) and makes one HTTP request, whose answer is judged. The
+cases are listed statically, from `fake_workspace.reference`, so each one is a test id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from databricks.sdk.oauth import HostMetadata
+from databricks.sdk.service import catalog, database, iam, postgres, serving, sql
+
+from fake_workspace import FakeWorkspace
+from fake_workspace.reference import (
+    ALICE,
+    APP_SP,
+    BOB,
+    CAROL,
+    CATALOGS,
+    DATABASE_INSTANCES,
+    ENDPOINTS,
+    FRAUD_DETECTOR,
+    LAKEBASE,
+    LAKEBASE_ENDPOINT,
+    SCHEMAS,
+    TABLES,
+    USERS,
+    WAREHOUSE_ID,
+    WARMING_UP,
+)
+from fake_workspace.reference.specs import ModelKind
+from fake_workspace.routes import Route
+
+Call = Callable[[FakeWorkspace, httpx.Client], httpx.Response]
+
+
+class EmptyAnswer:
+    """The SDK reads nothing from the answer (``cancel_execution`` returns None): ``{}``."""
+
+
+@dataclass(frozen=True)
+class Case:
+    route: Route | None
+    """None: a route the fake does not serve (its 404 is judged too)."""
+    name: str
+    call: Call
+    model: type[Any] | None
+    """The SDK dataclass of the answer; None for an error (judged by the SDK's error parser)."""
+
+    @property
+    def id(self) -> str:
+        return f"{self.route.name if self.route else 'UNMATCHED'}:{self.name}"
+
+
+def _get(path: str, token: str = ALICE.token, **params: Any) -> Call:
+    def call(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
+        return http.get(path, params=params, headers={"Authorization": f"Bearer {token}"})
+
+    return call
+
+
+def _post(path: str, body: dict[str, Any], token: str = ALICE.token) -> Call:
+    def call(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
+        return http.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
+
+    return call
+
+
+def _statement(sql_text: str, **extra: Any) -> dict[str, Any]:
+    return {"statement": sql_text, "warehouse_id": WAREHOUSE_ID, **extra}
+
+
+UC = "/api/2.1/unity-catalog"
+STATEMENTS = "/api/2.0/sql/statements"
+
+
+def _paged(path: str, **params: Any) -> Call:
+    """The second page of a listing at page size 1 (the SDK follows every token)."""
+
+    def call(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
+        fake.unity_catalog.page_size = 1
+        first = _get(path, CAROL.token, max_results=1, **params)(fake, http).json()
+        token = first["next_page_token"]
+        return _get(path, CAROL.token, max_results=1, page_token=token, **params)(fake, http)
+
+    return call
+
+
+def _empty_page(path: str, **params: Any) -> Call:
+    def call(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
+        fake.unity_catalog.page_size = 1
+        fake.unity_catalog.insert_empty_pages = True
+        return _get(path, CAROL.token, max_results=1, **params)(fake, http)
+
+    return call
+
+
+def unity_catalog_cases() -> Iterator[Case]:
+    yield Case(
+        Route.CATALOGS_LIST,
+        "all",
+        _get(f"{UC}/catalogs", CAROL.token),
+        catalog.ListCatalogsResponse,
+    )
+    yield Case(Route.CATALOGS_LIST, "page", _paged(f"{UC}/catalogs"), catalog.ListCatalogsResponse)
+    yield Case(
+        Route.CATALOGS_LIST,
+        "empty-page",
+        _empty_page(f"{UC}/catalogs"),
+        catalog.ListCatalogsResponse,
+    )
+    for cat in CATALOGS:
+        yield Case(
+            Route.CATALOGS_GET,
+            cat.name,
+            _get(f"{UC}/catalogs/{cat.name}", CAROL.token),
+            catalog.CatalogInfo,
+        )
+        yield Case(
+            Route.SCHEMAS_LIST,
+            cat.name,
+            _get(f"{UC}/schemas", CAROL.token, catalog_name=cat.name),
+            catalog.ListSchemasResponse,
+        )
+    yield Case(
+        Route.SCHEMAS_LIST,
+        "page",
+        _paged(f"{UC}/schemas", catalog_name="main"),
+        catalog.ListSchemasResponse,
+    )
+    for schema in SCHEMAS:
+        full = f"{schema.catalog}.{schema.name}"
+        yield Case(
+            Route.SCHEMAS_GET,
+            full,
+            _get(f"{UC}/schemas/{quote(full)}", CAROL.token),
+            catalog.SchemaInfo,
+        )
+        yield Case(
+            Route.TABLES_LIST,
+            full,
+            _get(f"{UC}/tables", CAROL.token, catalog_name=schema.catalog, schema_name=schema.name),
+            catalog.ListTablesResponse,
+        )
+    yield Case(
+        Route.TABLES_LIST,
+        "page",
+        _paged(f"{UC}/tables", catalog_name="main", schema_name="sales"),
+        catalog.ListTablesResponse,
+    )
+    for full in TABLES:
+        yield Case(
+            Route.TABLES_GET,
+            full,
+            _get(f"{UC}/tables/{quote(full)}", CAROL.token),
+            catalog.TableInfo,
+        )
+    yield Case(
+        Route.TABLES_EXISTS,
+        "true",
+        _get(f"{UC}/tables/main.sales.orders/exists", CAROL.token),
+        catalog.TableExistsResponse,
+    )
+    yield Case(
+        Route.TABLES_EXISTS,
+        "false",
+        _get(f"{UC}/tables/main.sales.nowhere/exists", CAROL.token),
+        catalog.TableExistsResponse,
+    )
+
+
+def _run(sql_text: str, **extra: Any) -> Call:
+    return _post(STATEMENTS, _statement(sql_text, **extra))
+
+
+def _select_all(full_name: str) -> Call:
+    """Rows of a seeded table, as its owner: every column type it has, in a SUCCEEDED answer."""
+    quoted = ".".join(f"`{part}`" for part in full_name.split("."))
+
+    def call(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
+        body = _statement(f"SELECT * FROM {quoted} LIMIT 3")
+        answer = _post(STATEMENTS, body, CAROL.token)(fake, http)
+        assert answer.json()["status"]["state"] == "SUCCEEDED", answer.text
+        return answer
+
+    return call
+
+
+def _failed(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
+    fake.sql.fail_next(message="[DIVIDE_BY_ZERO] Division by zero.", sql_state="22012")
+    return _run("SELECT 1")(fake, http)
+
+
+def _running(polls: int) -> Call:
+    def call(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
+        fake.sql.stay_running_for(polls)
+        return _run("SELECT 1", wait_timeout="0s")(fake, http)
+
+    return call
+
+
+def _after(setup: Call, then: Callable[[str], Call]) -> Call:
+    def call(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
+        statement_id = setup(fake, http).json()["statement_id"]
+        return then(statement_id)(fake, http)
+
+    return call
+
+
+def _canceled_then_get(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
+    statement_id = _running(5)(fake, http).json()["statement_id"]
+    _post(f"{STATEMENTS}/{statement_id}/cancel", {})(fake, http)
+    return _get(f"{STATEMENTS}/{statement_id}")(fake, http)
+
+
+def _closed_then_get(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
+    statement_id = _run("SELECT 1")(fake, http).json()["statement_id"]
+    fake.sql.close(statement_id)
+    return _get(f"{STATEMENTS}/{statement_id}")(fake, http)
+
+
+def sql_cases() -> Iterator[Case]:
+    for full in TABLES:
+        yield Case(
+            Route.SQL_EXECUTE,
+            f"select {full}",
+            _select_all(full),
+            sql.StatementResponse,
+        )
+    yield Case(
+        Route.SQL_EXECUTE,
+        "no rows",
+        _run("SELECT * FROM main.sales.orders WHERE 1 = 0"),
+        sql.StatementResponse,
+    )
+    yield Case(
+        Route.SQL_EXECUTE,
+        "literals",
+        _run("SELECT 1 AS i, 2147483648 AS b, 12.50 AS d, 1e3 AS f, 'x' AS s, true AS t"),
+        sql.StatementResponse,
+    )
+    yield Case(
+        Route.SQL_EXECUTE,
+        "parameters",
+        _post(
+            STATEMENTS,
+            _statement(
+                "SELECT :d AS d, :n AS n",
+                parameters=[
+                    {"name": "d", "value": "12.50", "type": "DECIMAL(10,2)"},
+                    {"name": "n", "type": "INT"},
+                ],
+            ),
+        ),
+        sql.StatementResponse,
+    )
+    yield Case(Route.SQL_EXECUTE, "chunked", _chunked_first, sql.StatementResponse)
+    yield Case(Route.SQL_EXECUTE, "failed", _failed, sql.StatementResponse)
+    yield Case(Route.SQL_EXECUTE, "running", _running(2), sql.StatementResponse)
+    yield Case(Route.SQL_EXECUTE, "syntax error", _run("SELEC oops"), sql.StatementResponse)
+    yield Case(
+        Route.SQL_GET,
+        "running",
+        _after(_running(3), lambda s: _get(f"{STATEMENTS}/{s}")),
+        sql.StatementResponse,
+    )
+    yield Case(
+        Route.SQL_GET,
+        "succeeded",
+        _after(_running(1), lambda s: _get(f"{STATEMENTS}/{s}")),
+        sql.StatementResponse,
+    )
+    yield Case(Route.SQL_GET, "canceled", _canceled_then_get, sql.StatementResponse)
+    yield Case(Route.SQL_GET, "closed", _closed_then_get, sql.StatementResponse)
+    yield Case(Route.SQL_CHUNK, "next chunk", _chunk(1), sql.ResultData)
+    yield Case(Route.SQL_CHUNK, "last chunk", _chunk(-1), sql.ResultData)
+    yield Case(
+        Route.SQL_CANCEL,
+        "running",
+        _after(_running(5), lambda s: _post(f"{STATEMENTS}/{s}/cancel", {})),
+        EmptyAnswer,
+    )
+
+
+def _chunked_first(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
+    fake.sql.rows_per_chunk = 2
+    return _run("SELECT * FROM main.sales.orders LIMIT 5")(fake, http)
+
+
+def _chunk(index: int) -> Call:
+    def call(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
+        first = _chunked_first(fake, http).json()
+        n = index if index >= 0 else first["manifest"]["total_chunk_count"] - 1
+        return _get(f"{STATEMENTS}/{first['statement_id']}/result/chunks/{n}")(fake, http)
+
+    return call
+
+
+_INPUTS: dict[ModelKind, dict[str, Any]] = {
+    ModelKind.FRAUD_SCORE: {
+        "dataframe_records": [{"amount": 12.5, "merchant_score": 0.5, "hour": 3}]
+    },
+    ModelKind.PAIR_SUM: {"dataframe_records": [{"x": 1.25, "y": 2}]},
+    ModelKind.CHAT_ECHO: {"messages": [{"role": "user", "content": "one two"}], "max_tokens": 5},
+    ModelKind.EMBEDDING: {"input": ["a", "b c"]},
+}
+
+
+def _not_ready(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
+    fake.serving.set_state(FRAUD_DETECTOR.name, ready="NOT_READY", config_update="IN_PROGRESS")
+    return _get(f"/api/2.0/serving-endpoints/{FRAUD_DETECTOR.name}")(fake, http)
+
+
+def _update_failed(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
+    fake.serving.set_state(FRAUD_DETECTOR.name, ready="READY", config_update="UPDATE_FAILED")
+    return _get(f"/api/2.0/serving-endpoints/{FRAUD_DETECTOR.name}")(fake, http)
+
+
+def serving_cases() -> Iterator[Case]:
+    yield Case(
+        Route.SERVING_LIST, "all", _get("/api/2.0/serving-endpoints"), serving.ListEndpointsResponse
+    )
+    yield Case(
+        Route.SERVING_LIST,
+        "as an admin",
+        _get("/api/2.0/serving-endpoints", CAROL.token),
+        serving.ListEndpointsResponse,
+    )
+    for endpoint in ENDPOINTS:
+        yield Case(
+            Route.SERVING_GET,
+            endpoint.name,
+            _get(f"/api/2.0/serving-endpoints/{quote(endpoint.name)}"),
+            serving.ServingEndpointDetailed,
+        )
+        body = _INPUTS.get(endpoint.kind)
+        if body is not None and endpoint.ready == "READY":
+            yield Case(
+                Route.INVOCATIONS,
+                endpoint.name,
+                _post(f"/serving-endpoints/{quote(endpoint.name)}/invocations", body),
+                serving.QueryEndpointResponse,
+            )
+    yield Case(
+        Route.SERVING_GET, "not ready, updating", _not_ready, serving.ServingEndpointDetailed
+    )
+    yield Case(Route.SERVING_GET, "update failed", _update_failed, serving.ServingEndpointDetailed)
+
+
+def _as_service_principal(call: Callable[[str], Call]) -> Call:
+    def run(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
+        token = http.post(
+            "/oidc/v1/token",
+            data={"grant_type": "client_credentials", "scope": "all-apis"},
+            auth=(APP_SP.application_id, APP_SP.client_secret),
+        ).json()["access_token"]
+        return call(token)(fake, http)
+
+    return run
+
+
+def lakebase_cases() -> Iterator[Case]:
+    for instance in DATABASE_INSTANCES:
+        yield Case(
+            Route.DATABASE_INSTANCE,
+            instance.name,
+            _get(f"/api/2.0/database/instances/{instance.name}"),
+            database.DatabaseInstance,
+        )
+    yield Case(
+        Route.DATABASE_CREDENTIAL,
+        "instance",
+        _as_service_principal(
+            lambda t: _post(
+                "/api/2.0/database/credentials",
+                {"instance_names": [LAKEBASE.name], "request_id": "fidelity"},
+                t,
+            )
+        ),
+        database.DatabaseCredential,
+    )
+    yield Case(
+        Route.POSTGRES_CREDENTIAL,
+        "endpoint",
+        _as_service_principal(
+            lambda t: _post(
+                "/api/2.0/postgres/credentials", {"endpoint": LAKEBASE_ENDPOINT.name}, t
+            )
+        ),
+        postgres.DatabaseCredential,
+    )
+    yield Case(
+        Route.POSTGRES_RESOURCE,
+        "endpoint",
+        _get(f"/api/2.0/postgres/{LAKEBASE_ENDPOINT.name}"),
+        postgres.Endpoint,
+    )
+
+
+def identity_cases() -> Iterator[Case]:
+    yield Case(
+        Route.WELL_KNOWN, "host metadata", _get("/.well-known/databricks-config"), HostMetadata
+    )
+    for user in USERS:
+        yield Case(
+            Route.SCIM_ME, user.user_name, _get("/api/2.0/preview/scim/v2/Me", user.token), iam.User
+        )
+    yield Case(
+        Route.SCIM_ME,
+        "service principal",
+        _as_service_principal(lambda t: _get("/api/2.0/preview/scim/v2/Me", t)),
+        iam.User,
+    )
+
+
+def _fault(route: Route, status: int, error_code: str, then: Call) -> Call:
+    def call(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
+        fake.faults.fail_next(route, status=status, error_code=error_code, retry_after=1)
+        return then(fake, http)
+
+    return call
+
+
+def _another_users_statement(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
+    statement_id = _run("SELECT 1")(fake, http).json()["statement_id"]
+    return _get(f"{STATEMENTS}/{statement_id}", BOB.token)(fake, http)
+
+
+def _credential_refused(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
+    fake.lakebase.revoke_access(APP_SP.application_id)
+    body = {"endpoint": LAKEBASE_ENDPOINT.name}
+    return _as_service_principal(lambda t: _post("/api/2.0/postgres/credentials", body, t))(
+        fake, http
+    )
+
+
+def _unknown_route(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
+    fake.allow_unmatched()
+    return _get("/api/2.0/clusters/list")(fake, http)
+
+
+def error_cases() -> Iterator[Case]:
+    """Every error the fake answers by itself, and the ones tests inject."""
+    me = "/api/2.0/preview/scim/v2/Me"
+    yield Case(Route.SQL_GET, "403 another user's", _another_users_statement, None)
+    yield Case(
+        Route.SQL_CHUNK,
+        "404 chunk",
+        _after(_run("SELECT 1"), lambda s: _get(f"{STATEMENTS}/{s}/result/chunks/7")),
+        None,
+    )
+    yield Case(Route.SQL_EXECUTE, "400 wait_timeout", _run("SELECT 1", wait_timeout="3s"), None)
+    yield Case(Route.POSTGRES_CREDENTIAL, "403 revoked", _credential_refused, None)
+    yield Case(None, "404 unknown route", _unknown_route, None)
+    yield Case(Route.SCIM_ME, "401 invalid token", _get(me, "dapi-not-a-token"), None)
+    yield Case(Route.SCIM_ME, "401 no credential", lambda f, h: h.get(me), None)
+    yield Case(Route.CATALOGS_GET, "403", _get(f"{UC}/catalogs/restricted"), None)
+    yield Case(Route.CATALOGS_GET, "404", _get(f"{UC}/catalogs/nowhere"), None)
+    yield Case(Route.SCHEMAS_GET, "404", _get(f"{UC}/schemas/main.nowhere"), None)
+    yield Case(Route.TABLES_GET, "404", _get(f"{UC}/tables/main.sales.nowhere"), None)
+    yield Case(Route.TABLES_EXISTS, "404 schema", _get(f"{UC}/tables/main.nowhere.t/exists"), None)
+    yield Case(Route.CATALOGS_LIST, "400 max_results", _get(f"{UC}/catalogs", max_results=-1), None)
+    yield Case(
+        Route.SQL_EXECUTE,
+        "404 warehouse",
+        _post(STATEMENTS, {"statement": "SELECT 1", "warehouse_id": "nope"}),
+        None,
+    )
+    yield Case(
+        Route.SQL_EXECUTE,
+        "400 no statement",
+        _post(STATEMENTS, {"warehouse_id": WAREHOUSE_ID}),
+        None,
+    )
+    yield Case(
+        Route.SQL_EXECUTE,
+        "501 external links",
+        _run("SELECT 1", disposition="EXTERNAL_LINKS"),
+        None,
+    )
+    yield Case(
+        Route.SQL_GET, "404", _get(f"{STATEMENTS}/01f00000-0000-0000-0000-000000000000"), None
+    )
+    yield Case(Route.SERVING_GET, "404", _get("/api/2.0/serving-endpoints/nowhere"), None)
+    yield Case(
+        Route.INVOCATIONS,
+        "503 not ready",
+        _post(
+            f"/serving-endpoints/{WARMING_UP.name}/invocations", {"dataframe_records": [{"a": 1}]}
+        ),
+        None,
+    )
+    yield Case(
+        Route.INVOCATIONS,
+        "400 bad input",
+        _post(f"/serving-endpoints/{FRAUD_DETECTOR.name}/invocations", {"messages": []}),
+        None,
+    )
+    yield Case(Route.DATABASE_INSTANCE, "404", _get("/api/2.0/database/instances/nowhere"), None)
+    yield Case(
+        Route.POSTGRES_CREDENTIAL,
+        "400 endpoint path",
+        _post("/api/2.0/postgres/credentials", {"endpoint": "x"}),
+        None,
+    )
+    yield Case(
+        Route.INVOCATIONS,
+        "429 injected",
+        _fault(
+            Route.INVOCATIONS,
+            429,
+            "REQUEST_LIMIT_EXCEEDED",
+            _post(
+                f"/serving-endpoints/{FRAUD_DETECTOR.name}/invocations",
+                _INPUTS[ModelKind.FRAUD_SCORE],
+            ),
+        ),
+        None,
+    )
+    yield Case(
+        Route.SQL_EXECUTE,
+        "500 injected",
+        _fault(Route.SQL_EXECUTE, 500, "INTERNAL_ERROR", _run("SELECT 1")),
+        None,
+    )
+
+
+def all_cases() -> list[Case]:
+    return [
+        *identity_cases(),
+        *unity_catalog_cases(),
+        *sql_cases(),
+        *serving_cases(),
+        *lakebase_cases(),
+        *error_cases(),
+    ]
