@@ -73,7 +73,10 @@ class InvokeRequest(BaseModel):
         description=(
             "The model input: an object with exactly one of dataframe_split, dataframe_records, "
             "instances or inputs (plus optional params) for custom models; messages (chat), "
-            "prompt (completions) or input (embeddings) plus generation parameters for LLMs."
+            "prompt (completions) or input (embeddings) plus generation parameters for LLMs. "
+            "Beyond this schema (JSON Schema cannot state it): every dataframe_split row has "
+            "exactly one value per column when columns are given, and the model decides which "
+            "inputs it takes; either refusal is 400 INVALID_INPUT."
         ),
         examples=[
             {"dataframe_split": {"columns": ["x", "y"], "data": [[1.0, 2.0]]}},
