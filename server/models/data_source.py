@@ -154,9 +154,18 @@ class QueryRequest(BaseModel):
         strict=True,
         ge=1,
         le=MAX_PAGE_LIMIT,
-        description="Rows per page, 1-1000; default: preference default_query_limit, then 100",
+        description=(
+            "Rows per page, 1-1000, a whole number written without a fraction (2, not 2.0); "
+            "default: preference default_query_limit, then 100"
+        ),
     )
-    offset: int = Field(default=0, strict=True, ge=0, le=MAX_OFFSET)
+    offset: int = Field(
+        default=0,
+        strict=True,
+        ge=0,
+        le=MAX_OFFSET,
+        description="Rows to skip, a whole number written without a fraction (2, not 2.0)",
+    )
     filters: list[QueryFilter] = Field(default_factory=list, max_length=MAX_FILTERS)
     order_by: list[QueryOrder] = Field(default_factory=list, max_length=MAX_ORDER_BY)
 

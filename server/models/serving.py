@@ -85,7 +85,11 @@ class InvokeRequest(BaseModel):
     )
     # strict: JSON true is not one second, nor 1.0 an integer.
     timeout_seconds: int = Field(
-        default=INVOKE_TIMEOUT_DEFAULT_SECONDS, strict=True, ge=1, le=INVOKE_TIMEOUT_MAX_SECONDS
+        default=INVOKE_TIMEOUT_DEFAULT_SECONDS,
+        strict=True,
+        ge=1,
+        le=INVOKE_TIMEOUT_MAX_SECONDS,
+        description="Seconds, a whole number written without a fraction (30, not 30.0)",
     )
 
 

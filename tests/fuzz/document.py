@@ -19,13 +19,21 @@ from server.deps import TOKEN_HEADER
 from tests.harness.settings import isolated_settings
 
 INVOKE = "/api/model-serving/invoke"
-# What JSON Schema cannot state about a valid invocation (InvokeRequest.inputs says both in its
-# description): a dataframe_split row has one value per column, and the model itself decides
-# which inputs it takes (its refusal is passed on as 400 INVALID_INPUT with the model's status).
-# positive_data_acceptance is told this operation may answer 400, as its documentation says to
-# mark such rules, and `test_api_fuzz.only_the_undeclarable_rules` checks that every such 400 is
-# one of these two and nothing else.
+QUERY = "/api/unity-catalog/query"
+# What JSON Schema cannot state about a valid request; the fields' descriptions say it instead.
+# For JSON Schema 2.0 is an integer; these fields take whole numbers written without a fraction
+# (strict, as JSON true is not 1 either):
+WHOLE_NUMBERS = {
+    ("POST", INVOKE): {"timeout_seconds"},
+    ("POST", QUERY): {"limit", "offset"},
+}
+# and for an invocation, a dataframe_split row has one value per column, and the model itself
+# decides which inputs it takes (its refusal is passed on as 400 INVALID_INPUT, with its status).
 ROW_LENGTH_RULE = re.compile(r"dataframe_split\.data\[\d+\] has \d+ values for \d+ columns\.")
+# positive_data_acceptance is told that these operations may answer 400, as its documentation
+# says to mark such rules, and `test_api_fuzz.only_the_undeclarable_rules` holds every such 400
+# to one of these rules and nothing else.
+MARKED = sorted(WHOLE_NUMBERS)
 DEFAULT_MAX_EXAMPLES = 300  # per operation and phase: >= 5,000 requests in all (see README)
 AUTH = {TOKEN_HEADER: ALICE.token}
 
@@ -50,8 +58,8 @@ def config(base_url: str | None = None) -> schemathesis.Config:
         },
         "operations": [
             {
-                "include-path": INVOKE,
-                "include-method": "POST",
+                "include-path": path,
+                "include-method": method,
                 "checks": {
                     "positive_data_acceptance": {
                         "expected-statuses": [
@@ -61,6 +69,7 @@ def config(base_url: str | None = None) -> schemathesis.Config:
                     }
                 },
             }
+            for method, path in MARKED
         ],
     }
     if base_url is not None:
