@@ -166,8 +166,20 @@ class QueryRequest(BaseModel):
         le=MAX_OFFSET,
         description="Rows to skip, a whole number written without a fraction (2, not 2.0)",
     )
-    filters: list[QueryFilter] = Field(default_factory=list, max_length=MAX_FILTERS)
-    order_by: list[QueryOrder] = Field(default_factory=list, max_length=MAX_ORDER_BY)
+    # What the table decides, and so no schema of this API can: 400 INVALID_QUERY otherwise.
+    filters: list[QueryFilter] = Field(
+        default_factory=list,
+        max_length=MAX_FILTERS,
+        description=(
+            "Each on a column of the table, with a value its type takes (a number for a numeric "
+            "column; is_null / not_null only for complex types); otherwise 400 INVALID_QUERY"
+        ),
+    )
+    order_by: list[QueryOrder] = Field(
+        default_factory=list,
+        max_length=MAX_ORDER_BY,
+        description="Each on a sortable column of the table; otherwise 400 INVALID_QUERY",
+    )
 
 
 class QueryColumn(BaseModel):

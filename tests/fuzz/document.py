@@ -27,6 +27,8 @@ WHOLE_NUMBERS = {
     ("POST", INVOKE): {"timeout_seconds"},
     ("POST", QUERY): {"limit", "offset"},
 }
+# for a query, each filter and sort key names a column of the table with a value its type takes
+# (the table decides: 400 INVALID_QUERY naming the column);
 # and for an invocation, a dataframe_split row has one value per column, and the model itself
 # decides which inputs it takes (its refusal is passed on as 400 INVALID_INPUT, with its status).
 ROW_LENGTH_RULE = re.compile(r"dataframe_split\.data\[\d+\] has \d+ values for \d+ columns\.")
