@@ -89,9 +89,7 @@ class _Filter(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    column: Annotated[str, AfterValidator(check_utf8)] = Field(
-        min_length=1, max_length=NAME_MAX_LENGTH
-    )
+    column: Text = Field(min_length=1, max_length=NAME_MAX_LENGTH)
 
 
 class ComparisonFilter(_Filter):
