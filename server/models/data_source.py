@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from server.json_text import check_utf8
 from server.models.common import MAX_OFFSET, MAX_PAGE_LIMIT
@@ -23,10 +23,12 @@ Name = Annotated[
     Field(min_length=1, max_length=NAME_MAX_LENGTH, pattern=NAME_PATTERN, strict=True),
     AfterValidator(check_utf8),
 ]
-Scalar = str | int | float | bool
+# A lone surrogate has no UTF-8 form: refused here, not after a warehouse round trip.
+Text = Annotated[str, AfterValidator(check_utf8)]
+Scalar = Text | int | float | bool
 
-FilterOp = Literal["=", "!=", "<", "<=", ">", ">=", "like", "in", "is_null", "not_null"]
-NULL_OPS: frozenset[str] = frozenset({"is_null", "not_null"})
+ComparisonOp = Literal["=", "!=", "<", "<=", ">", ">="]
+NullOp = Literal["is_null", "not_null"]
 
 
 class CatalogOut(BaseModel):
@@ -82,42 +84,47 @@ class TableOut(BaseModel):
     updated_at: datetime | None = Field(default=None, description="ISO 8601, UTC")
 
 
-class QueryFilter(BaseModel):
+class _Filter(BaseModel):
     """One condition on a column; conditions are joined with AND."""
 
     model_config = ConfigDict(extra="forbid")
 
-    column: Annotated[str, AfterValidator(check_utf8)] = Field(
-        min_length=1, max_length=NAME_MAX_LENGTH
-    )
-    op: FilterOp
-    value: Scalar | list[Scalar] | None = Field(
-        default=None,
-        description=(
-            "A scalar for comparisons and like (a string); a non-empty list of at most "
-            f"{MAX_IN_VALUES} scalars for in; absent for is_null / not_null"
-        ),
-    )
+    column: Text = Field(min_length=1, max_length=NAME_MAX_LENGTH)
 
-    @model_validator(mode="after")
-    def _value_fits_op(self) -> QueryFilter:
-        if self.op in NULL_OPS:
-            if self.value is not None:
-                raise ValueError(f"'{self.op}' takes no value")
-        elif self.op == "in":
-            if not isinstance(self.value, list) or not self.value:
-                raise ValueError("'in' takes a non-empty list of values")
-            if len(self.value) > MAX_IN_VALUES:
-                raise ValueError(f"'in' takes at most {MAX_IN_VALUES} values")
-        elif self.value is None or isinstance(self.value, list):
-            raise ValueError(f"'{self.op}' takes one scalar value (use is_null for NULL)")
-        elif self.op == "like" and not isinstance(self.value, str):
-            raise ValueError("'like' takes a string pattern")
-        # A lone surrogate has no UTF-8 form: refuse it here, not after a warehouse round trip.
-        for item in self.value if isinstance(self.value, list) else [self.value]:
-            if isinstance(item, str):
-                check_utf8(item)
-        return self
+
+class ComparisonFilter(_Filter):
+    """`column <op> value`: one scalar (NULL is is_null's)."""
+
+    op: ComparisonOp
+    value: Scalar
+
+
+class LikeFilter(_Filter):
+    """`column LIKE value`: a string pattern."""
+
+    op: Literal["like"]
+    value: Text
+
+
+class InFilter(_Filter):
+    """`column IN (values)`."""
+
+    op: Literal["in"]
+    value: list[Scalar] = Field(min_length=1, max_length=MAX_IN_VALUES)
+
+
+class NullFilter(_Filter):
+    """`column IS [NOT] NULL`: no value (or null)."""
+
+    op: NullOp
+    value: None = None
+
+
+# One shape per operator, told apart by `op`: the OpenAPI document then says which value each
+# operator takes (a oneOf with a discriminator), exactly what the server accepts.
+QueryFilter = Annotated[
+    ComparisonFilter | LikeFilter | InFilter | NullFilter, Field(discriminator="op")
+]
 
 
 class QueryOrder(BaseModel):
@@ -145,11 +152,32 @@ class QueryRequest(BaseModel):
         strict=True,
         ge=1,
         le=MAX_PAGE_LIMIT,
-        description="Rows per page, 1-1000; default: preference default_query_limit, then 100",
+        description=(
+            "Rows per page, 1-1000, a whole number written without a fraction (2, not 2.0); "
+            "default: preference default_query_limit, then 100"
+        ),
     )
-    offset: int = Field(default=0, strict=True, ge=0, le=MAX_OFFSET)
-    filters: list[QueryFilter] = Field(default_factory=list, max_length=MAX_FILTERS)
-    order_by: list[QueryOrder] = Field(default_factory=list, max_length=MAX_ORDER_BY)
+    offset: int = Field(
+        default=0,
+        strict=True,
+        ge=0,
+        le=MAX_OFFSET,
+        description="Rows to skip, a whole number written without a fraction (2, not 2.0)",
+    )
+    # What the table decides, and so no schema of this API can: 400 INVALID_QUERY otherwise.
+    filters: list[QueryFilter] = Field(
+        default_factory=list,
+        max_length=MAX_FILTERS,
+        description=(
+            "Each on a column of the table, with a value its type takes (a number for a numeric "
+            "column; is_null / not_null only for complex types); otherwise 400 INVALID_QUERY"
+        ),
+    )
+    order_by: list[QueryOrder] = Field(
+        default_factory=list,
+        max_length=MAX_ORDER_BY,
+        description="Each on a sortable column of the table; otherwise 400 INVALID_QUERY",
+    )
 
 
 class QueryColumn(BaseModel):

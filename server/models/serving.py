@@ -73,7 +73,10 @@ class InvokeRequest(BaseModel):
         description=(
             "The model input: an object with exactly one of dataframe_split, dataframe_records, "
             "instances or inputs (plus optional params) for custom models; messages (chat), "
-            "prompt (completions) or input (embeddings) plus generation parameters for LLMs."
+            "prompt (completions) or input (embeddings) plus generation parameters for LLMs. "
+            "Beyond this schema (JSON Schema cannot state it): every dataframe_split row has "
+            "exactly one value per column when columns are given, and the model decides which "
+            "inputs it takes; either refusal is 400 INVALID_INPUT."
         ),
         examples=[
             {"dataframe_split": {"columns": ["x", "y"], "data": [[1.0, 2.0]]}},
@@ -82,7 +85,11 @@ class InvokeRequest(BaseModel):
     )
     # strict: JSON true is not one second, nor 1.0 an integer.
     timeout_seconds: int = Field(
-        default=INVOKE_TIMEOUT_DEFAULT_SECONDS, strict=True, ge=1, le=INVOKE_TIMEOUT_MAX_SECONDS
+        default=INVOKE_TIMEOUT_DEFAULT_SECONDS,
+        strict=True,
+        ge=1,
+        le=INVOKE_TIMEOUT_MAX_SECONDS,
+        description="Seconds, a whole number written without a fraction (30, not 30.0)",
     )
 
 

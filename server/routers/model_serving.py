@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
+from pydantic import AfterValidator
 
 from server.deps import CurrentUserDep, ModelServingServiceDep, OptionalDatabaseDep, SessionDep
 from server.models.common import DEFAULT_PAGE_LIMIT, LimitParam, OffsetParam, Page
@@ -17,21 +18,36 @@ from server.models.serving import (
     ServingEndpointOut,
 )
 from server.routers.responses import AUTHENTICATED, errors
-from server.services.model_inputs import ENDPOINT_NAME_MAX_LENGTH
+from server.services.model_inputs import ENDPOINT_NAME_MAX_LENGTH, endpoint_name_problem
 
 router = APIRouter(prefix="/api/model-serving", tags=["model-serving"], responses=AUTHENTICATED)
 
 
 ServiceDep = ModelServingServiceDep
 NamePath = Annotated[str, Path(description="Endpoint name (URL-encoded; may be Unicode)")]
+# Endpoint names as `model_inputs.endpoint_name_problem` takes them (letters and digits of any
+# script, - _ ., not "." or ".."): stated as JSON Schema, with Python's \w (Unicode letters and
+# digits, as the document's other patterns), and checked by that rule itself, since pydantic's
+# regex engine reads \w more narrowly (it refuses "²" and "¼", which are digits to Python).
+ENDPOINT_NAME_SCHEMA = {"pattern": r"^(?!\.\.?$)[\w.-]+$"}
+
+
+def _endpoint_filter(name: str | None) -> str | None:
+    problem = None if name is None else endpoint_name_problem(name)
+    if problem is not None:
+        raise ValueError(problem)
+    return name
+
+
 EndpointFilter = Annotated[
     str | None,
     Query(
         min_length=1,
         max_length=ENDPOINT_NAME_MAX_LENGTH,
-        pattern=r"^[\w.-]+$",  # letters and digits of any script, - _ . (as endpoint names)
+        json_schema_extra=ENDPOINT_NAME_SCHEMA,
         description="Only this endpoint's invocations",
     ),
+    AfterValidator(_endpoint_filter),
 ]
 
 

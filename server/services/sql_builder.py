@@ -18,7 +18,7 @@ from typing import Any
 from databricks.sdk.service.sql import StatementParameterListItem
 
 from server.errors import AppError, ErrorCode
-from server.models.data_source import QueryFilter, QueryOrder
+from server.models.data_source import InFilter, LikeFilter, NullFilter, QueryFilter, QueryOrder
 from server.services.sql_types import (
     FILTERABLE_TYPES,
     FLOAT_TYPES,
@@ -149,10 +149,8 @@ def filter_sql(flt: QueryFilter, columns: Sequence[Column], params: ParameterSet
     """One filter as a SQL condition; the column is quoted from metadata, values are markers."""
     column = find_column(columns, flt.column)
     ident = quote_identifier(column.name)
-    if flt.op == "is_null":
-        return f"{ident} IS NULL"
-    if flt.op == "not_null":
-        return f"{ident} IS NOT NULL"
+    if isinstance(flt, NullFilter):
+        return f"{ident} IS NULL" if flt.op == "is_null" else f"{ident} IS NOT NULL"
     if column.type_name not in FILTERABLE_TYPES:
         raise invalid_query(
             f"Column '{column.name}' of type {column.type_text} can only be filtered with "
@@ -160,11 +158,9 @@ def filter_sql(flt: QueryFilter, columns: Sequence[Column], params: ParameterSet
             column=column.name,
         )
     try:
-        if flt.op == "like":
-            assert isinstance(flt.value, str)
+        if isinstance(flt, LikeFilter):
             return f"{ident} LIKE {params.add('STRING', flt.value)}"
-        if flt.op == "in":
-            assert isinstance(flt.value, list)
+        if isinstance(flt, InFilter):
             markers = [params.add(*typed_value(column, item)) for item in flt.value]
             return f"{ident} IN ({', '.join(markers)})"
         return f"{ident} {COMPARISON_SQL[flt.op]} {params.add(*typed_value(column, flt.value))}"

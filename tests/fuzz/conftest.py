@@ -9,15 +9,13 @@ import httpx
 import pytest
 import schemathesis
 
-from fake_workspace.reference import ALICE
 from fake_workspace.server import FakeWorkspace
 from server.config import Settings
-from server.deps import TOKEN_HEADER
+from tests.fuzz import document
 from tests.fuzz.app_server import serve_app
+from tests.fuzz.document import DEFAULT_MAX_EXAMPLES, Options
 from tests.fuzz.sent import Sent
 from tests.harness.backends import BackendChoice
-
-DEFAULT_MAX_EXAMPLES = 300  # per operation and phase: >= 5,000 requests in all (see README)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -29,10 +27,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Before collection: the per-operation tests are built from the document as they are collected.
+    Options.max_examples = config.getoption("--max-examples")
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    by_status = ", ".join(f"{s}: {n}" for s, n in sorted(Sent.statuses.items()))
-    total = sum(Sent.statuses.values())
-    terminalreporter.write_line(f"fuzz: {total} requests sent to the app ({by_status})")
+    for line in Sent.summary():
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")
@@ -55,14 +57,6 @@ def app_url(
 
 
 @pytest.fixture(scope="session")
-def api_schema(app_url: str, pytestconfig: pytest.Config) -> schemathesis.BaseSchema:
+def api_schema(app_url: str) -> schemathesis.BaseSchema:
     """The app's own OpenAPI document; every request carries Alice's token."""
-    document = httpx.get(f"{app_url}/openapi.json").json()
-    config = schemathesis.Config.from_dict(
-        {
-            "base-url": app_url,
-            "headers": {TOKEN_HEADER: ALICE.token},
-            "generation": {"max-examples": pytestconfig.getoption("--max-examples")},
-        }
-    )
-    return schemathesis.openapi.from_dict(document, config=config)
+    return document.load(httpx.get(f"{app_url}/openapi.json").json(), base_url=app_url)

@@ -28,19 +28,23 @@ scalars = st.one_of(
 
 
 def _filter(columns: list[str]) -> st.SearchStrategy[dict[str, Any]]:
-    def build(column: str, op: str, value: Any, values: list[Any]) -> dict[str, Any]:
+    """A filter as the document describes it: the value each operator takes."""
+
+    def build(column: str, op: str, value: Any, values: list[Any], text: str) -> dict[str, Any]:
         if op in ("is_null", "not_null"):
             return {"column": column, "op": op}
         if op == "in":
             return {"column": column, "op": op, "value": values}
-        return {"column": column, "op": op, "value": value}
+        return {"column": column, "op": op, "value": text if op == "like" else value}
 
+    non_null = scalars.filter(lambda v: v is not None)
     return st.builds(
         build,
         st.sampled_from(columns),
         st.sampled_from(FILTER_OPS),
-        scalars,
-        st.lists(scalars.filter(lambda v: v is not None), min_size=1, max_size=4),
+        non_null,
+        st.lists(non_null, min_size=1, max_size=4),
+        st.text(max_size=12),
     )
 
 

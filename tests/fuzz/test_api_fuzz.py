@@ -1,6 +1,13 @@
-"""Generated requests against the app's OpenAPI document: no 5xx, and status code, content type
-and body as documented. Stateless (every operation on its own) and stateful (links between
-operations). A failure prints the reproducing request (schemathesis shows it as curl)."""
+"""Generated requests against the app's OpenAPI document, in both directions: every schema-valid
+request is accepted (positive_data_acceptance) and every schema-violating one refused
+(negative_data_rejection), no 5xx, and status code, content type and body as documented.
+
+Per operation (schemathesis's pytest plugin, one test each): the examples phase, the
+coverage phase (every declared length, pattern, range and enum at its boundary, just inside and
+just outside, plus missing and wrongly typed values) and the fuzzing phase (valid requests, half
+of them steered to the fake's reference data). Then sequences that follow the links between
+operations. A failure prints the reproducing request (schemathesis shows it as curl).
+"""
 
 from __future__ import annotations
 
@@ -15,27 +22,75 @@ from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
+    positive_data_acceptance,
     response_schema_conformance,
     status_code_conformance,
 )
 
-from fake_workspace.reference import ALICE
-from server.app import create_app
-from server.deps import TOKEN_HEADER
+from tests.fuzz import document
 from tests.fuzz import reference_values as ref
+from tests.fuzz.document import AUTH
 from tests.fuzz.sent import Sent
-from tests.harness.settings import isolated_settings
 
 pytestmark = pytest.mark.fake_only
 
-AUTH = {TOKEN_HEADER: ALICE.token}
-PREFERENCES = "/api/lakebase/preferences"
+PREFERENCES = document.PREFERENCES
+
+
+def _depth(value: Any) -> int:
+    """How many arrays/objects nest in a JSON value (a scalar is 0)."""
+    if isinstance(value, dict | list):
+        children = value.values() if isinstance(value, dict) else value
+        return 1 + max(map(_depth, children), default=0)
+    return 0
+
+
+def _columns_named(body: Any) -> set[str]:
+    """The columns a query body's filters and sort keys name, case-folded."""
+    keys = [*body.get("filters", []), *body.get("order_by", [])] if isinstance(body, dict) else []
+    return {key["column"].casefold() for key in keys if isinstance(key, dict)}
+
+
+def only_the_undeclarable_rules(ctx: Any, response: Any, case: schemathesis.Case) -> bool | None:
+    """A schema-valid request refused with 400 on a marked operation broke one of the rules
+    JSON Schema cannot state (tests/fuzz/document.py), and nothing else."""
+    positive = case.meta is not None and case.meta.generation.mode.is_positive
+    operation = (case.method.upper(), case.operation.path)
+    if not positive or response.status_code != 400 or operation not in document.MARKED:
+        return None
+    error = response.json()["error"]
+    if operation[1] == PREFERENCES:
+        assert error["code"] == "INVALID_PREFERENCE", error
+        assert _depth(case.body["value"]) > document.PREFERENCE_MAX_DEPTH, error
+        return None
+    if error["code"] == "INVALID_REQUEST":
+        for detail in error["details"]:
+            value = case.body.get(detail["field"]) if isinstance(case.body, dict) else None
+            assert detail["field"] in document.WHOLE_NUMBERS[operation], error
+            assert isinstance(value, float), (error, value)
+            assert value.is_integer(), (error, value)
+        return None
+    if operation[1] == document.QUERY:
+        assert error["code"] == "INVALID_QUERY", error
+        assert error["details"]["column"].casefold() in _columns_named(case.body), error
+        return None
+    assert error["code"] == "INVALID_INPUT", error
+    refused_by_model = isinstance(error["details"], dict) and error["details"].get("model_status")
+    assert refused_by_model == 400 or document.ROW_LENGTH_RULE.fullmatch(error["message"]), error
+    return None
+
+
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
+    positive_data_acceptance,
+    negative_data_rejection,
+    only_the_undeclarable_rules,
 ]
+CHECK_NAMES = [check.__name__ for check in CHECKS]
 
 # Half of the generated values stay as schemathesis made them; the other half name things the
 # fake workspace really has, so requests reach rows, models and stored preferences.
@@ -95,12 +150,8 @@ def before_generate_path_parameters(
     return _steer(PATH_STEERING, context, strategy)
 
 
-# The operations, read from the app's document without starting it (collection needs them).
-OPERATIONS = sorted(
-    (method.upper(), path)
-    for path, item in create_app(isolated_settings()).openapi()["paths"].items()
-    for method in item
-)
+# Read without starting the app: the plugin makes a test of each operation as it collects them.
+schema = document.load(document.app_document())
 
 
 def _settings(max_examples: int) -> hypothesis.settings:
@@ -114,20 +165,14 @@ def _settings(max_examples: int) -> hypothesis.settings:
     )
 
 
-@pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
-def test_every_operation_answers_as_documented(
-    api_schema: schemathesis.BaseSchema, pytestconfig: pytest.Config, method: str, path: str
-) -> None:
-    operation = api_schema[path][method]
-
-    @hypothesis.given(case=operation.as_strategy())
-    @_settings(pytestconfig.getoption("--max-examples"))
-    def fuzz(case: schemathesis.Case) -> None:
-        response = case.call(headers=AUTH)
-        Sent.record(response.status_code)
-        case.validate_response(response, checks=CHECKS, headers=AUTH)
-
-    fuzz()
+@schema.parametrize()
+@hypothesis.settings(
+    deadline=None, suppress_health_check=list(hypothesis.HealthCheck), database=None
+)
+def test_every_operation_answers_as_documented(app_url: str, case: schemathesis.Case) -> None:
+    response = case.call(base_url=app_url, headers=AUTH)
+    Sent.record(response.status_code, case, CHECK_NAMES)
+    case.validate_response(response, checks=CHECKS, headers=AUTH)
 
 
 def _forget_preferences(app_url: str) -> None:
@@ -150,7 +195,7 @@ def test_sequences_of_operations_answer_as_documented(
             return {"headers": AUTH}
 
         def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
-            Sent.record(response.status_code)
+            Sent.record(response.status_code, case, CHECK_NAMES)
             case.validate_response(response, checks=CHECKS, headers=AUTH)
 
     Workflow.run(settings=_settings(max(1, pytestconfig.getoption("--max-examples") // 3)))
