@@ -28,6 +28,7 @@ from pathlib import Path
 import httpx
 
 from server.deps import TOKEN_HEADER
+from server.errors import STATUS_BY_CODE
 from tools.soak import report, verdicts
 from tools.soak.backend import prepared
 from tools.soak.faults import FaultRunner, schedule
@@ -157,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
     app_records = [r for phase in records.values() for r in phase]
     found = [
         verdicts.no_500_and_envelope(app_records),
-        verdicts.meant_5xx(app_records),
+        verdicts.meant_5xx(app_records, {str(c): s for c, s in STATUS_BY_CODE.items()}),
         verdicts.writes_kept(app_records),
         verdicts.isolation(app_records),
         verdicts.memory(rss_warm, rss_after),

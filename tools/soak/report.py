@@ -4,6 +4,7 @@ statuses, the fault timeline, and requests/s with p50/p95/p99 over time, faults 
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -124,8 +125,10 @@ def plot(run: Run, path: Path) -> None:
         rate.plot(xs, [s.requests for s in seconds], label="app")
         rate.axhline(run.ceiling.per_second, linestyle="--", color="grey", label="ceiling (mean)")
         rate.set_title(f"{phase.phase}: requests/s")
-        for name, pick in (("p50", "p50"), ("p95", "p95"), ("p99", "p99")):
-            latency.plot(xs, [getattr(s.latency, pick) for s in seconds], label=name)
+        for name in ("p50", "p95", "p99"):
+            # A second in which nothing completed has no latency: a gap, not a zero.
+            ys = [getattr(s.latency, name) if s.requests else math.nan for s in seconds]
+            latency.plot(xs, ys, label=name)
         latency.set_yscale("log")
         latency.set_ylabel("ms")
         latency.set_xlabel("seconds after the phase started")
