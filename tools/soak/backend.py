@@ -54,9 +54,7 @@ class Backend:
         """The admin URL, our connections named so the monitor leaves them out."""
         if self.server_url is None:
             return None
-        url = make_url(self.server_url).update_query_dict(
-            {"application_name": HARNESS_APPLICATION}
-        )
+        url = make_url(self.server_url).update_query_dict({"application_name": HARNESS_APPLICATION})
         return url.render_as_string(hide_password=False)
 
 

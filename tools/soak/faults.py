@@ -51,7 +51,7 @@ KINDS: tuple[tuple[str, int, float, tuple[str, ...]], ...] = (
 def schedule(seed: int, duration: float, db: str) -> list[Fault]:
     """The phase's faults, at times drawn from `seed` between 10 % and 85 % of `duration`
     (before: the load is still ramping up; after: room for the app to recover)."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible times, not secrets
     faults = [
         Fault(round(rng.uniform(0.10, 0.85) * duration, 2), kind, lasts)
         for kind, times, lasts, where in KINDS
@@ -121,13 +121,16 @@ class FaultRunner:
         return actions[fault.kind]()
 
     def _kill(self) -> str:
-        assert self.backend.harness_url and self.backend.database
-        killed = terminate_connections(self.backend.harness_url, self.backend.database)
+        url, database = self.backend.harness_url, self.backend.database
+        assert url is not None
+        assert database is not None
+        killed = terminate_connections(url, database)
         return f"{killed} connections terminated"
 
     def _lock(self, table: str) -> str:
         url, database = self.backend.harness_url, self.backend.database
-        assert url and database
+        assert url is not None
+        assert database is not None
         taken = threading.Event()
 
         def hold() -> None:

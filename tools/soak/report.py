@@ -13,12 +13,12 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # files only: no display on CI or here
-import matplotlib.pyplot as plt  # noqa: E402 - after choosing the backend
+import matplotlib.pyplot as plt
 
-from tools.soak.faults import Applied  # noqa: E402
-from tools.soak.figures import PhaseFigures, by_route, per_second  # noqa: E402
-from tools.soak.records import Record  # noqa: E402
-from tools.soak.verdicts import Verdict  # noqa: E402
+from tools.soak.faults import Applied
+from tools.soak.figures import PhaseFigures, by_route, per_second
+from tools.soak.records import Record
+from tools.soak.verdicts import Verdict
 
 
 @dataclass(frozen=True)

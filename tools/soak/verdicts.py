@@ -149,8 +149,7 @@ def _replay_user(records: Iterable[Record], violations: list[str]) -> None:
             shown = "absent" if state == _ABSENT else state
             expected = sorted(known.possible | known.stragglers)
             violations.append(
-                f"{key!r} read as {shown}, acknowledged history allows {expected}: "
-                f"{_where(record)}"
+                f"{key!r} read as {shown}, acknowledged history allows {expected}: {_where(record)}"
             )
         known.settle(state)
 
@@ -164,7 +163,7 @@ def _replay_user(records: Iterable[Record], violations: list[str]) -> None:
             known = truth[key]
             if status in (200, 201):
                 if status == 201 and not known.allows(_ABSENT):
-                    violations.append(f"{key!r} created anew, but was acknowledged: {_where(record)}")
+                    violations.append(f"{key!r} created anew, but was kept: {_where(record)}")
                 if status == 200 and known.possible == {_ABSENT} and not known.stragglers:
                     violations.append(f"{key!r} updated, but never written: {_where(record)}")
                 known.settle(state)

@@ -23,7 +23,9 @@ STATUS_BY_CODE = {
 _seq = itertools.count(1)
 
 
-def record(status: int = 200, *, user: str = "soak-01", route: str = f"GET {PREFS}", **extra: Any) -> Record:  # fmt: skip
+def record(
+    status: int = 200, *, user: str = "soak-01", route: str = f"GET {PREFS}", **extra: Any
+) -> Record:
     rid = f"req{next(_seq)}"
     made: dict[str, Any] = {
         "user": user,
