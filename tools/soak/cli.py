@@ -4,6 +4,7 @@ the phases in order, then the verdicts and the report; exit 1 when a verdict fai
 1. ceiling: the bare app (tools/soak/bare.py) under the load, alone on the machine's cores;
 2. warm-up: the app under the same load, then its resident memory is read;
 3. baseline: the app under load, no faults;
+   preferences: the same users on the preference routes alone (database only), no faults;
 4. faults (unless --no-faults): the same load while the seeded schedule (faults.py) runs;
 5. final reads: each user's preferences, once the faults are over, for the write verdict.
 
@@ -43,7 +44,12 @@ REPORT = ROOT / "coverage" / "soak.md"
 PLOT = REPORT.with_suffix(".png")
 START_DELAY_SECONDS = 8.0  # the load process imports locust before the phase's start time
 FINAL_READ_ATTEMPTS = 20
-PHASE_SEQ = {"warmup": 1_000_000, "baseline": 2_000_000, "faults": 3_000_000}
+PHASE_SEQ = {
+    "warmup": 1_000_000,
+    "baseline": 2_000_000,
+    "preferences": 3_000_000,
+    "faults": 4_000_000,
+}
 
 
 def parse(argv: Sequence[str]) -> argparse.Namespace:
@@ -143,6 +149,9 @@ def run(args: argparse.Namespace) -> int:
         records["baseline"], origins["baseline"] = load_phase(
             app, users, "baseline", args.duration, scratch
         )
+        records["preferences"], origins["preferences"] = load_phase(
+            app, users, "preferences", args.duration, scratch
+        )
         runner = FaultRunner(fake, backend, schedule(args.seed, args.duration, args.db))
         if args.faults:
             runner.start(origin=time.time() + START_DELAY_SECONDS)
@@ -166,7 +175,7 @@ def run(args: argparse.Namespace) -> int:
     ]
     if runner.errors:
         found.append(verdicts.Verdict("every scheduled fault applied", "", list(runner.errors)))
-    phases = ["baseline", *(["faults"] if args.faults else [])]
+    phases = ["baseline", "preferences", *(["faults"] if args.faults else [])]
     summary = report.Run(
         db=args.db,
         users=args.users,

@@ -23,7 +23,14 @@ from typing import Any
 import gevent
 from locust.env import Environment
 
-from tools.soak.scenario import NETWORK_TIMEOUT_SECONDS, CeilingUser, Identities, Recorder, SoakUser
+from tools.soak.scenario import (
+    NETWORK_TIMEOUT_SECONDS,
+    CeilingUser,
+    Identities,
+    PreferenceUser,
+    Recorder,
+    SoakUser,
+)
 
 SPAWN_SECONDS = 5.0  # every user running within this long of the phase's start
 
@@ -31,8 +38,9 @@ SPAWN_SECONDS = 5.0  # every user running within this long of the phase's start
 def run(plan: dict[str, Any]) -> list[Any]:
     Identities.load([(label, token) for label, token in plan["users"]])
     Recorder.phase = plan["phase"]
-    SoakUser.seq_start = plan["seq_start"]
-    user_class = CeilingUser if plan["phase"] == "ceiling" else SoakUser
+    SoakUser.seq_start = PreferenceUser.seq_start = plan["seq_start"]
+    classes = {"ceiling": CeilingUser, "preferences": PreferenceUser}
+    user_class = classes.get(plan["phase"], SoakUser)
     # stop_timeout: a user stopped mid-request finishes it, so no write is cut off unrecorded.
     env = Environment(
         user_classes=[user_class], host=plan["host"], stop_timeout=NETWORK_TIMEOUT_SECONDS + 10

@@ -11,7 +11,7 @@ from typing import Any, Literal, NotRequired, TypedDict
 
 PREFS = "/api/lakebase/preferences"
 NO_ANSWER = 0  # the status of a request that got no HTTP answer (refused, reset, timed out)
-Phase = Literal["ceiling", "warmup", "baseline", "faults", "final"]
+Phase = Literal["ceiling", "warmup", "baseline", "preferences", "faults", "final"]
 
 
 class PrefOp(TypedDict):

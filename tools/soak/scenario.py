@@ -236,6 +236,25 @@ class SoakUser(FastHttpUser):
         self._send("GET", route, "/api/model-serving/logs", params={"limit": 100}, extra=seen)
 
 
+class PreferenceUser(FastHttpUser):
+    """The same person using only the preference routes (database only, no Databricks call
+    but the identity): what the app adds over the bare framework where it calls nothing slow.
+    Not a subclass of SoakUser, whose tasks locust would add to these."""
+
+    wait_time = constant(0)
+    network_timeout = NETWORK_TIMEOUT_SECONDS
+    connection_timeout = NETWORK_TIMEOUT_SECONDS
+    seq_start: ClassVar[int] = 0
+    on_start = SoakUser.on_start
+    _send = SoakUser._send
+    tasks = {  # noqa: RUF012 - locust's own class attribute
+        SoakUser.write_preference: 4,
+        SoakUser.read_preference: 3,
+        SoakUser.list_preferences: 2,
+        SoakUser.delete_preference: 1,
+    }
+
+
 def listed(status: int, payload: Any) -> dict[str, Any]:
     """The record of a preference list: every item it showed (one page holds them all)."""
     op: PrefOp = {"op": "list"}
