@@ -66,8 +66,9 @@ def markdown(run: Run, plot_name: str) -> str:
         *(f"- {line}" for line in headline(run)),
         "",
         "The ceiling is a bare FastAPI app answering one trivial JSON route under the same "
-        "uvicorn and the same locust load, measured in this run on this machine. Throughput is "
-        "measured, never asserted: the machine may be shared.",
+        "uvicorn and the same locust load, measured in this run on this machine, just before "
+        "the app's phases. Throughput is measured, never asserted: on a shared machine both "
+        "move with everyone else's load, so compare fractions across runs with care.",
         "",
         "## Verdicts",
         "",
