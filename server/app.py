@@ -32,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 INVOKE_PATH = "/api/model-serving/invoke"
 DOCS_ASSETS_PATH = "/docs-assets"
+# How long the model-serving client keeps an idle connection (see the client in `lifespan`).
+KEEPALIVE_SECONDS = 2.0
 
 
 def create_app(
@@ -59,6 +61,10 @@ def create_app(
         http_client = httpx.AsyncClient(
             # Per-request timeouts are set by the caller; this is only the ceiling for connects.
             timeout=httpx.Timeout(settings.databricks_http_timeout_seconds),
+            # An idle connection is dropped well before a server would close it (uvicorn after
+            # 5 s, like httpx's own default): reusing one the server is closing at that moment
+            # fails with a ReadError, a 503 on a model call that never faltered (`nox -s soak`).
+            limits=httpx.Limits(keepalive_expiry=KEEPALIVE_SECONDS),
             follow_redirects=False,
             verify=tls_context(),
         )

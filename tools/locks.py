@@ -25,6 +25,7 @@ LOCKS: dict[str, tuple[bool, str]] = {
     "automation": (True, "automation"),  # its dev-server test runs the app
     "fuzz": (True, "fuzz"),
     "mutation": (True, "mutation"),
+    "soak": (True, "soak"),
 }
 # A comment uv never writes: a compile that fails leaves its output file as it was, and this
 # line then tells that apart from a compile that reproduced the committed file.
