@@ -189,8 +189,8 @@ async def _handle_http_exception(_: Request, exc: Exception) -> JSONResponse:
         405: ErrorCode.METHOD_NOT_ALLOWED,
         413: ErrorCode.PAYLOAD_TOO_LARGE,
     }.get(exc.status_code, ErrorCode.INVALID_REQUEST)
-    message = exc.detail if isinstance(exc.detail, str) else "The request could not be served."
-    response = error_response(code, message, exc.status_code)
+    # Routing (404, 405) and BodyTooLarge (413) are the only sources, and all say a sentence.
+    response = error_response(code, str(exc.detail), exc.status_code)
     response.headers.update(exc.headers or {})  # e.g. Allow on a 405
     return response
 

@@ -70,6 +70,7 @@ def statement_timeout_ms(seconds: float) -> int:
 def _limit_statements(engine: AsyncEngine, seconds: float) -> None:
     """Set `statement_timeout` once per new connection (a session setting: a pool's ROLLBACK
     keeps it), rather than a startup `options` packet, which connection poolers may refuse."""
+    # pragma: no mutate block - PostgreSQL only (database/test_migrations.py: statement timeout)
     milliseconds = statement_timeout_ms(seconds)
 
     @event.listens_for(engine.sync_engine, "connect")

@@ -42,7 +42,9 @@ async def test_the_access_line_is_json_with_the_request_and_its_duration(
 
     assert response.status_code == 200
     assert clock.sleeps == [0.0123456, 0.0123456]
-    [access] = [line for line in json_lines(capsys.readouterr().out) if line["message"] == "request"]
+    [access] = [
+        line for line in json_lines(capsys.readouterr().out) if line["message"] == "request"
+    ]
     logged_at = datetime.fromisoformat(access.pop("timestamp"))
     assert logged_at.utcoffset() == timedelta(0)
     assert access == {
@@ -66,7 +68,9 @@ async def test_a_line_leaves_out_what_it_does_not_know(
 
     await client.get("/health", headers={"X-Request-Id": "probe-1"})
 
-    [access] = [line for line in json_lines(capsys.readouterr().out) if line["message"] == "request"]
+    [access] = [
+        line for line in json_lines(capsys.readouterr().out) if line["message"] == "request"
+    ]
     assert "user" not in access  # nobody signed in: no `"user": null`
     assert (access["correlation_id"], access["status"], access["duration_ms"]) == (
         "probe-1",

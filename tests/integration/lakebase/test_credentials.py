@@ -9,6 +9,7 @@ otherwise show only on the Lakebase cells, and only once a credential ran out.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -31,6 +32,7 @@ FLAVOURS: list[LakebaseFlavour] = ["autoscaling", "provisioned"]
 LIFETIME = timedelta(minutes=20)
 MARGIN = timedelta(minutes=5)
 DOCUMENTED_LIFETIME = timedelta(hours=1)
+NEEDS_PRINCIPAL = "Lakebase needs DATABRICKS_HOST and DATABRICKS_CLIENT_ID/SECRET"
 
 
 @pytest.fixture
@@ -140,8 +142,8 @@ def test_the_provider_mints_anew_exactly_when_the_margin_begins(
 @pytest.mark.parametrize(
     ("missing", "message"),
     [
-        ({"databricks_host": None}, "Lakebase needs DATABRICKS_HOST and DATABRICKS_CLIENT_ID"),
-        ({"databricks_client_id": None}, "Lakebase needs DATABRICKS_HOST and DATABRICKS_CLIENT_ID"),
+        ({"databricks_host": None}, NEEDS_PRINCIPAL),
+        ({"databricks_client_id": None}, NEEDS_PRINCIPAL),
         (
             {"lakebase_endpoint": None, "lakebase_instance_name": None},
             "Lakebase needs LAKEBASE_ENDPOINT or LAKEBASE_INSTANCE_NAME",
@@ -158,7 +160,7 @@ def test_a_minter_without_what_it_needs_is_refused_before_any_call(
 ) -> None:
     settings = settings_factory(**{**APP_TARGETS["autoscaling"].setting(), **missing})
 
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         service_principal_minter(settings, start)
 
     assert fake.lakebase.minted == []

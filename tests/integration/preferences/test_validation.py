@@ -67,7 +67,10 @@ async def test_ten_megabyte_body_is_refused_and_server_stays_healthy(
         PREFS, content=huge, headers={**auth(ALICE.token), "Content-Type": "application/json"}
     )
 
-    assert_error(response, 413, "PAYLOAD_TOO_LARGE")
+    error = assert_error(response, 413, "PAYLOAD_TOO_LARGE")
+    assert error["details"] == {"limit_bytes": 1024 * 1024}
+    # Refused by its Content-Length, unread: the connection cannot carry another request.
+    assert response.headers["connection"] == "close"
     assert (await client.get("/health")).status_code == 200
     assert (await post_pref(client, "after", 1)).status_code == 201
     assert await preference_count(database, ALICE.user_name) == 1
