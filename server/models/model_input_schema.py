@@ -48,7 +48,7 @@ _FORMAT_VALUES: dict[str, dict[str, Any]] = {
 
 
 # Both run only at import, before mutmut can switch a mutant on; the test named checks the result.
-# pragma: no mutate start - import time; test_document.py::test_the_inputs_schema_agrees_with_the_service
+# pragma: no mutate start - import time (openapi/test_document.py: the inputs schema)
 def _parameters(names: frozenset[str], typed: dict[str, Any]) -> dict[str, Any]:
     """`names` as properties: any value, unless `typed` says more."""
     return {name: typed.get(name, {}) for name in sorted(names)}

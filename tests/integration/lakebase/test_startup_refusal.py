@@ -93,7 +93,8 @@ def test_the_module_attribute_refuses_in_process_with_the_same_line(
     message = str(stopped.value)
     assert message.startswith("the app cannot start: invalid configuration: LAKEBASE_ENDPOINT=")
     assert "projects/<project>/branches/<branch>/endpoints/<endpoint>" in message
-    assert stopped.value.__cause__ is None and stopped.value.__suppress_context__
+    assert stopped.value.__cause__ is None
+    assert stopped.value.__suppress_context__
 
 
 def test_the_module_attribute_is_one_app_built_from_the_environment(
