@@ -147,7 +147,7 @@ def error_response(
 def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     details: list[dict[str, Any]] = []
     for error in exc.errors():
-        location = [str(part) for part in error.get("loc", ())]
+        location = [str(part) for part in error["loc"]]  # pydantic gives every error one
         details.append(
             {
                 "field": ".".join(location[1:]) if len(location) > 1 else ".".join(location),

@@ -45,3 +45,20 @@ async def test_migrations_wait_for_the_database_and_run_once_on_first_use(
     assert any(message.startswith("Running upgrade") for message in first_use)
     assert [(i["key"], i["value"]) for i in listed.json()["items"]] == [("k", 1)]
     assert later == []  # migrated once, not on every request
+
+
+async def test_a_database_migrated_at_start_up_is_not_migrated_again_by_requests(
+    client_factory, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = await client_factory(
+        database=False,
+        database_url=f"sqlite:///{tmp_path / 'app.db'}",
+        run_migrations_on_startup=True,
+    )
+    caplog.clear()
+
+    with caplog.at_level(logging.INFO, logger="alembic"):
+        saved = await client.post(PREFS, json={"key": "k", "value": 1}, headers=auth(ALICE.token))
+
+    assert saved.status_code == 201, saved.text
+    assert [r for r in caplog.records if r.name.startswith("alembic")] == []

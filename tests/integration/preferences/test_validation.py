@@ -69,6 +69,9 @@ async def test_ten_megabyte_body_is_refused_and_server_stays_healthy(
 
     error = assert_error(response, 413, "PAYLOAD_TOO_LARGE")
     assert error["details"] == {"limit_bytes": 1024 * 1024}
+    assert error["message"] == (
+        "The request body is larger than the limit of 1048576 bytes for this route."
+    )
     # Refused by its Content-Length, unread: the connection cannot carry another request.
     assert response.headers["connection"] == "close"
     assert (await client.get("/health")).status_code == 200
