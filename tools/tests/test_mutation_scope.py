@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.mutation_scope import changed_lines, file_patterns, function_spans
+from tools.mutation_scope import changed_lines, file_patterns, function_spans, in_scope
 
 SOURCE = '''\
 """A module."""
@@ -62,11 +62,34 @@ def test_a_diff_marks_added_lines_and_both_sides_of_a_deletion() -> None:
     assert changed_lines(diff) == {"server/services/a.py": {7, 8, 14, 31, 32}}
 
 
-def test_files_outside_the_mutated_folders_are_refused(tmp_path: Path) -> None:
-    (tmp_path / "server" / "db").mkdir(parents=True)
-    (tmp_path / "server" / "db" / "engine.py").write_text("")
+@pytest.mark.parametrize(
+    ("path", "mutated"),
+    [
+        ("server/app.py", True),
+        ("server/db/engine.py", True),
+        ("server/models/common.py", True),
+        ("server/services/sql_builder.py", True),
+        ("server/routers/health.py", True),
+        ("server/db/migrations/env.py", False),
+        ("server/db/migrations/versions/0001_initial.py", False),
+        ("server/db/migrations/script.py.mako", False),
+        ("tools/mutation.py", False),
+        ("tests/unit/test_sql_builder.py", False),
+    ],
+)
+def test_every_module_of_the_app_is_mutated_but_its_migrations(path: str, mutated: bool) -> None:
+    assert in_scope(path) is mutated
 
-    with pytest.raises(ValueError, match="only files under"):
-        file_patterns(["server/db/engine.py"], tmp_path)
+
+def test_files_outside_the_mutated_folders_are_refused(tmp_path: Path) -> None:
+    for path in ("server/db/engine.py", "server/db/migrations/env.py", "tools/x.py"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text("")
+
+    assert file_patterns(["server/db/engine.py"], tmp_path) == ["server.db.engine.*"]
+    with pytest.raises(ValueError, match="not those under server/db/migrations/"):
+        file_patterns(["server/db/migrations/env.py"], tmp_path)
+    with pytest.raises(ValueError, match="only files under server/"):
+        file_patterns(["tools/x.py"], tmp_path)
     with pytest.raises(ValueError, match="no such file"):
         file_patterns(["server/services/missing.py"], tmp_path)
