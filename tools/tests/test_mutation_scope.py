@@ -3,11 +3,18 @@ as mutmut names them."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from tools.mutation_scope import changed_lines, file_patterns, function_spans, in_scope
+from tools.mutation_scope import (
+    changed_function_patterns,
+    changed_lines,
+    file_patterns,
+    function_spans,
+    in_scope,
+)
 
 SOURCE = '''\
 """A module."""
@@ -93,3 +100,31 @@ def test_files_outside_the_mutated_folders_are_refused(tmp_path: Path) -> None:
         file_patterns(["tools/x.py"], tmp_path)
     with pytest.raises(ValueError, match="no such file"):
         file_patterns(["server/services/missing.py"], tmp_path)
+
+
+def test_the_pr_gate_selects_changed_functions_anywhere_in_the_app_but_migrations(
+    tmp_path: Path,
+) -> None:
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    files = {
+        "server/db/engine.py": "def build():\n    return 1\n",
+        "server/config.py": "def read():\n    return 1\n",
+        "server/db/migrations/versions/0002.py": "def upgrade():\n    return 1\n",
+    }
+    git("init", "-q", "-b", "main")
+    git("config", "user.email", "t@example.com")
+    git("config", "user.name", "t")
+    for path, text in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    git("add", ".")
+    git("commit", "-q", "-m", "base")
+    for path, text in files.items():
+        (tmp_path / path).write_text(text.replace("1", "2"))
+
+    assert changed_function_patterns("main", tmp_path) == [
+        "server.config.x_read__mutmut_*",
+        "server.db.engine.x_build__mutmut_*",
+    ]
