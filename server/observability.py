@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import Any
 
@@ -58,8 +59,11 @@ def stamp(record: logging.LogRecord) -> None:
     record.user = _user_name.get()
     if isinstance(record.msg, str):
         record.msg = redact(record.msg)
-    if isinstance(record.args, tuple) and record.args:
+    # `%s` arguments come as a tuple; `%(name)s` ones as the one mapping logging was given.
+    if isinstance(record.args, tuple):
         record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+    elif isinstance(record.args, Mapping):
+        record.args = {k: redact(v) if isinstance(v, str) else v for k, v in record.args.items()}
 
 
 _base_factory = logging.getLogRecordFactory()

@@ -108,3 +108,35 @@ async def test_the_configured_level_is_obeyed(
 
     lines = json_lines(capsys.readouterr().out)
     assert [(line["level"], line["message"]) for line in lines] == [("WARNING", "disk nearly full")]
+
+
+@pytest.mark.parametrize(
+    ("message", "written"),
+    [
+        (
+            "calling with Authorization: Bearer abc.DEF-123",
+            "calling with Authorization: Bearer [REDACTED]",
+        ),
+        ("token dapi0123456789abcdef0123 was refused", "token [REDACTED] was refused"),
+        ('{"access_token": "s3cr3t", "ok": 1}', '{"access_token": "[REDACTED]", "ok": 1}'),
+        ("password=hunter2 user=bob", "password=[REDACTED] user=bob"),
+        ("client-secret: xyz", "client-secret: [REDACTED]"),
+        ("nothing secret here", "nothing secret here"),
+    ],
+)
+async def test_a_credential_in_any_log_line_is_written_redacted(
+    client_factory, capsys: pytest.CaptureFixture[str], message: str, written: str
+) -> None:
+    await client_factory()
+    capsys.readouterr()
+
+    logging.getLogger("server").warning(message)
+    logging.getLogger("server").warning("as an argument: %s (%d)", message, 7)
+    logging.getLogger("server").warning("by name: %(text)s (%(n)d)", {"text": message, "n": 7})
+
+    lines = json_lines(capsys.readouterr().out)
+    assert [line["message"] for line in lines] == [
+        written,
+        f"as an argument: {written} (7)",
+        f"by name: {written} (7)",
+    ]
