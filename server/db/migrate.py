@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-def alembic_config(connection: Connection | None = None) -> Config:
+def alembic_config(connection: Connection) -> Config:
+    """Alembic on `connection` (the `alembic` command line uses alembic.ini instead)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    if connection is not None:
-        config.attributes["connection"] = connection
+    config.attributes["connection"] = connection
     return config
 
 

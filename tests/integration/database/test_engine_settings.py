@@ -10,13 +10,15 @@ here, the Lakebase path in tests/integration/lakebase).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.exc import DatabaseError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from fake_workspace.reference import APP_SP
 from fake_workspace.reference.identities import ALICE
@@ -180,8 +182,15 @@ async def test_a_lakebase_connection_logs_in_as_the_service_principal_with_its_m
     assert database is not None
     assert database.kind == f"lakebase-{flavour}"
     assert database.credentials is not None
+    seen = dial(database.engine)
 
-    seen = await connect_args(database)
+    # Each session first makes sure of a fresh token (minted off the event loop), then dials;
+    # the second finds it fresh and mints nothing.
+    for _ in range(2):
+        with pytest.raises(Dialled):
+            async with database.session() as session:
+                await session.execute(text("SELECT 1"))
+    await database.dispose()
 
     [minted] = fake.lakebase.minted
     assert seen["password"] == minted.token
@@ -215,3 +224,80 @@ async def test_the_postgres_alias_stores_rows(
     assert saved.status_code == 201, saved.text
     listed = await client.get(PREFS, headers=auth(ALICE.token))
     assert [(i["key"], i["value"]) for i in listed.json()["items"]] == [("k", 1)]
+
+
+async def test_an_in_memory_sqlite_database_is_one_database_its_sessions_take_turns_on(
+    settings_factory: Callable[..., Settings],
+) -> None:
+    database = build_database(settings_factory(database_url="sqlite://"), FakeClock())
+    assert database is not None
+    await database.migrate_or_defer()
+
+    async def count_after_insert(key: str) -> int:
+        async with database.session() as session:
+            await session.execute(
+                text(
+                    "INSERT INTO user_preferences (user_name, key, value, created_at, updated_at)"
+                    " VALUES ('u', :key, '1', '2026-03-01 12:00:00', '2026-03-01 12:00:00')"
+                ),
+                {"key": key},
+            )
+            return int(await session.scalar(text("SELECT count(*) FROM user_preferences")) or 0)
+
+    counts = await asyncio.gather(*(count_after_insert(f"k{i}") for i in range(3)))
+    await database.dispose()
+
+    assert sorted(counts) == [1, 2, 3]  # one after another, on the same database
+    assert database.kind == "sqlite"
+
+
+async def test_a_borrowed_engine_stays_open_when_its_database_is_disposed() -> None:
+    engine = create_async_engine("sqlite+aiosqlite://")
+    try:
+        await Database(engine, owns_engine=False).dispose()
+        async with engine.connect() as connection:
+            assert (await connection.execute(text("SELECT 1"))).scalar() == 1
+    finally:
+        await engine.dispose()
+
+
+async def test_a_file_that_is_no_database_stops_start_up_and_fails_requests_with_500(
+    client_factory, tmp_path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Not an outage to wait out: deferring its migrations would hide it until the first request.
+    garbage = tmp_path / "app.db"
+    garbage.write_bytes(b"this is not a database file, and never was" * 100)
+    url = f"sqlite:///{garbage}"
+
+    with pytest.raises(DatabaseError, match="file is not a database"):
+        await client_factory(database=False, database_url=url, run_migrations_on_startup=True)
+
+    client = await client_factory(database=False, database_url=url)
+    response = await client.get(PREFS, headers=auth(ALICE.token))
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "INTERNAL_ERROR"
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize(("seconds", "shown"), [(0, "0"), (2.5, "2500ms")])
+async def test_each_postgresql_connection_gets_the_statement_limit_or_none(
+    settings_factory: Callable[..., Settings],
+    backend: BackendChoice,
+    database: Database,
+    seconds: float,
+    shown: str,
+) -> None:
+    own = make_url(backend.url).set(drivername="postgresql", database=database.engine.url.database)
+    settings = settings_factory(
+        database_url=own.render_as_string(hide_password=False),
+        db_statement_timeout_seconds=seconds,
+    )
+    app_database = build_database(settings, FakeClock())
+    assert app_database is not None
+    try:
+        async with app_database.engine.connect() as connection:
+            limit = (await connection.exec_driver_sql("SHOW statement_timeout")).scalar()
+    finally:
+        await app_database.dispose()
+
+    assert limit == shown
