@@ -133,10 +133,12 @@ async def test_a_credential_in_any_log_line_is_written_redacted(
     logging.getLogger("server").warning(message)
     logging.getLogger("server").warning("as an argument: %s (%d)", message, 7)
     logging.getLogger("server").warning("by name: %(text)s (%(n)d)", {"text": message, "n": 7})
+    logging.getLogger("server").warning(ValueError(message))  # not a string: its text
 
     lines = json_lines(capsys.readouterr().out)
     assert [line["message"] for line in lines] == [
         written,
         f"as an argument: {written} (7)",
         f"by name: {written} (7)",
+        written,
     ]
