@@ -147,13 +147,14 @@ def error_response(
 def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     details: list[dict[str, Any]] = []
     for error in exc.errors():
-        location = [str(part) for part in error["loc"]]  # pydantic gives every error one
+        # FastAPI gives every error its loc (where first: body, query, path, header), msg, type.
+        where, *field = [str(part) for part in error["loc"]]
         details.append(
             {
-                "field": ".".join(location[1:]) if len(location) > 1 else ".".join(location),
-                "location": location[0] if location else "body",
-                "message": str(error.get("msg", "invalid value")),
-                "type": str(error.get("type", "value_error")),
+                "field": ".".join(field) or where,
+                "location": where,
+                "message": str(error["msg"]),
+                "type": str(error["type"]),
             }
         )
     return details
