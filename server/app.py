@@ -56,7 +56,11 @@ def create_app(
         configure_logging(settings.log_level)
         db = database if database is not None else build_database(settings, clock)
         if db is not None and database is None and settings.run_migrations_on_startup:
-            await db.migrate_or_defer()
+            try:
+                await db.migrate_or_defer()
+            except BaseException:
+                await db.dispose()  # a start-up that fails leaves no connection open behind it
+                raise
         gateway = WorkspaceGateway(settings, clock)
         http_client = httpx.AsyncClient(
             # Per-request timeouts are set by the caller; this is only the ceiling for connects.

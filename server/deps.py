@@ -11,26 +11,14 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.config import Settings
 from server.db.database import Database
 from server.errors import AppError, ErrorCode
 from server.observability import set_user_name
 from server.services.model_serving_service import ModelServingService
 from server.services.unity_catalog_service import UnityCatalogService
 from server.services.user_service import CurrentUser, UserService
-from server.workspace import WorkspaceGateway
 
 TOKEN_HEADER = "X-Forwarded-Access-Token"
-
-
-async def get_settings_dep(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-async def get_gateway(request: Request) -> WorkspaceGateway:
-    gateway: WorkspaceGateway = request.app.state.gateway
-    return gateway
 
 
 async def get_user_service(request: Request) -> UserService:
@@ -107,8 +95,6 @@ async def get_session(
         yield session
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-GatewayDep = Annotated[WorkspaceGateway, Depends(get_gateway)]
 UserServiceDep = Annotated[UserService, Depends(get_user_service)]
 UnityCatalogServiceDep = Annotated[UnityCatalogService, Depends(get_unity_catalog_service)]
 ModelServingServiceDep = Annotated[ModelServingService, Depends(get_model_serving_service)]

@@ -147,13 +147,14 @@ def error_response(
 def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     details: list[dict[str, Any]] = []
     for error in exc.errors():
-        location = [str(part) for part in error.get("loc", ())]
+        # FastAPI gives every error its loc (where first: body, query, path, header), msg, type.
+        where, *field = [str(part) for part in error["loc"]]
         details.append(
             {
-                "field": ".".join(location[1:]) if len(location) > 1 else ".".join(location),
-                "location": location[0] if location else "body",
-                "message": str(error.get("msg", "invalid value")),
-                "type": str(error.get("type", "value_error")),
+                "field": ".".join(field) or where,
+                "location": where,
+                "message": str(error["msg"]),
+                "type": str(error["type"]),
             }
         )
     return details
@@ -208,9 +209,9 @@ async def _handle_http_exception(_: Request, exc: Exception) -> JSONResponse:
         405: ErrorCode.METHOD_NOT_ALLOWED,
         413: ErrorCode.PAYLOAD_TOO_LARGE,
     }.get(exc.status_code, ErrorCode.INVALID_REQUEST)
-    message = exc.detail if isinstance(exc.detail, str) else "The request could not be served."
+    # Routing (404, 405) and BodyTooLarge (413) are the only sources, and all say a sentence.
     details = exc.details if isinstance(exc, BodyTooLarge) else None
-    response = error_response(code, message, exc.status_code, details=details)
+    response = error_response(code, str(exc.detail), exc.status_code, details=details)
     response.headers.update(exc.headers or {})  # e.g. Allow on a 405
     return response
 

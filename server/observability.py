@@ -34,10 +34,6 @@ def set_correlation_id(value: str | None) -> None:
     _correlation_id.set(value)
 
 
-def get_user_name() -> str | None:
-    return _user_name.get()
-
-
 def set_user_name(value: str | None) -> None:
     _user_name.set(value)
 
@@ -56,10 +52,13 @@ def stamp(record: logging.LogRecord) -> None:
     """Put the request's correlation id and user on a record and scrub secrets from it."""
     record.correlation_id = _correlation_id.get()
     record.user = _user_name.get()
-    if isinstance(record.msg, str):
-        record.msg = redact(record.msg)
-    if isinstance(record.args, tuple) and record.args:
+    # Whatever was logged (an exception, a dict) is written as its text: scrub that text.
+    record.msg = redact(record.msg if isinstance(record.msg, str) else str(record.msg))
+    # `%s` arguments come as a tuple; `%(name)s` ones as the one mapping logging was given.
+    if isinstance(record.args, tuple):
         record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+    elif record.args is not None:  # a record built by hand may have none
+        record.args = {k: redact(v) if isinstance(v, str) else v for k, v in record.args.items()}
 
 
 _base_factory = logging.getLogRecordFactory()

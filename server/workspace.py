@@ -62,7 +62,7 @@ def map_databricks_error(
     if not isinstance(exc, DatabricksError):
         return AppError(ErrorCode.DATABRICKS_ERROR, "Databricks call failed.")
     code = exc.error_code or ""
-    status = getattr(exc, "status_code", None) or _status_from_class(exc)
+    status = _status_from_class(exc)  # the SDK raises a class per HTTP status, not the status
     if code in NOT_FOUND_CODES:
         error_code, missing = NOT_FOUND_CODES[code]
         return AppError(error_code, f"The {missing} was not found.")

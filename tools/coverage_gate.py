@@ -100,9 +100,9 @@ def _write_summary(table: str, data: list[Path], verdicts: dict[str, tuple[bool,
     (COVERAGE_DIR / "summary.md").write_text(
         f"## Coverage\n\n{table.strip()}\n\n"
         f"### Per-module targets ({'passed' if passed else 'FAILED'})\n\n"
-        "Every file in `server/routers/` and `server/services/` needs the line and branch "
-        "coverage set in `coverage/targets.toml`, with all cells combined and with each "
-        "backend's cells alone.\n\n"
+        "Every file in `server/` needs the line and branch coverage set in "
+        "`coverage/targets.toml`, with all cells combined and with each backend's cells "
+        "alone.\n\n"
         f"{sections}\n"
         f"<details><summary>Data files combined</summary>\n\n{cells}\n\n</details>\n"
     )

@@ -1,4 +1,5 @@
-"""`nox -s mutation`: mutmut on server/services/ and server/routers/ against the SQLite suite.
+"""`nox -s mutation`: mutmut on every module of server/ (not its migrations) against the SQLite
+suite.
 
 mutmut 3 was chosen over cosmic-ray and mutmut-ratchet: it records, in one run of the suite,
 which tests reach each function and then runs only those for that function's mutants, in
@@ -66,7 +67,7 @@ def selection(options: Options) -> tuple[str, list[str]]:
     if options.files:
         label = ", ".join(f"`{f}`" for f in options.files)
         return label, mutation_scope.file_patterns(options.files, ROOT)
-    return "every function of `server/services/` and `server/routers/`", []
+    return "every function of `server/`", []
 
 
 def verdicts(summary: dict[str, object], options: Options) -> list[str]:
@@ -106,7 +107,7 @@ def run(session: nox.Session) -> None:
     install(session, "mutation", project=True)
     REPORTS_DIR.mkdir(exist_ok=True)
     if options.changed_since and not patterns:
-        session.log("no function of server/services/ or server/routers/ changed")
+        session.log("no function of server/ changed")
         for report in (REPORT, COMMENT):
             report.write_text(f"## Mutation testing\n\nScope: {label}. None: nothing to mutate.\n")
         SUMMARY.write_text(json.dumps({"files": {}, "mutants": 0, "detected": 0}))

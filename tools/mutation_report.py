@@ -23,6 +23,7 @@ from pathlib import Path
 from mutmut.mutation.diff_apply import get_diff_for_mutant
 from mutmut.stats import status_by_exit_code
 
+from tools import mutation_unreached
 from tools.mutation_scope import SCOPE, in_scope, score
 
 MUTANTS = Path("mutants")
@@ -36,7 +37,7 @@ COLUMN = {
 }
 COLUMNS = ("killed", "timeout", "survived", "no tests", "other")
 COMMENT_DIFFS = 20
-PRAGMA = re.compile(r"#\s*pragma:\s*no mutate\b(?:\s*(?:block|start|end)\b)?(.*)$")
+PRAGMA = re.compile(r"#\s*pragma:\s*no mutate\b(?:\s*(block|start|end)\b)?(.*)$")
 
 
 @dataclass
@@ -88,8 +89,9 @@ def equivalents(paths: list[str]) -> list[tuple[str, int, str]]:
     found = []
     for path in paths:
         for number, line in enumerate(Path(path).read_text().splitlines(), start=1):
-            if match := PRAGMA.search(line):
-                found.append((path, number, match[1].strip(" :-—") or "(no reason given)"))
+            # An `end` closes a `start`, whose line gives the reason.
+            if (match := PRAGMA.search(line)) and match[1] != "end":
+                found.append((path, number, match[2].strip(" :-—") or "(no reason given)"))
     return found
 
 
@@ -98,6 +100,7 @@ def render(
     results: dict[str, FileResult],
     excluded: list[tuple[str, int, str]],
     max_diffs: int | None = None,
+    unreached: list[str] | None = None,
 ) -> str:
     """The report; `max_diffs` caps the diffs shown (a PR comment has a size limit)."""
     total = sum(r.total for r in results.values())
@@ -105,10 +108,11 @@ def render(
     lines = [
         "## Mutation testing",
         "",
-        f"Scope: {label}. mutmut mutates the functions of `server/services/` and "
-        "`server/routers/` (not decorated route handlers, decorator arguments or module-level "
-        "statements) and runs, for each mutant, the SQLite-suite tests that reach its function. "
-        "A timeout counts as killed; a mutant no test reaches counts as survived.",
+        f"Scope: {label}. mutmut mutates the functions and methods of every module of "
+        "`server/` but the Alembic migrations, and runs, for each mutant, the SQLite-suite tests "
+        "that reach its function. A timeout counts as killed; a mutant no test reaches counts as "
+        "survived. What mutmut cannot mutate, and the tests that check it instead, follows the "
+        "survivors.",
         "",
         "| file | mutants | killed | timeout | survived | no tests | other | score |",
         "| --- | --: | --: | --: | --: | --: | --: | --: |",
@@ -127,6 +131,8 @@ def render(
         lines += [f"`{name}`", "", "```diff", diff, "```", ""]
     if max_diffs is not None and len(survivors) > max_diffs:
         lines.append(f"… and {len(survivors) - max_diffs} more in the CI job's summary.")
+    if unreached:
+        lines += ["", *unreached]
     return "\n".join(lines) + "\n"
 
 
@@ -152,15 +158,20 @@ def main() -> None:
     args = parser.parse_args()
     results = collect(args.patterns)
     # A full run owns every file of the scope; a selection, the files it reached.
-    excluded = equivalents(sorted(results) if args.patterns else _scope_files())
-    args.markdown.write_text(render(args.label, results, excluded))
+    files = sorted(results) if args.patterns else _scope_files()
+    excluded = equivalents(files)
+    unreached = mutation_unreached.render(
+        mutation_unreached.unreached(files, Path()), mutation_unreached.covering_tests()
+    )
+    args.markdown.write_text(render(args.label, results, excluded, unreached=unreached))
     if args.comment:
         args.comment.write_text(render(args.label, results, excluded, max_diffs=COMMENT_DIFFS))
     args.json.write_text(json.dumps({**summary(results), "equivalents": len(excluded)}, indent=2))
 
 
 def _scope_files() -> list[str]:
-    return [p.as_posix() for folder in SCOPE for p in sorted(Path(folder).glob("*.py"))]
+    paths = (p.as_posix() for folder in SCOPE for p in sorted(Path(folder).rglob("*.py")))
+    return [path for path in paths if in_scope(path)]
 
 
 if __name__ == "__main__":

@@ -17,8 +17,10 @@ import subprocess
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-# What the session mutates (mirrors `only_mutate` in pyproject.toml's [tool.mutmut]).
-SCOPE = ("server/services/", "server/routers/")
+# What the session mutates (mirrors `only_mutate` and `do_not_mutate` in pyproject.toml's
+# [tool.mutmut]): every module of the app but its Alembic migrations.
+SCOPE = ("server/",)
+NOT_MUTATED = ("server/db/migrations/",)
 SEPARATOR = "ǁ"  # mutmut's separator between class and method in a mangled name
 HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 
@@ -29,7 +31,7 @@ def score(detected: int, total: int) -> float:
 
 
 def in_scope(path: str) -> bool:
-    return path.startswith(SCOPE) and path.endswith(".py")
+    return path.startswith(SCOPE) and not path.startswith(NOT_MUTATED) and path.endswith(".py")
 
 
 def module_name(path: str) -> str:
@@ -43,7 +45,10 @@ def file_patterns(paths: Iterable[str], root: Path) -> list[str]:
     for path in paths:
         relative = Path(path).as_posix().removeprefix("./")
         if not in_scope(relative):
-            raise ValueError(f"{path}: only files under {' or '.join(SCOPE)} are mutated")
+            raise ValueError(
+                f"{path}: only files under {' or '.join(SCOPE)} are mutated, "
+                f"not those under {' or '.join(NOT_MUTATED)}"
+            )
         if not (root / relative).is_file():
             raise ValueError(f"{path}: no such file")
         patterns.append(f"{module_name(relative)}.*")

@@ -132,10 +132,12 @@ class Database:
         if seconds is None or self.dialect != "postgresql":
             return
         # SET takes no bind parameters; set_config(..., true) is SET LOCAL with one.
+        # pragma: no mutate start - PostgreSQL only (model_serving/test_logs.py: a blocked log)
         await session.execute(
             text("SELECT set_config('statement_timeout', :ms, true)"),
             {"ms": f"{statement_timeout_ms(seconds)}ms"},
         )
+        # pragma: no mutate end
 
     async def ping(self) -> None:
         """Raise DATABASE_UNAVAILABLE unless a trivial query succeeds."""

@@ -50,15 +50,19 @@ def create_engine_from_url(url: URL, settings: Settings) -> AsyncEngine:
         connect_args.setdefault("application_name", settings.pgappname)
     engine = create_async_engine(
         url,
-        pool_pre_ping=True,
+        # Pool upkeep no test can watch in its lifetime: a connection checked before use (what
+        # lets test_outages.py heal on PostgreSQL), renewed after half an hour, extra ones.
+        pool_pre_ping=True,  # pragma: no mutate - PostgreSQL only (database/test_outages.py)
         pool_size=settings.db_pool_size,
-        max_overflow=settings.db_pool_size,
+        max_overflow=settings.db_pool_size,  # pragma: no mutate - pool upkeep (above)
         pool_timeout=settings.db_pool_timeout_seconds,
-        pool_recycle=1800,
+        pool_recycle=1800,  # pragma: no mutate - pool upkeep (above)
         connect_args=connect_args,
     )
+    # pragma: no mutate start - PostgreSQL only (database/test_outages.py: a table lock)
     if settings.db_statement_timeout_seconds > 0:
         _limit_statements(engine, settings.db_statement_timeout_seconds)
+    # pragma: no mutate end
     return engine
 
 
@@ -70,6 +74,7 @@ def statement_timeout_ms(seconds: float) -> int:
 def _limit_statements(engine: AsyncEngine, seconds: float) -> None:
     """Set `statement_timeout` once per new connection (a session setting: a pool's ROLLBACK
     keeps it), rather than a startup `options` packet, which connection poolers may refuse."""
+    # pragma: no mutate block - PostgreSQL only (database/test_migrations.py: statement timeout)
     milliseconds = statement_timeout_ms(seconds)
 
     @event.listens_for(engine.sync_engine, "connect")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -38,10 +37,11 @@ Minter = Callable[[], DatabaseToken]
 
 
 def _parse_expiry(raw: str | None) -> datetime | None:
-    """The Database API's `expiration_time` (RFC 3339; an absent one is None)."""
+    """The Database API's `expiration_time` (RFC 3339, read as UTC without an offset; an absent
+    one is None)."""
     if not raw:
         return None
-    parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    parsed = datetime.fromisoformat(raw)  # Python 3.11 reads a trailing Z too
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -55,9 +55,8 @@ def mint_autoscaling(client: WorkspaceClient, endpoint: str, now: datetime) -> D
 
 def mint_provisioned(client: WorkspaceClient, instance: str, now: datetime) -> DatabaseToken:
     """A credential for a Provisioned instance (the Database API)."""
-    minted = client.database.generate_database_credential(
-        request_id=str(uuid.uuid4()), instance_names=[instance]
-    )
+    # The SDK gives every call a request id of its own (the API's idempotency key).
+    minted = client.database.generate_database_credential(instance_names=[instance])
     return _token(minted.token, _parse_expiry(minted.expiration_time), now)
 
 

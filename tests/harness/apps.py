@@ -13,6 +13,7 @@ Fixtures: `clock` (per test, a FakeClock), `app_pool` (per session), `client_fac
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from dataclasses import dataclass, field
@@ -81,10 +82,15 @@ class AppPool:
     build: Callable[..., FastAPI] = create_app
     _idle: dict[tuple[str, int | None], list[PooledApp]] = field(default_factory=dict)
     built: int = 0
+    # Not in mutmut's first run (`nox -s mutation`), which records the tests that reach each
+    # function: there every test builds its own app, so every test that reaches create_app and
+    # what it installs (error handlers, the OpenAPI document) is recorded and later run against
+    # their mutants, not only the first test that happened to build a pooled app.
+    reuse: bool = field(default_factory=lambda: os.environ.get("MUTANT_UNDER_TEST") != "stats")
 
     def acquire(self, settings: Settings, database: Database | None, clock: Clock) -> PooledApp:
         idle = self._idle.setdefault(_key(settings, database), [])
-        if idle:
+        if idle and self.reuse:
             pooled = idle.pop()
             pooled.clock.target = clock
             return pooled
@@ -93,7 +99,8 @@ class AppPool:
         return PooledApp(self.build(settings, database=database, clock=switch), switch)
 
     def release(self, settings: Settings, database: Database | None, pooled: PooledApp) -> None:
-        self._idle.setdefault(_key(settings, database), []).append(pooled)
+        if self.reuse:
+            self._idle.setdefault(_key(settings, database), []).append(pooled)
 
 
 def _key(settings: Settings, database: Database | None) -> tuple[str, int | None]:

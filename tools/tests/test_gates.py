@@ -127,18 +127,30 @@ def test_per_module_gate_counts_branches_not_only_lines(sandbox: Sandbox) -> Non
     assert "failed LINE" not in result.stdout
 
 
-def test_per_module_gate_passes_when_routers_and_services_meet_target(sandbox: Sandbox) -> None:
+def test_per_module_gate_passes_when_every_module_meets_target(sandbox: Sandbox) -> None:
     sandbox.write("server/services/pricing.py", PRICING)
     sandbox.write("tests/test_pricing.py", TEST_BOTH_PATHS)
-    # Outside routers/ and services/: reported, but no per-file target.
-    sandbox.write("server/untargeted.py", "def never_called() -> int:\n    return 1\n")
     sandbox.measure("tests", "both-paths")
 
     result = sandbox.nox("-s", "coverage")
     assert result.returncode == 0, result.stdout
     assert "Per-module targets (passed)" in (sandbox.path / "coverage" / "summary.md").read_text()
     files = sandbox.coverage_json()["files"]
-    assert files["server/untargeted.py"]["summary"]["percent_covered"] == 0
+    assert files["server/services/pricing.py"]["summary"]["percent_covered"] == 100
+
+
+def test_per_module_gate_holds_every_module_of_the_app_not_only_routers_and_services(
+    sandbox: Sandbox,
+) -> None:
+    sandbox.write("server/services/pricing.py", PRICING)
+    sandbox.write("tests/test_pricing.py", TEST_BOTH_PATHS)
+    sandbox.write("server/db/untested.py", "def never_called() -> int:\n    return 1\n")
+    sandbox.measure("tests", "both-paths")
+
+    result = sandbox.nox("-s", "coverage")
+    assert result.returncode != 0, result.stdout
+    assert 'File: "server/db/untested.py" failed LINE coverage metric' in result.stdout
+    assert 'File: "server/services/pricing.py" failed' not in result.stdout
 
 
 def test_coverage_from_another_checkout_path_combines_under_server(

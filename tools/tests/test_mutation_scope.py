@@ -3,11 +3,18 @@ as mutmut names them."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from tools.mutation_scope import changed_lines, file_patterns, function_spans
+from tools.mutation_scope import (
+    changed_function_patterns,
+    changed_lines,
+    file_patterns,
+    function_spans,
+    in_scope,
+)
 
 SOURCE = '''\
 """A module."""
@@ -62,11 +69,62 @@ def test_a_diff_marks_added_lines_and_both_sides_of_a_deletion() -> None:
     assert changed_lines(diff) == {"server/services/a.py": {7, 8, 14, 31, 32}}
 
 
-def test_files_outside_the_mutated_folders_are_refused(tmp_path: Path) -> None:
-    (tmp_path / "server" / "db").mkdir(parents=True)
-    (tmp_path / "server" / "db" / "engine.py").write_text("")
+@pytest.mark.parametrize(
+    ("path", "mutated"),
+    [
+        ("server/app.py", True),
+        ("server/db/engine.py", True),
+        ("server/models/common.py", True),
+        ("server/services/sql_builder.py", True),
+        ("server/routers/health.py", True),
+        ("server/db/migrations/env.py", False),
+        ("server/db/migrations/versions/0001_initial.py", False),
+        ("server/db/migrations/script.py.mako", False),
+        ("tools/mutation.py", False),
+        ("tests/unit/test_sql_builder.py", False),
+    ],
+)
+def test_every_module_of_the_app_is_mutated_but_its_migrations(path: str, mutated: bool) -> None:
+    assert in_scope(path) is mutated
 
-    with pytest.raises(ValueError, match="only files under"):
-        file_patterns(["server/db/engine.py"], tmp_path)
+
+def test_files_outside_the_mutated_folders_are_refused(tmp_path: Path) -> None:
+    for path in ("server/db/engine.py", "server/db/migrations/env.py", "tools/x.py"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text("")
+
+    assert file_patterns(["server/db/engine.py"], tmp_path) == ["server.db.engine.*"]
+    with pytest.raises(ValueError, match="not those under server/db/migrations/"):
+        file_patterns(["server/db/migrations/env.py"], tmp_path)
+    with pytest.raises(ValueError, match="only files under server/"):
+        file_patterns(["tools/x.py"], tmp_path)
     with pytest.raises(ValueError, match="no such file"):
         file_patterns(["server/services/missing.py"], tmp_path)
+
+
+def test_the_pr_gate_selects_changed_functions_anywhere_in_the_app_but_migrations(
+    tmp_path: Path,
+) -> None:
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    files = {
+        "server/db/engine.py": "def build():\n    return 1\n",
+        "server/config.py": "def read():\n    return 1\n",
+        "server/db/migrations/versions/0002.py": "def upgrade():\n    return 1\n",
+    }
+    git("init", "-q", "-b", "main")
+    git("config", "user.email", "t@example.com")
+    git("config", "user.name", "t")
+    for path, text in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    git("add", ".")
+    git("commit", "-q", "-m", "base")
+    for path, text in files.items():
+        (tmp_path / path).write_text(text.replace("1", "2"))
+
+    assert changed_function_patterns("main", tmp_path) == [
+        "server.config.x_read__mutmut_*",
+        "server.db.engine.x_build__mutmut_*",
+    ]

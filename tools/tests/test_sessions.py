@@ -355,9 +355,13 @@ def test_ci_run_runs_the_readme_full_matrix_command() -> None:
     assert full_matrix in (ROOT / ".ci" / "run").read_text()
 
 
-def test_coverage_targets_cover_routers_and_services_at_90() -> None:
-    targets = tomllib.loads((ROOT / "coverage" / "targets.toml").read_text())
-    modules = targets["tool"]["coverage-threshold"]["modules"]
-    for prefix in ("server/routers/", "server/services/"):
-        assert modules[prefix]["file_line_coverage_min"] >= 90
-        assert modules[prefix]["file_branch_coverage_min"] >= 90
+def test_coverage_targets_hold_every_file_of_the_app_at_90() -> None:
+    text = (ROOT / "coverage" / "targets.toml").read_text()
+    modules = tomllib.loads(text)["tool"]["coverage-threshold"]["modules"]
+    assert modules["server/"]["file_line_coverage_min"] >= 90
+    assert modules["server/"]["file_branch_coverage_min"] >= 90
+    for prefix in modules:
+        assert prefix.startswith("server/"), prefix
+        if prefix != "server/":  # an exception says why, in the comment above its table
+            header = f'[tool.coverage-threshold.modules."{prefix}"]'
+            assert re.search(rf"^# .+\n{re.escape(header)}$", text, re.M), prefix

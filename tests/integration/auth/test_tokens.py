@@ -9,6 +9,8 @@ import re
 import httpx
 import pytest
 
+from fake_workspace.reference.identities import ALICE
+from fake_workspace.routes import Route
 from fake_workspace.server import FakeWorkspace
 from server.app import create_app
 from tests.harness import auth
@@ -48,8 +50,30 @@ async def test_protected_route_without_token_is_401_before_any_upstream_call(
     client: httpx.AsyncClient, fake: FakeWorkspace, method: str, path: str
 ) -> None:
     response = await client.request(method, path, json={} if method == "POST" else None)
+    error = assert_error(response, 401, "AUTH_MISSING")
+    assert error["message"] == (
+        "Sign in through Databricks Apps: the X-Forwarded-Access-Token header is missing."
+    )
+    assert fake.requests.snapshot() == []
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\t"], ids=["empty", "spaces", "tab"])
+async def test_a_blank_token_counts_as_none(
+    client: httpx.AsyncClient, fake: FakeWorkspace, blank: str
+) -> None:
+    response = await client.get("/api/user/me", headers={"X-Forwarded-Access-Token": blank})
+
     assert_error(response, 401, "AUTH_MISSING")
     assert fake.requests.snapshot() == []
+
+
+async def test_a_token_is_sent_on_without_the_spaces_around_it(
+    client: httpx.AsyncClient, fake: FakeWorkspace
+) -> None:
+    response = await client.get("/api/user/me", headers=auth(f"  {ALICE.token} "))
+
+    assert response.status_code == 200
+    assert {call.bearer_token for call in fake.requests_for(Route.SCIM_ME)} == {ALICE.token}
 
 
 @pytest.mark.parametrize(("method", "path"), PROTECTED, ids=[f"{m} {p}" for m, p in PROTECTED])

@@ -4,6 +4,8 @@ without restarting."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from sqlalchemy.engine import make_url
 
@@ -45,7 +47,9 @@ async def test_database_outage_is_503_then_heals_without_restart(
     assert (await client.get("/ready")).status_code == 200
 
 
-async def test_unreachable_database_server_gives_503_with_retry_after(client_factory) -> None:
+async def test_unreachable_database_server_gives_503_with_retry_after(
+    client_factory, caplog: pytest.LogCaptureFixture
+) -> None:
     # Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
     client = await client_factory(
         database=False,
@@ -54,9 +58,17 @@ async def test_unreachable_database_server_gives_503_with_retry_after(client_fac
         db_connect_timeout_seconds=2,
     )
 
-    response = await client.get(PREFS, headers=auth(ALICE.token))
+    caplog.clear()  # start-up said so too; only the request's lines are asserted
+    with caplog.at_level(logging.WARNING, logger="server.db.database"):
+        response = await client.get(PREFS, headers=auth(ALICE.token))
 
-    assert_error(response, 503, "DATABASE_UNAVAILABLE")
+    error = assert_error(response, 503, "DATABASE_UNAVAILABLE")
+    assert error["message"] == "The database is unavailable right now; try again shortly."
+    assert (error["retry_after"], response.headers["retry-after"]) == (5, "5")
+    # The log says what kind of failure it was, for whoever runs the app.
+    assert [r.getMessage() for r in caplog.records if r.name == "server.db.database"] == [
+        "database unavailable: OperationalError"
+    ]
     assert (await client.get("/health")).status_code == 200
 
 

@@ -136,3 +136,15 @@ async def test_a_denied_request_names_what_was_denied(
     error = assert_error(await client.get(path, headers=auth(ALICE.token)), 403, code)
 
     assert error["message"] == f"You do not have permission to access this {subject}."
+
+
+@pytest.mark.parametrize("path", ["/api/user/me", f"{UC}/catalogs"])
+async def test_an_app_without_a_workspace_host_says_so(client_factory, path: str) -> None:
+    client = await client_factory(database=False, databricks_host=None)
+
+    response = await client.get(path, headers=auth(ALICE.token))
+
+    error = assert_error(response, 503, "DATABRICKS_UNAVAILABLE")
+    assert error["message"] == (
+        "The app is not connected to a workspace (DATABRICKS_HOST is not set)."
+    )

@@ -53,14 +53,44 @@ async def test_lakebase_app_starts_while_the_workspace_is_unreachable(
     assert all(1 <= seconds < 2 for seconds in clock.sleeps)
 
 
+@pytest.mark.parametrize(
+    ("values", "named"),
+    [
+        ({"pghost": "db.example.com"}, ["PGHOST"]),
+        (
+            {"pgdatabase": "databricks_postgres", "lakebase_instance_name": "app-db"},
+            ["PGDATABASE", "LAKEBASE_INSTANCE_NAME"],
+        ),
+    ],
+    ids=["host-only", "no-host-or-user"],
+)
 async def test_half_configured_lakebase_is_reported(
-    client_factory, caplog: pytest.LogCaptureFixture
+    client_factory, caplog: pytest.LogCaptureFixture, values: dict[str, str], named: list[str]
 ) -> None:
     with caplog.at_level(logging.WARNING):
-        client = await client_factory(database=False, pghost="db.example.com")
+        client = await client_factory(database=False, **values)
 
     response = await client.get("/api/lakebase/preferences", headers=auth(ALICE.token))
 
     assert_error(response, 503, "LAKEBASE_NOT_CONFIGURED")
-    warning = [r for r in caplog.records if "only partly configured" in r.getMessage()]
-    assert [r.levelno for r in warning] == [logging.WARNING]
+    [warning] = [r for r in caplog.records if r.name == "server.db.runtime"]
+    assert (warning.levelno, warning.getMessage()) == (
+        logging.WARNING,
+        "Lakebase is only partly configured; no database will be used",
+    )
+    assert warning.set == named  # type: ignore[attr-defined]
+
+
+async def test_an_app_without_any_database_says_nothing_about_lakebase(
+    client_factory, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        client = await client_factory(database=False)
+
+    response = await client.get("/api/lakebase/preferences", headers=auth(ALICE.token))
+
+    error = assert_error(response, 503, "LAKEBASE_NOT_CONFIGURED")
+    assert error["message"] == (
+        "No database is configured: set DATABASE_URL or add a Lakebase resource to the app."
+    )
+    assert [r for r in caplog.records if r.name == "server.db.runtime"] == []

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
 from fake_workspace.reference.identities import ALICE
 from server.db.database import Database
+from server.models.user_preference import PreferenceIn
 from tests.harness import auth
 from tests.integration.api import JSON, PREFS, post_pref, pref_url
 from tests.integration.expectations import assert_error
@@ -69,6 +71,11 @@ async def test_ten_megabyte_body_is_refused_and_server_stays_healthy(
 
     error = assert_error(response, 413, "PAYLOAD_TOO_LARGE")
     assert error["details"] == [{"field": "body", "limit_bytes": 1024 * 1024}]
+    assert error["message"] == (
+        "The request body is larger than the limit of 1048576 bytes for this route."
+    )
+    # Refused by its Content-Length, unread: the connection cannot carry another request.
+    assert response.headers["connection"] == "close"
     assert (await client.get("/health")).status_code == 200
     assert (await post_pref(client, "after", 1)).status_code == 201
     assert await preference_count(database, ALICE.user_name) == 1
@@ -92,21 +99,40 @@ async def test_body_streamed_without_length_is_cut_at_the_limit(
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "field", "kind"),
     [
-        pytest.param({"value": 1}, id="no-key"),
-        pytest.param({"key": "k"}, id="no-value"),
-        pytest.param({"key": "k", "value": 1, "extra": 2}, id="unknown-field"),
-        pytest.param([1, 2], id="not-an-object"),
+        pytest.param({"value": 1}, "key", "missing", id="no-key"),
+        pytest.param({"key": "k"}, "value", "missing", id="no-value"),
+        pytest.param({"key": "k", "value": 1, "extra": 2}, "extra", "extra_forbidden", id="extra"),
+        pytest.param([1, 2], "body", "model_attributes_type", id="not-an-object"),
     ],
 )
 async def test_malformed_bodies_get_400_with_field_details(
-    client: httpx.AsyncClient, body: object
+    client: httpx.AsyncClient, body: object, field: str, kind: str
 ) -> None:
     response = await client.post(PREFS, json=body, headers=auth(ALICE.token))
 
     error = assert_error(response, 400, "INVALID_REQUEST")
-    assert error["details"], error
+    assert error["message"] == "The request is not valid; see details for each field."
+    [detail] = error["details"]
+    assert (detail["field"], detail["location"], detail["type"]) == (field, "body", kind)
+    # pydantic's own words for the problem, whatever its version says.
+    with pytest.raises(ValidationError) as refused:
+        PreferenceIn.model_validate(body)
+    words = refused.value.errors()[0]["msg"]
+    assert detail["message"].split(" or ")[0] == words.split(" or ")[0]
+
+
+async def test_a_bad_query_parameter_is_named_with_its_location(client: httpx.AsyncClient) -> None:
+    response = await client.get(PREFS, params={"limit": "0"}, headers=auth(ALICE.token))
+
+    [detail] = assert_error(response, 400, "INVALID_REQUEST")["details"]
+    assert (detail["field"], detail["location"], detail["type"]) == (
+        "limit",
+        "query",
+        "greater_than_equal",
+    )
+    assert "1" in detail["message"]
 
 
 async def test_broken_json_is_400_not_500(client: httpx.AsyncClient) -> None:
