@@ -275,14 +275,14 @@ def fuzz(session: nox.Session) -> None:
 
 @nox.session(python=PYTHONS[0], tags=["soak"], default=False)
 def soak(session: nox.Session) -> None:
-    """The app under load and faults at once (tools/soak): coverage/soak.md, verdicts that fail.
+    """The app under load and faults at once (tests/soak): coverage/soak.md, verdicts that fail.
 
     `-- --db=sqlite|postgres|lakebase` (default postgres), `--users 50`, `--duration 60`,
     `--no-faults`, `--seed N` (the fault times).
     """
     start_session(session)
     install(session, "soak", project=True)
-    session.run("python", "-m", "tools.soak", *session.posargs, env=backend_env("postgres"))
+    session.run("python", "-m", "tests.soak", *session.posargs, env=backend_env("postgres"))
 
 
 @nox.session(tags=["coverage"])

@@ -4,8 +4,8 @@ reported, never a 500."""
 
 from __future__ import annotations
 
-import functools
 import logging
+from functools import partial
 
 import databricks.sdk.config
 import pytest
@@ -34,7 +34,7 @@ async def test_lakebase_app_starts_while_the_workspace_is_unreachable(
     monkeypatch.setattr(
         databricks.sdk.config,
         "_BaseClient",
-        functools.partial(sdk_base_client, clock=SdkClock(clock)),
+        partial(sdk_base_client, clock=SdkClock(clock)),
     )
     client = await client_factory(
         database=False,

@@ -1,4 +1,4 @@
-"""One phase of load: `python -m tools.soak.load PLAN.json RECORDS.json`.
+"""One phase of load: `python -m tests.soak.load PLAN.json RECORDS.json`.
 
 locust drives it, headless and as a library (`locust.env.Environment` and a local runner; no
 web UI, no command line). Why locust: it is the maintained Python load tool, its users are
@@ -8,7 +8,7 @@ enough per request that on two cores the load tool is not what limits the app.
 
 A process of its own: locust monkey-patches the standard library for gevent when imported,
 which the orchestrator (threads, psycopg, the fake workspace's uvicorn) must not share. The
-per-request records (tools/soak/records.py) are the output; locust's own statistics are not
+per-request records (tests/soak/records.py) are the output; locust's own statistics are not
 used, since the verdicts need every request anyway and one source keeps the figures agreeing.
 """
 
@@ -23,7 +23,7 @@ from typing import Any
 import gevent
 from locust.env import Environment
 
-from tools.soak.scenario import (
+from tests.soak.scenario import (
     NETWORK_TIMEOUT_SECONDS,
     CeilingUser,
     Identities,

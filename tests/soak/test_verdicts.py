@@ -3,14 +3,14 @@ final read, another user's value) fails the verdict it should, and a clean one p
 
 from __future__ import annotations
 
-import itertools
 import json
+from itertools import count
 from typing import Any
 
 import pytest
 
-from tools.soak import verdicts
-from tools.soak.records import NO_ANSWER, PREFS, Record
+from tests.soak import verdicts
+from tests.soak.records import NO_ANSWER, PREFS, Record
 
 STATUS_BY_CODE = {
     "DATABASE_UNAVAILABLE": 503,
@@ -20,7 +20,7 @@ STATUS_BY_CODE = {
     "INVALID_PREFERENCE": 400,
     "INTERNAL_ERROR": 500,
 }
-_seq = itertools.count(1)
+_seq = count(1)
 
 
 def record(

@@ -12,7 +12,7 @@ import time
 import psycopg
 
 from tests.harness.backends import libpq_url
-from tools.soak.backend import HARNESS_APPLICATION
+from tests.soak.backend import HARNESS_APPLICATION
 
 SAMPLE_SECONDS = 0.5
 COUNT = (

@@ -1,8 +1,9 @@
 """What fails the soak, checked from the records once the load has stopped.
 
-Each verdict is a pure function of what the run recorded, so tools/tests can hand it a doctored
-record (one 500, one acknowledged write missing from the final read) and see it fail. None of
-them looks at speed: the machine is shared, and throughput is reported, never asserted.
+Each verdict is a pure function of what the run recorded, so its tests (test_verdicts.py) can
+hand it a doctored record (one 500, one acknowledged write missing from the final read) and see
+it fail. None of them looks at speed: the machine is shared, and throughput is reported, never
+asserted.
 
 The preference truth is replayed per user, in the order the user sent its requests (one user
 is one locust greenlet, so its requests never overlap). For each key it is the set of values
@@ -27,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tools.soak.records import NO_ANSWER, Record
+from tests.soak.records import NO_ANSWER, Record
 
 MEMORY_TOLERANCE = 0.10  # resident memory after the run vs after the warm-up
 MEANT_5XX = frozenset({502, 503, 504})

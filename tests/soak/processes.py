@@ -52,7 +52,7 @@ def uvicorn_process(target: str, env: Mapping[str, str], log: Path) -> Iterator[
         "--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", "10",
     ]  # fmt: skip
     with log.open("ab") as sink:
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        process = subprocess.Popen(
             command, env=clean_environment(env), stdout=sink, stderr=subprocess.STDOUT
         )
     try:

@@ -1,5 +1,5 @@
 """What each virtual user does: one seeded identity, a realistic mix of the app's routes, and a
-record of every request (tools/soak/records.py) from which the verdicts replay its truth.
+record of every request (tests/soak/records.py) from which the verdicts replay its truth.
 
 Runs inside the locust process (gevent). Users do not pause between requests: the soak is a
 closed loop that keeps the app saturated, so the throughput it measures is the app's capacity,
@@ -21,7 +21,7 @@ from locust import FastHttpUser, constant, task
 from locust.contrib.fasthttp import FastResponse
 
 from server.deps import TOKEN_HEADER
-from tools.soak.records import (
+from tests.soak.records import (
     BODY_LIMIT,
     NO_ANSWER,
     PREFS,
@@ -84,7 +84,7 @@ class SoakUser(FastHttpUser):
 
     def on_start(self) -> None:
         self.label, self.token = Identities.take()
-        self.rng = random.Random(self.label)  # noqa: S311 - a user's choices, not secrets
+        self.rng = random.Random(self.label)
         self.written = 0
 
     def _send(

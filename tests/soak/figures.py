@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tools.soak.records import Record
+from tests.soak.records import Record
 
 
 @dataclass(frozen=True)

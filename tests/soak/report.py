@@ -15,10 +15,10 @@ import matplotlib
 matplotlib.use("Agg")  # files only: no display on CI or here
 import matplotlib.pyplot as plt
 
-from tools.soak.faults import Applied
-from tools.soak.figures import PhaseFigures, by_route, per_second
-from tools.soak.records import Record
-from tools.soak.verdicts import Verdict
+from tests.soak.faults import Applied
+from tests.soak.figures import PhaseFigures, by_route, per_second
+from tests.soak.records import Record
+from tests.soak.verdicts import Verdict
 
 
 @dataclass(frozen=True)

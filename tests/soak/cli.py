@@ -1,7 +1,7 @@
-"""`python -m tools.soak [--db=postgres] [--users=50] [--duration=60] [--no-faults] [--seed=N]`:
+"""`python -m tests.soak [--db=postgres] [--users=50] [--duration=60] [--no-faults] [--seed=N]`:
 the phases in order, then the verdicts and the report; exit 1 when a verdict fails.
 
-1. ceiling: the bare app (tools/soak/bare.py) under the load, alone on the machine's cores;
+1. ceiling: the bare app (tests/soak/bare.py) under the load, alone on the machine's cores;
 2. warm-up: the app under the same load, then its resident memory is read;
 3. baseline: the app under load, no faults;
    preferences: the same users on the preference routes alone (database only), no faults;
@@ -9,7 +9,7 @@ the phases in order, then the verdicts and the report; exit 1 when a verdict fai
 5. final reads: each user's preferences, once the faults are over, for the write verdict.
 
 The fake workspace runs in this process (threads); the app, the bare app and each phase's
-load run in processes of their own (tools/soak/processes.py, tools/soak/load.py).
+load run in processes of their own (tests/soak/processes.py, tests/soak/load.py).
 """
 
 from __future__ import annotations
@@ -30,14 +30,14 @@ import httpx
 
 from server.deps import TOKEN_HEADER
 from server.errors import STATUS_BY_CODE
-from tools.soak import report, verdicts
-from tools.soak.backend import prepared
-from tools.soak.faults import FaultRunner, schedule
-from tools.soak.figures import phase_figures
-from tools.soak.monitor import ConnectionMonitor
-from tools.soak.processes import Served, uvicorn_process
-from tools.soak.records import BODY_LIMIT, PREFS, Record, kept_headers
-from tools.soak.workspace import app_env, running_fake, soak_users
+from tests.soak import report, verdicts
+from tests.soak.backend import prepared
+from tests.soak.faults import FaultRunner, schedule
+from tests.soak.figures import phase_figures
+from tests.soak.monitor import ConnectionMonitor
+from tests.soak.processes import Served, uvicorn_process
+from tests.soak.records import BODY_LIMIT, PREFS, Record, kept_headers
+from tests.soak.workspace import app_env, running_fake, soak_users
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORT = ROOT / "coverage" / "soak.md"
@@ -85,8 +85,8 @@ def load_phase(
     plan_path, out_path = scratch / f"{phase}.plan.json", scratch / f"{phase}.records.json"
     plan_path.write_text(json.dumps(plan))
     print(f"soak: {phase}: {len(users)} users for {duration:g} s against {served.url}", flush=True)
-    subprocess.run(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "tools.soak.load", str(plan_path), str(out_path)],
+    subprocess.run(
+        [sys.executable, "-m", "tests.soak.load", str(plan_path), str(out_path)],
         check=True,
         cwd=ROOT,
     )
@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         fake = stack.enter_context(running_fake())
         users = soak_users(fake, args.users)
-        with uvicorn_process("tools.soak.bare:app", {}, scratch / "bare.log") as bare:
+        with uvicorn_process("tests.soak.bare:app", {}, scratch / "bare.log") as bare:
             ceiling_records, _ = load_phase(bare, users, "ceiling", args.duration, scratch)
         backend = stack.enter_context(prepared(args.db, scratch, fake))
         env = {**app_env(fake), **backend.app_env}

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from fake_workspace.routes import Route
 from fake_workspace.server import FakeWorkspace
 from tests.harness.pg_faults import table_locked, terminate_connections
-from tools.soak.backend import Backend
+from tests.soak.backend import Backend
 
 LOCK_SECONDS = 4.0
 BURST = 8  # failures queued per burst: more than a client's retries absorb, some reach users
@@ -51,7 +51,7 @@ KINDS: tuple[tuple[str, int, float, tuple[str, ...]], ...] = (
 def schedule(seed: int, duration: float, db: str) -> list[Fault]:
     """The phase's faults, at times drawn from `seed` between 10 % and 85 % of `duration`
     (before: the load is still ramping up; after: room for the app to recover)."""
-    rng = random.Random(seed)  # noqa: S311 - reproducible times, not secrets
+    rng = random.Random(seed)
     faults = [
         Fault(round(rng.uniform(0.10, 0.85) * duration, 2), kind, lasts)
         for kind, times, lasts, where in KINDS
