@@ -55,6 +55,16 @@ def recorded_through_proxy(upstream: str) -> ShapeBook:
     return proxy.book
 
 
+def compare_books_on_disk(live: ShapeBook, offline: ShapeBook, report: Path) -> int:
+    """`python -m fake_workspace.fidelity` on the two books written to files, as a cell runs it."""
+    (report.parent / "live.json").write_text(live.dumps())
+    (report.parent / "offline.json").write_text(offline.dumps())
+    reference, candidate = str(report.parent / "live.json"), str(report.parent / "offline.json")
+    return compare_main(
+        ["--reference", reference, "--candidate", candidate, "--report", str(report)]
+    )
+
+
 def test_the_live_recorder_on_the_fake_served_alone_finds_no_difference(
     served_alone: str, offline_book: ShapeBook, tmp_path: Path
 ) -> None:
@@ -65,16 +75,8 @@ def test_the_live_recorder_on_the_fake_served_alone_finds_no_difference(
     comparison = compare(live, offline_book)
     assert (comparison.differences, comparison.unanswered) == (0, [])
     assert len(comparison.routes) == len(live.routes)
-    (tmp_path / "live.json").write_text(live.dumps())
-    (tmp_path / "offline.json").write_text(offline_book.dumps())
     report = tmp_path / "fidelity.md"
-    argv = [
-        "--reference",
-        str(tmp_path / "live.json"),
-        "--candidate",
-        str(tmp_path / "offline.json"),
-    ]
-    assert compare_main([*argv, "--report", str(report)]) == 0
+    assert compare_books_on_disk(live, offline_book, report) == 0
     assert "**0 difference(s)**" in report.read_text()
 
 
@@ -92,16 +94,8 @@ def test_a_doctored_answer_fails_the_comparison(
     assert diff.route == SQL_KEY
     assert diff.lacking == ["manifest.schema.columns[].type_name=BIGINT"]
     assert diff.invented == ["manifest.truncated"]
-    (tmp_path / "live.json").write_text(live.dumps())
-    (tmp_path / "offline.json").write_text(offline_book.dumps())
     report = tmp_path / "fidelity.md"
-    argv = [
-        "--reference",
-        str(tmp_path / "live.json"),
-        "--candidate",
-        str(tmp_path / "offline.json"),
-    ]
-    assert compare_main([*argv, "--report", str(report)]) == 1
+    assert compare_books_on_disk(live, offline_book, report) == 1
     assert f"`{SQL_KEY}`" in report.read_text()
 
 
