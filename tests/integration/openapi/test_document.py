@@ -4,6 +4,7 @@ rules the services enforce as JSON Schema keywords, agreeing with the services o
 from __future__ import annotations
 
 import re
+from importlib.metadata import version
 from typing import Any
 
 import pytest
@@ -70,6 +71,14 @@ def operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
         for path, item in spec["paths"].items()
         for method, operation in item.items()
     ]
+
+
+def test_the_document_names_the_release_and_what_the_api_serves(spec: dict[str, Any]) -> None:
+    # A generated client is versioned by info.version: it is the released distribution's.
+    assert spec["info"]["version"] == version("databricks-app-backend")
+    assert spec["info"]["title"] == "Databricks App backend"
+    for feature in ("preferences", "Unity Catalog", "Model Serving"):
+        assert feature in spec["info"]["description"]
 
 
 def test_no_operation_lists_422_and_every_validated_one_lists_400(spec: dict[str, Any]) -> None:
