@@ -37,16 +37,17 @@ def compare(session: nox.Session, reference: str, candidate: str) -> int:
     """Compare the books of two recordings (report: coverage/fidelity.md); the differences."""
     counts = SHAPES / "counts.json"
     counts.unlink(missing_ok=True)
-    if not _books(reference) or not _books(candidate):
+    references, candidates = _books(reference), _books(candidate)
+    if not references or not candidates:
         session.error(f"no shapes recorded under {SHAPES.relative_to(ROOT)}/{{live,offline}}")
     session.run(
         "python",
         "-m",
         "fake_workspace.fidelity",
         "--reference",
-        *_books(reference),
+        *references,
         "--candidate",
-        *_books(candidate),
+        *candidates,
         "--reference-name",
         f"{reference} run",
         "--candidate-name",

@@ -14,16 +14,15 @@ import schemathesis
 from schemathesis.config import PositiveDataAcceptanceConfig
 
 from fake_workspace.reference import ALICE
-from server.app import create_app
 from server.deps import TOKEN_HEADER
-from tests.harness.settings import isolated_settings
+from server.models.user_preference import PREFERENCE_VALUE_MAX_DEPTH
 
 INVOKE = "/api/model-serving/invoke"
 QUERY = "/api/unity-catalog/query"
 PREFERENCES = "/api/lakebase/preferences"
 # A preference value nests arrays/objects at most this deep (PreferenceIn.value says so): JSON
 # Schema could only state it by spelling out every level.
-PREFERENCE_MAX_DEPTH = 64
+PREFERENCE_MAX_DEPTH = PREFERENCE_VALUE_MAX_DEPTH
 # What JSON Schema cannot state about a valid request; the fields' descriptions say it instead.
 # For JSON Schema 2.0 is an integer; these fields take whole numbers written without a fraction
 # (strict, as JSON true is not 1 either):
@@ -81,11 +80,6 @@ def config(base_url: str | None = None) -> schemathesis.Config:
     if base_url is not None:
         values["base-url"] = base_url
     return schemathesis.Config.from_dict(values)
-
-
-def app_document() -> dict[str, Any]:
-    """The document the app serves at /openapi.json, built without serving it."""
-    return create_app(isolated_settings()).openapi()
 
 
 def load(document: dict[str, Any], base_url: str | None = None) -> schemathesis.BaseSchema:

@@ -28,22 +28,16 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from server.json_text import json_depth
 from tests.fuzz import document
 from tests.fuzz import reference_values as ref
 from tests.fuzz.document import AUTH
 from tests.fuzz.sent import Sent
+from tests.harness.settings import app_document
 
 pytestmark = pytest.mark.fake_only
 
 PREFERENCES = document.PREFERENCES
-
-
-def _depth(value: Any) -> int:
-    """How many arrays/objects nest in a JSON value (a scalar is 0)."""
-    if isinstance(value, dict | list):
-        children = value.values() if isinstance(value, dict) else value
-        return 1 + max(map(_depth, children), default=0)
-    return 0
 
 
 def _columns_named(body: Any) -> set[str]:
@@ -62,7 +56,8 @@ def only_the_undeclarable_rules(ctx: Any, response: Any, case: schemathesis.Case
     error = response.json()["error"]
     if operation[1] == PREFERENCES:
         assert error["code"] == "INVALID_PREFERENCE", error
-        assert _depth(case.body["value"]) > document.PREFERENCE_MAX_DEPTH, error
+        limit = document.PREFERENCE_MAX_DEPTH
+        assert json_depth(case.body["value"], stop_after=limit) > limit, error
         return None
     if error["code"] == "INVALID_REQUEST":
         for detail in error["details"]:
@@ -151,7 +146,7 @@ def before_generate_path_parameters(
 
 
 # Read without starting the app: the plugin makes a test of each operation as it collects them.
-schema = document.load(document.app_document())
+schema = document.load(app_document())
 
 
 def _settings(max_examples: int) -> hypothesis.settings:

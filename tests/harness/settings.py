@@ -19,6 +19,7 @@ from sqlalchemy.engine import URL, make_url
 
 from fake_workspace.reference import APP_SP
 from fake_workspace.server import FakeWorkspace
+from server.app import create_app
 from server.config import Settings
 from tests.harness.lakebase_targets import LakebaseTarget
 from tests.harness.live import is_live, live_config
@@ -44,6 +45,11 @@ class IsolatedSettings(Settings):
 
 def isolated_settings(**values: Any) -> Settings:
     return IsolatedSettings(**values)
+
+
+def app_document() -> dict[str, Any]:
+    """The document the app serves at /openapi.json, built without serving it."""
+    return create_app(isolated_settings()).openapi()
 
 
 def lakebase_values(url: URL | str, target: LakebaseTarget, **overrides: Any) -> dict[str, Any]:

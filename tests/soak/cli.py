@@ -28,6 +28,7 @@ from pathlib import Path
 
 import httpx
 
+from fake_workspace.server import FakeWorkspace
 from server.deps import TOKEN_HEADER
 from server.errors import STATUS_BY_CODE
 from tests.soak import report, verdicts
@@ -37,11 +38,10 @@ from tests.soak.figures import phase_figures
 from tests.soak.monitor import ConnectionMonitor
 from tests.soak.processes import Served, uvicorn_process
 from tests.soak.records import BODY_LIMIT, PREFS, Record, kept_headers
-from tests.soak.workspace import app_env, running_fake, soak_users
+from tests.soak.workspace import app_env, soak_users
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORT = ROOT / "coverage" / "soak.md"
-PLOT = REPORT.with_suffix(".png")
 START_DELAY_SECONDS = 8.0  # the load process imports locust before the phase's start time
 FINAL_READ_ATTEMPTS = 20
 PHASE_SEQ = {
@@ -129,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="soak-"))
     print(f"soak: seed {args.seed}; logs and records in {scratch}", flush=True)
     with ExitStack() as stack:
-        fake = stack.enter_context(running_fake())
+        fake = stack.enter_context(FakeWorkspace())
         users = soak_users(fake, args.users)
         with uvicorn_process("tests.soak.bare:app", {}, scratch / "bare.log") as bare:
             ceiling_records, _ = load_phase(bare, users, "ceiling", args.duration, scratch)

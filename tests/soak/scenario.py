@@ -48,12 +48,10 @@ STATUSES = ("pending", "shipped", "delivered", "cancelled", "returned")
 class Identities:
     """The users' (label, token) pairs; each spawned user takes the next one."""
 
-    pairs: ClassVar[list[tuple[str, str]]] = []
     _next: ClassVar[Iterator[tuple[str, str]]] = iter(())
 
     @classmethod
     def load(cls, pairs: list[tuple[str, str]]) -> None:
-        cls.pairs = pairs
         cls._next = iter(pairs)
 
     @classmethod

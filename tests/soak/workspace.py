@@ -4,20 +4,8 @@ every one sees the same catalogs and endpoints and only its own preferences and 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from fake_workspace.reference import APP_SP
 from fake_workspace.server import FakeWorkspace
-
-
-@contextmanager
-def running_fake() -> Iterator[FakeWorkspace]:
-    fake = FakeWorkspace().start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
 
 
 def soak_users(fake: FakeWorkspace, count: int) -> list[tuple[str, str]]:

@@ -12,9 +12,8 @@ import pytest
 from fake_workspace.reference.identities import ALICE
 from fake_workspace.routes import Route
 from fake_workspace.server import FakeWorkspace
-from server.app import create_app
 from tests.harness import auth
-from tests.harness.settings import isolated_settings
+from tests.harness.settings import app_document
 from tests.integration.api import PREFS, REJECTED_TOKEN
 from tests.integration.expectations import assert_error
 
@@ -26,7 +25,7 @@ PUBLIC_PATHS = {"/health", "/ready", "/api/user/auth/status"}
 
 def protected_routes() -> list[tuple[str, str]]:
     """Every operation in the app's OpenAPI document that is not public."""
-    spec = create_app(isolated_settings()).openapi()
+    spec = app_document()
     routes = []
     for path, operations in spec["paths"].items():
         if path in PUBLIC_PATHS:

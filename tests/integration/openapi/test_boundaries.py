@@ -24,15 +24,14 @@ import httpx
 import pytest
 
 from fake_workspace.reference import ALICE, FRAUD_DETECTOR
-from server.app import create_app
 from tests.harness import auth
-from tests.harness.settings import isolated_settings
+from tests.harness.settings import app_document
 from tests.integration.api import fraud_inputs
 from tests.integration.expectations import assert_error
 
 pytestmark = pytest.mark.fake_only
 
-DOCUMENT = create_app(isolated_settings()).openapi()
+DOCUMENT = app_document()
 KEYWORDS = (
     "minLength",
     "maxLength",
