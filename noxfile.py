@@ -326,7 +326,7 @@ def dev(session: nox.Session) -> None:
 
 @nox.session(python=PYTHONS[0], tags=["mutation"], default=False)
 def mutation(session: nox.Session) -> None:
-    """mutmut on server/services + routers vs the SQLite suite: reports/mutation.md, a gate.
+    """mutmut on all of server/ (migrations aside) vs the SQLite suite: reports/mutation.md, a gate.
 
     `-- FILE...` limits it to those files; `-- --changed-since=origin/main` to the functions
     changed against that ref (the PR gate). Logic and thresholds: tools/mutation.py.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -163,6 +164,26 @@ async def test_without_database_logs_are_503_but_invoke_works(client_factory: An
 
     assert_error(logs, 503, "LAKEBASE_NOT_CONFIGURED")
     assert response.status_code == 200, response.text
+
+
+async def test_a_sqlite_file_database_keeps_the_log_of_each_call(
+    client_factory: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A pooled SQLite file, unlike the in-memory database, takes the path every PostgreSQL
+    # write takes; PostgreSQL's per-write statement timeout must not be sent to SQLite.
+    client = await client_factory(
+        database=False,
+        database_url=f"sqlite:///{tmp_path / 'app.db'}",
+        run_migrations_on_startup=True,
+    )
+
+    with caplog.at_level(logging.WARNING, logger="server.services.model_serving_service"):
+        response = await invoke(client, INPUTS, FRAUD_DETECTOR.name)
+
+    assert response.status_code == 200, response.text
+    [row] = await my_log(client)
+    assert (row["request_id"], row["status"]) == (response.json()["request_id"], "SUCCESS")
+    assert "inference log not written" not in caplog.text
 
 
 async def test_log_write_failure_does_not_fail_the_invocation(
