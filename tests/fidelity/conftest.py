@@ -1,5 +1,5 @@
-"""The fidelity checks' own fake (a fresh server, so their faults and states touch no other
-test) and the tally `nox -s fidelity` prints: which route x case was judged by what."""
+"""The tally `nox -s fidelity` prints (which route x case was judged by what), a client of the
+suite's fake (reset before each test, tests/harness/workspace.py), and the fake served alone."""
 
 from __future__ import annotations
 
@@ -45,22 +45,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         Path(target).write_text(json.dumps({**tally, "exitstatus": int(session.exitstatus)}))
 
 
-@pytest.fixture(scope="session")
-def fidelity_fake() -> Iterator[FakeWorkspace]:
-    with FakeWorkspace() as fake:
-        yield fake
-
-
 @pytest.fixture
-def fresh_fake(fidelity_fake: FakeWorkspace) -> Iterator[FakeWorkspace]:
-    fidelity_fake.reset()
-    yield fidelity_fake
-    fidelity_fake.check_errors()
-
-
-@pytest.fixture
-def http(fidelity_fake: FakeWorkspace) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=fidelity_fake.base_url, timeout=30) as client:
+def http(fake: FakeWorkspace) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=fake.base_url, timeout=30) as client:
         yield client
 
 

@@ -9,13 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
-
-from fake_workspace.routes import Route, match_route
-from fake_workspace.uvicorn_thread import ServerThread, serve_in_thread
+from fake_workspace.fidelity.proxy import RecordingProxy
+from fake_workspace.routes import Route
 
 DOCTORED = Route.SQL_EXECUTE
 
@@ -29,25 +24,12 @@ def doctor(answer: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
-def serve_doctor(upstream: str) -> ServerThread:
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return
-        request = Request(scope, receive)
-        headers = {k: v for k, v in request.headers.items() if k not in {"host", "content-length"}}
-        async with httpx.AsyncClient() as client:
-            answer = await client.request(
-                request.method,
-                upstream + scope["path"],
-                params=list(request.query_params.multi_items()),
-                headers=headers,
-                content=await request.body(),
-            )
-        body = answer.content
-        match = match_route(request.method, scope["path"])
-        if match is not None and match.route is DOCTORED and answer.status_code == 200:
-            body = json.dumps(doctor(answer.json())).encode()
-        out = {"content-type": answer.headers.get("content-type", "application/json")}
-        await Response(body, status_code=answer.status_code, headers=out)(scope, receive, send)
+def _doctored(route: Route | None, status: int, body: bytes) -> bytes:
+    if route is DOCTORED and status == 200:
+        return json.dumps(doctor(json.loads(body))).encode()
+    return body
 
-    return serve_in_thread(app, name="the doctoring proxy")
+
+def serve_doctor(upstream: str) -> RecordingProxy:
+    """A proxy in front of `upstream` that answers as a workspace drifted on one route would."""
+    return RecordingProxy(upstream, rewrite=_doctored).start()

@@ -100,21 +100,21 @@ def test_a_doctored_answer_fails_the_comparison(
 
 
 def test_every_answer_of_the_catalogue_recorded_twice_is_the_same(
-    fidelity_fake: FakeWorkspace,
+    fake: FakeWorkspace,
 ) -> None:
     """The fake's own recorder and the live one agree on every route x case the fake has."""
     import httpx
 
-    fidelity_fake.reset()
-    own = fidelity_fake.record_shapes()
+    fake.reset()
+    own = fake.record_shapes()
     with (
-        RecordingProxy(fidelity_fake.base_url) as proxy,
+        RecordingProxy(fake.base_url) as proxy,
         httpx.Client(base_url=proxy.base_url, timeout=30) as http,
     ):
         for case in all_cases():
-            fidelity_fake.reset()
-            case.call(fidelity_fake, http)
-    fidelity_fake.reset()
+            fake.reset()
+            case.call(fake, http)
+    fake.reset()
     comparison = compare(proxy.book, own)
     assert comparison.differences == 0, comparison
     assert len(comparison.routes) >= 30

@@ -61,19 +61,19 @@ def tally(route: Route, case: str) -> None:
     TALLY["recordings"].add(f"{route.name}:{case}")
 
 
-def test_a_statement_with_rows(fresh_fake: FakeWorkspace, http: httpx.Client) -> None:
+def test_a_statement_with_rows(fake: FakeWorkspace, http: httpx.Client) -> None:
     assert_same_shape("rows inline", execute(http, "SELECT 1 AS id, 'x' AS name"))
     tally(Route.SQL_EXECUTE, "rows inline")
 
 
-def test_a_statement_without_rows(fresh_fake: FakeWorkspace, http: httpx.Client) -> None:
+def test_a_statement_without_rows(fake: FakeWorkspace, http: httpx.Client) -> None:
     answer = execute(http, "SELECT * FROM main.sales.orders WHERE 1 = 0")
     assert_same_shape("no rows", answer)
     assert answer["result"] == {}
     tally(Route.SQL_EXECUTE, "no rows")
 
 
-def test_a_failed_statement(fresh_fake: FakeWorkspace, http: httpx.Client) -> None:
+def test_a_failed_statement(fake: FakeWorkspace, http: httpx.Client) -> None:
     answer = execute(http, "SELEC 1")
     assert answer["status"]["state"] == "FAILED"
     assert_same_shape("failed", answer)
@@ -81,9 +81,9 @@ def test_a_failed_statement(fresh_fake: FakeWorkspace, http: httpx.Client) -> No
 
 
 def test_a_statement_still_running_when_the_wait_ends(
-    fresh_fake: FakeWorkspace, http: httpx.Client
+    fake: FakeWorkspace, http: httpx.Client
 ) -> None:
-    fresh_fake.sql.stay_running_for(2)
+    fake.sql.stay_running_for(2)
     answer = execute(http, "SELECT 1", wait_timeout="0s")
     assert_same_shape("running", answer)
     assert answer["status"]["state"] in SHAPES["running"]["enums"]["status.state"]
@@ -94,7 +94,7 @@ def test_a_statement_still_running_when_the_wait_ends(
 
 
 def test_an_error_carries_the_request_info_detail_as_recorded(
-    fresh_fake: FakeWorkspace, http: httpx.Client
+    fake: FakeWorkspace, http: httpx.Client
 ) -> None:
     answer = http.get("/api/2.0/sql/statements/01f0-gone", headers=AUTH).json()
     recorded = Shape.from_json(SHAPES["error 404"])
@@ -109,7 +109,7 @@ def test_an_error_carries_the_request_info_detail_as_recorded(
     tally(Route.SQL_GET, "error 404")
 
 
-def test_the_oidc_discovery_document(fresh_fake: FakeWorkspace, http: httpx.Client) -> None:
+def test_the_oidc_discovery_document(fake: FakeWorkspace, http: httpx.Client) -> None:
     answer = http.get("/oidc/.well-known/oauth-authorization-server").json()
     assert_same_shape("oidc discovery", answer)
     tally(Route.OIDC_DISCOVERY, "document")
@@ -131,7 +131,7 @@ COLUMNS = {
 
 @pytest.mark.parametrize("type_name", sorted(COLUMNS))
 def test_a_result_column_carries_the_recorded_keys_and_type_text(
-    type_name: str, fresh_fake: FakeWorkspace, http: httpx.Client
+    type_name: str, fake: FakeWorkspace, http: httpx.Client
 ) -> None:
     recorded = RECORDED["columns"][type_name]
     answer = execute(http, f"SELECT {COLUMNS[type_name]} AS c")
@@ -143,7 +143,7 @@ def test_a_result_column_carries_the_recorded_keys_and_type_text(
 
 
 def test_seeded_columns_read_as_a_workspace_reports_them(
-    fresh_fake: FakeWorkspace, http: httpx.Client
+    fake: FakeWorkspace, http: httpx.Client
 ) -> None:
     """Every type of the seeded tables' columns, as a SELECT of the table reports it."""
     answer = execute(http, "SELECT * FROM main.sales.orders LIMIT 1")

@@ -19,9 +19,9 @@ CASES = all_cases()
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_the_sdk_model_keeps_every_key_and_value(
-    case: Case, fresh_fake: FakeWorkspace, http: httpx.Client
+    case: Case, fake: FakeWorkspace, http: httpx.Client
 ) -> None:
-    response = case.call(fresh_fake, http)
+    response = case.call(fake, http)
     body = response.json()
     if case.model is None:
         assert response.status_code >= 400, f"{case.id} should be an error: {body}"
