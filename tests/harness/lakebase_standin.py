@@ -26,7 +26,6 @@ import os
 import pwd
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -39,6 +38,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from psycopg import sql
+
+from tests.harness.ports import free_loopback_port
 
 ADMIN_ROLE = "lakebase_standin_admin"
 _BINDIR_VARIABLE = "PG_BINDIR"
@@ -85,12 +86,6 @@ def find_bindir() -> Path:
 
 def _version_key(name: str) -> tuple[int, ...]:
     return tuple(int(part) for part in re.findall(r"\d+", name))
-
-
-def _free_loopback_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _self_signed_certificate() -> tuple[bytes, bytes]:
@@ -171,7 +166,7 @@ class LakebaseStandIn:
         self._write(self.data / "pg_hba.conf", _PG_HBA.encode(), mode=0o600)
         last_error: StandInUnavailable | None = None
         for _ in range(_START_ATTEMPTS):
-            self.port = _free_loopback_port()
+            self.port = free_loopback_port()
             self._configure()
             try:
                 self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "start")

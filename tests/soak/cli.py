@@ -37,7 +37,7 @@ from tests.soak.faults import FaultRunner, schedule
 from tests.soak.figures import phase_figures
 from tests.soak.monitor import ConnectionMonitor
 from tests.soak.processes import Served, uvicorn_process
-from tests.soak.records import BODY_LIMIT, PREFS, Record, kept_headers
+from tests.soak.records import BODY_LIMIT, PREFS, Record, kept_headers, list_seen
 from tests.soak.workspace import app_env, soak_users
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -105,6 +105,7 @@ def final_reads(served: Served, users: list[tuple[str, str]]) -> list[Record]:
                 if response.status_code != 503:
                     break
                 time.sleep(min(5, int(response.headers.get("retry-after", "1"))))
+            status = response.status_code
             record: Record = {
                 "user": label,
                 "seq": 10**9,
@@ -112,15 +113,11 @@ def final_reads(served: Served, users: list[tuple[str, str]]) -> list[Record]:
                 "route": f"GET {PREFS}",
                 "t": started,
                 "ms": (time.time() - started) * 1000,
-                "status": response.status_code,
+                "status": status,
                 "headers": kept_headers(response.headers),
-                "body": response.text[:BODY_LIMIT] if response.status_code >= 400 else None,
-                "pref": {"op": "list"},
+                "body": response.text[:BODY_LIMIT] if status >= 400 else None,
+                "pref": list_seen(status, response.json() if status == 200 else None),
             }
-            if response.status_code == 200:
-                page = response.json()
-                record["pref"]["items"] = [[i["key"], i["value"]] for i in page["items"]]
-                record["pref"]["total"] = page["total"]
             records.append(record)
     return records
 

@@ -4,7 +4,6 @@ production: one worker, loopback only, its resident memory read from outside (ps
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,8 @@ from pathlib import Path
 
 import httpx
 import psutil
+
+from tests.harness.ports import free_loopback_port
 
 START_TIMEOUT_SECONDS = 180.0  # a busy shared machine: start-up includes the migrations
 # Variables of the developer's shell the app would read (storage above all): never passed on.
@@ -32,12 +33,6 @@ class Served:
         return int(psutil.Process(self.pid).memory_info().rss)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def clean_environment(extra: Mapping[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(_APP_VARIABLES)}
     return {**env, **extra}
@@ -46,7 +41,7 @@ def clean_environment(extra: Mapping[str, str]) -> dict[str, str]:
 @contextmanager
 def uvicorn_process(target: str, env: Mapping[str, str], log: Path) -> Iterator[Served]:
     """`uvicorn TARGET` on a free loopback port; yields once /health answers 200."""
-    port = _free_port()
+    port = free_loopback_port()
     command = [
         sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port),
         "--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", "10",

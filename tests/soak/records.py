@@ -57,3 +57,13 @@ def kept_headers(headers: Any) -> dict[str, str]:
         if value is not None:
             kept[name] = str(value)
     return kept
+
+
+def list_seen(status: int, payload: Any) -> PrefOp:
+    """A preference list as the verdicts read it: on success every item it showed (one page
+    holds them all) and the total."""
+    op: PrefOp = {"op": "list"}
+    if status == 200:
+        op["items"] = [[item["key"], item["value"]] for item in payload["items"]]
+        op["total"] = payload["total"]
+    return op

@@ -29,6 +29,7 @@ from tests.soak.records import (
     PrefOp,
     Record,
     kept_headers,
+    list_seen,
 )
 
 KEYS = ("soak.theme", "soak.layout", "soak.pinned", "soak.recent", "soak.filters", "soak.page")
@@ -254,12 +255,7 @@ class PreferenceUser(FastHttpUser):
 
 
 def listed(status: int, payload: Any) -> dict[str, Any]:
-    """The record of a preference list: every item it showed (one page holds them all)."""
-    op: PrefOp = {"op": "list"}
-    if status == 200:
-        op["items"] = [[item["key"], item["value"]] for item in payload["items"]]
-        op["total"] = payload["total"]
-    return {"pref": op}
+    return {"pref": list_seen(status, payload)}
 
 
 class CeilingUser(FastHttpUser):
