@@ -14,13 +14,25 @@ import ast
 import re
 import shutil
 import subprocess
+import tomllib
 from collections.abc import Iterable, Iterator
+from fnmatch import fnmatch
 from pathlib import Path
+from typing import Any
 
-# What the session mutates (mirrors `only_mutate` and `do_not_mutate` in pyproject.toml's
-# [tool.mutmut]): every module of the app but its Alembic migrations.
-SCOPE = ("server/",)
-NOT_MUTATED = ("server/db/migrations/",)
+
+# What the session mutates: read from pyproject.toml's [tool.mutmut], which mutmut reads too
+# (every module of the app but its Alembic migrations), so the two cannot disagree.
+def _mutmut_settings() -> dict[str, Any]:
+    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    settings: dict[str, Any] = tomllib.loads(pyproject.read_text())["tool"]["mutmut"]
+    return settings
+
+
+_MUTMUT = _mutmut_settings()
+SCOPE = tuple(f"{folder.rstrip('/')}/" for folder in _MUTMUT["source_paths"])
+MUTATED = tuple(_MUTMUT["only_mutate"])
+NOT_MUTATED = tuple(_MUTMUT.get("do_not_mutate", ()))
 SEPARATOR = "ǁ"  # mutmut's separator between class and method in a mangled name
 HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 
@@ -31,7 +43,12 @@ def score(detected: int, total: int) -> float:
 
 
 def in_scope(path: str) -> bool:
-    return path.startswith(SCOPE) and not path.startswith(NOT_MUTATED) and path.endswith(".py")
+    """Whether mutmut mutates `path` (its globs, as fnmatch reads them: `*` crosses folders)."""
+    return (
+        path.endswith(".py")
+        and any(fnmatch(path, glob) for glob in MUTATED)
+        and not any(fnmatch(path, glob) for glob in NOT_MUTATED)
+    )
 
 
 def module_name(path: str) -> str:
@@ -46,8 +63,8 @@ def file_patterns(paths: Iterable[str], root: Path) -> list[str]:
         relative = Path(path).as_posix().removeprefix("./")
         if not in_scope(relative):
             raise ValueError(
-                f"{path}: only files under {' or '.join(SCOPE)} are mutated, "
-                f"not those under {' or '.join(NOT_MUTATED)}"
+                f"{path}: only files matching {' or '.join(MUTATED)} are mutated, "
+                f"not those matching {' or '.join(NOT_MUTATED)}"
             )
         if not (root / relative).is_file():
             raise ValueError(f"{path}: no such file")

@@ -94,9 +94,9 @@ def test_files_outside_the_mutated_folders_are_refused(tmp_path: Path) -> None:
         (tmp_path / path).write_text("")
 
     assert file_patterns(["server/db/engine.py"], tmp_path) == ["server.db.engine.*"]
-    with pytest.raises(ValueError, match="not those under server/db/migrations/"):
+    with pytest.raises(ValueError, match=r"not those matching server/db/migrations/\*"):
         file_patterns(["server/db/migrations/env.py"], tmp_path)
-    with pytest.raises(ValueError, match="only files under server/"):
+    with pytest.raises(ValueError, match=r"only files matching server/\*"):
         file_patterns(["tools/x.py"], tmp_path)
     with pytest.raises(ValueError, match="no such file"):
         file_patterns(["server/services/missing.py"], tmp_path)
