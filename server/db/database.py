@@ -19,16 +19,13 @@ from server.errors import AppError, ErrorCode
 
 logger = logging.getLogger(__name__)
 
-DATABASE_RETRY_AFTER_SECONDS = 5
-
 
 def database_unavailable(exc: BaseException) -> AppError:
     logger.warning("database unavailable: %s", type(exc).__name__)
     return AppError(
         ErrorCode.DATABASE_UNAVAILABLE,
         "The database is unavailable right now; try again shortly.",
-        retry_after=DATABASE_RETRY_AFTER_SECONDS,
-    )
+    )  # a 503: Retry-After is the app's default
 
 
 def is_outage(exc: BaseException) -> bool:

@@ -146,14 +146,26 @@ async def test_logs_can_be_filtered_by_endpoint(client: httpx.AsyncClient) -> No
     assert [i["request_id"] for i in response.json()["items"]] == [chat.json()["request_id"]]
 
 
-@pytest.mark.parametrize("name", ["\x00", "a b", "a/b", ""])
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("\x00", "The endpoint name contains '\\x00'; only letters, digits, - _ . are allowed."),
+        ("a b", "The endpoint name contains ' '; only letters, digits, - _ . are allowed."),
+        ("a/b", "The endpoint name contains '/'; only letters, digits, - _ . are allowed."),
+        ("..", "The endpoint name must have 1 to 255 characters."),
+        ("", "The endpoint name must have 1 to 255 characters."),
+    ],
+)
 async def test_log_filter_must_look_like_an_endpoint_name(
-    client: httpx.AsyncClient, name: str
+    client: httpx.AsyncClient, name: str, reason: str
 ) -> None:
     response = await client.get(
         "/api/model-serving/logs", params={"endpoint_name": name}, headers=auth(ALICE.token)
     )
-    assert_error(response, 400, "INVALID_REQUEST")
+
+    [detail] = assert_error(response, 400, "INVALID_REQUEST")["details"]
+    assert (detail["field"], detail["location"]) == ("endpoint_name", "query")
+    assert detail["message"].endswith(reason), detail
 
 
 async def test_without_database_logs_are_503_but_invoke_works(client_factory: Any) -> None:

@@ -4,6 +4,8 @@ and /query reads, for that caller only; an invalid one, an explicit parameter, o
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from fake_workspace.reference import ALICE, BOB, CUSTOMERS, ORDERS, TRIPS, tables_in
@@ -116,13 +118,20 @@ async def test_without_a_database_queries_use_the_settings_defaults(client_facto
     assert response.json()["rows"] == expected_rows(CUSTOMERS)
 
 
-async def test_an_unreachable_database_does_not_block_queries(client_factory, fake) -> None:
+async def test_an_unreachable_database_does_not_block_queries(
+    client_factory, fake, caplog: pytest.LogCaptureFixture
+) -> None:
     client = await client_factory(
         database=False,
         database_url=UNREACHABLE_POSTGRES,
         db_connect_timeout_seconds=2,
     )
 
-    response = await client.get(f"{UC}/query?table=products", headers=auth(ALICE.token))
+    with caplog.at_level(logging.WARNING, logger="server.services.user_defaults"):
+        response = await client.get(f"{UC}/query?table=products", headers=auth(ALICE.token))
 
     assert (response.status_code, response.json()["limit"]) == (200, 100)
+    # An operator sees why the caller's saved defaults were not applied.
+    assert [
+        r.getMessage() for r in caplog.records if r.name == "server.services.user_defaults"
+    ] == ["saved defaults unavailable: DATABASE_UNAVAILABLE"]
