@@ -1,10 +1,12 @@
 """Migrations as an operator runs them: `alembic upgrade head` from the command line (the
 environment's DATABASE_URL, or a clear refusal without one), and `alembic downgrade base`,
-which takes the tables away again. Run in-process through Alembic's own command functions,
-on a SQLite file of the test's own."""
+which takes the tables away again. Run through Alembic's own command functions on a SQLite file
+of the test's own, each in a thread of its own: the command starts and closes an event loop of
+its own (`asyncio.run`, as on the command line), which must not touch the test runner's loop."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,19 +39,19 @@ def tables(path: Path) -> set[str]:
         engine.dispose()
 
 
-def test_upgrade_and_downgrade_from_the_command_line(
+async def test_upgrade_and_downgrade_from_the_command_line(
     cli: Config, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     database = tmp_path / "app.db"
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database}")
 
-    command.upgrade(cli, "head")
+    await asyncio.to_thread(command.upgrade, cli, "head")
     assert tables(database) == {"alembic_version", "user_preferences", "model_inferences"}
 
-    command.downgrade(cli, "base")
+    await asyncio.to_thread(command.downgrade, cli, "base")
     assert tables(database) == {"alembic_version"}
 
 
-def test_the_command_line_without_a_database_says_what_to_set(cli: Config) -> None:
+async def test_the_command_line_without_a_database_says_what_to_set(cli: Config) -> None:
     with pytest.raises(SystemExit, match=r"^No database configured: set DATABASE_URL or the"):
-        command.upgrade(cli, "head")
+        await asyncio.to_thread(command.upgrade, cli, "head")
