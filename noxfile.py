@@ -70,6 +70,7 @@ nox.options.sessions = [
     # on after them, and the last cell then has the machine to itself.
     "automation",
     "fidelity",  # a few minutes on 2 cores: the fake against the SDK's models and recordings
+    "lowest",  # the lower bounds pyproject.toml promises: one SQLite cell's time
     *(f"integration-{db}-{py}" for db in LOCAL_BACKENDS for py in PYTHONS),
     # Both Lakebase flavours, offline here, on the Python Databricks Apps run (3.11).
     *(f"integration-{db}-{PYTHONS[0]}" for db in LAKEBASE_FLAVOURS),
@@ -137,7 +138,7 @@ for _db in BACKENDS:
     integration_backend(_db)
 
 
-@nox.session(python=PYTHONS[0], tags=["lowest"])
+@nox.session(python=PYTHONS[0], tags=["lowest"], allow_parallel=True)
 def lowest(session: nox.Session) -> None:
     """SQLite suite on the lowest versions pyproject.toml allows (--resolution lowest-direct)."""
     start_session(session)

@@ -343,7 +343,10 @@ def test_plain_nox_runs_the_local_matrix_then_coverage_last() -> None:
         f"integration-{db}-{PYTHONS[0]}" for db in LAKEBASE_FLAVOURS
     ]
     assert LAKEBASE_FLAVOURS == {"lakebase": "autoscaling", "lakebase-provisioned": "provisioned"}
-    assert not any(name in {"bench", "lowest"} for name in default)
+    # The lower bounds pyproject.toml promises hold in every full run, not only on GitHub's
+    # pull requests; benchmarks are measured on purpose, never as a side effect.
+    assert "lowest" in default
+    assert "bench" not in default
 
 
 def test_ci_run_runs_the_readme_full_matrix_command() -> None:
