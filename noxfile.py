@@ -17,7 +17,7 @@ import nox
 
 sys.path.insert(0, str(Path(__file__).parent))  # nox does not put tools/ on the path
 
-from suite_environment import is_truthy, lakebase_mode
+from suite_environment import is_live, is_truthy, lakebase_mode
 from tools import bench as benchmarks
 from tools import coverage_gate, locks
 from tools import fidelity as fidelity_checks
@@ -89,7 +89,7 @@ def integration_cell(db: str, python: str) -> None:
         env = lakebase_env(session, flavour) if flavour else {}
         start_session(session)
         install(session, "test", project=True)
-        if env.get("TEST_MODE") != "live":
+        if not is_live(env):
             run_suite(session, db, env, session.posargs)
             return
         # Live: every answer's shape recorded on its way to the app, then compared with the

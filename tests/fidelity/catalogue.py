@@ -38,6 +38,7 @@ from fake_workspace.reference import (
 )
 from fake_workspace.reference.specs import ModelKind
 from fake_workspace.routes import Route
+from tests.harness.http import bearer
 
 Call = Callable[[FakeWorkspace, httpx.Client], httpx.Response]
 
@@ -62,14 +63,14 @@ class Case:
 
 def _get(path: str, token: str = ALICE.token, **params: Any) -> Call:
     def call(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
-        return http.get(path, params=params, headers={"Authorization": f"Bearer {token}"})
+        return http.get(path, params=params, headers=bearer(token))
 
     return call
 
 
 def _post(path: str, body: dict[str, Any], token: str = ALICE.token) -> Call:
     def call(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
-        return http.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
+        return http.post(path, json=body, headers=bearer(token))
 
     return call
 

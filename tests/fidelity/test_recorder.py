@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.config import Config
@@ -99,22 +100,22 @@ def test_a_doctored_answer_fails_the_comparison(
     assert f"`{SQL_KEY}`" in report.read_text()
 
 
-def test_every_answer_of_the_catalogue_recorded_twice_is_the_same(
-    fake: FakeWorkspace,
-) -> None:
-    """The fake's own recorder and the live one agree on every route x case the fake has."""
-    import httpx
+def test_every_answer_of_the_catalogue_recorded_twice_is_the_same() -> None:
+    """The fake's own recorder and the live one agree on every route x case the fake has.
 
-    fake.reset()
-    own = fake.record_shapes()
+    On a fake of its own: recording, once on, stays on, and the suite's shared fake must not
+    record for the rest of the session.
+    """
     with (
+        FakeWorkspace() as fake,
         RecordingProxy(fake.base_url) as proxy,
         httpx.Client(base_url=proxy.base_url, timeout=30) as http,
     ):
+        own = fake.record_shapes()
         for case in all_cases():
             fake.reset()
             case.call(fake, http)
-    fake.reset()
+        fake.check_errors()
     comparison = compare(proxy.book, own)
     assert comparison.differences == 0, comparison
     assert len(comparison.routes) >= 30

@@ -21,6 +21,7 @@ from fake_workspace.fidelity.shapes import Shape, shape_of
 from fake_workspace.reference import ALICE, WAREHOUSE_ID
 from fake_workspace.routes import Route
 from tests.fidelity.conftest import TALLY
+from tests.harness.http import bearer
 
 RECORDED = json.loads(
     (Path(__file__).parent / "recordings" / "statement_execution.json").read_text()
@@ -28,7 +29,7 @@ RECORDED = json.loads(
 SHAPES: dict[str, dict[str, Any]] = RECORDED["shapes"]
 FORMAT_SPECIFIC = set(RECORDED["format_specific"]["paths"])
 NEWER = set(RECORDED["newer_than_the_recordings"])
-AUTH = {"Authorization": f"Bearer {ALICE.token}"}
+AUTH = bearer(ALICE)
 
 
 def execute(http: httpx.Client, statement: str, **extra: Any) -> dict[str, Any]:

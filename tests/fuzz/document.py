@@ -15,14 +15,8 @@ from schemathesis.config import PositiveDataAcceptanceConfig
 
 from fake_workspace.reference import ALICE
 from server.deps import TOKEN_HEADER
-from server.models.user_preference import PREFERENCE_VALUE_MAX_DEPTH
+from tests.integration.api import INVOKE, PREFS, QUERY
 
-INVOKE = "/api/model-serving/invoke"
-QUERY = "/api/unity-catalog/query"
-PREFERENCES = "/api/lakebase/preferences"
-# A preference value nests arrays/objects at most this deep (PreferenceIn.value says so): JSON
-# Schema could only state it by spelling out every level.
-PREFERENCE_MAX_DEPTH = PREFERENCE_VALUE_MAX_DEPTH
 # What JSON Schema cannot state about a valid request; the fields' descriptions say it instead.
 # For JSON Schema 2.0 is an integer; these fields take whole numbers written without a fraction
 # (strict, as JSON true is not 1 either):
@@ -38,7 +32,7 @@ ROW_LENGTH_RULE = re.compile(r"dataframe_split\.data\[\d+\] has \d+ values for \
 # positive_data_acceptance is told that these operations may answer 400, as its documentation
 # says to mark such rules, and `test_api_fuzz.only_the_undeclarable_rules` holds every such 400
 # to one of these rules and nothing else.
-MARKED = sorted({*WHOLE_NUMBERS, ("POST", PREFERENCES)})
+MARKED = sorted({*WHOLE_NUMBERS, ("POST", PREFS)})
 DEFAULT_MAX_EXAMPLES = 300  # per operation and phase: >= 5,000 requests in all (see README)
 AUTH = {TOKEN_HEADER: ALICE.token}
 

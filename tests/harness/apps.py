@@ -90,7 +90,7 @@ class AppPool:
 
     def acquire(self, settings: Settings, database: Database | None, clock: Clock) -> PooledApp:
         idle = self._idle.setdefault(_key(settings, database), [])
-        if idle and self.reuse:
+        if idle:  # never filled without reuse (`release`)
             pooled = idle.pop()
             pooled.clock.target = clock
             return pooled

@@ -8,9 +8,11 @@ at the run's workspace (`workspace_target`: the fake, or a live one) by `setting
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import pytest
@@ -48,7 +50,13 @@ def isolated_settings(**values: Any) -> Settings:
 
 
 def app_document() -> dict[str, Any]:
-    """The document the app serves at /openapi.json, built without serving it."""
+    """The document the app serves at /openapi.json, built without serving it (once per
+    process; each caller gets a copy of its own)."""
+    return copy.deepcopy(_built_document())
+
+
+@cache
+def _built_document() -> dict[str, Any]:
     return create_app(isolated_settings()).openapi()
 
 

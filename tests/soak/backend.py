@@ -9,24 +9,25 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from sqlalchemy.engine import make_url
 
-from fake_workspace.database import MintedCredential
-from fake_workspace.reference import APP_SP, LAKEBASE_ENDPOINT
+from fake_workspace.reference import APP_SP
 from fake_workspace.server import FakeWorkspace
 from suite_environment import DEFAULT_POSTGRES_URL
 from tests.harness.backends import (
+    BackendName,
     check_postgres,
     create_database,
     drop_database,
     ensure_login_role,
     unique_database_name,
 )
+from tests.harness.lakebase_fixtures import PasswordKeeper
 from tests.harness.lakebase_standin import LakebaseStandIn
+from tests.harness.lakebase_targets import APP_TARGETS
+from tests.harness.settings import lakebase_values
 
-DbName = Literal["sqlite", "postgres", "lakebase"]
 POOL_SIZE = 5
 # server/db/engine.py gives PostgreSQL engines max_overflow = pool_size: at most twice as many.
 POOL_LIMIT = 2 * POOL_SIZE
@@ -39,7 +40,7 @@ HARNESS_APPLICATION = "soak-harness"  # our own connections, left out of the app
 
 @dataclass(frozen=True)
 class Backend:
-    name: DbName
+    name: BackendName
     app_env: dict[str, str]
     server_url: str | None = None  # PostgreSQL server (admin) for the monitor and the faults
     database: str | None = None
@@ -59,7 +60,7 @@ class Backend:
 
 
 @contextmanager
-def prepared(name: DbName, scratch: Path, fake: FakeWorkspace) -> Iterator[Backend]:
+def prepared(name: BackendName, scratch: Path, fake: FakeWorkspace) -> Iterator[Backend]:
     common = {"DB_POOL_SIZE": str(POOL_SIZE)}
     if name == "sqlite":
         url = f"sqlite+aiosqlite:///{(scratch / 'app.db').resolve()}"
@@ -83,24 +84,16 @@ def _lakebase(standin: LakebaseStandIn, fake: FakeWorkspace, common: dict[str, s
     the endpoint; the password is what the service principal mints (the stand-in follows the
     fake's credentials for that endpoint, expiry included)."""
     database = unique_database_name("soak")
-    create_database(standin.admin_url, database)
+    url = create_database(standin.admin_url, database)
     ensure_login_role(standin.admin_url, APP_SP.application_id, database)
-    target = LAKEBASE_ENDPOINT.name
-
-    def follow(credential: MintedCredential) -> None:
-        if credential.flavour == "autoscaling" and target in credential.targets:
-            standin.accept_credential(credential.user_name, credential.token, credential.expires_at)
-
-    fake.lakebase.on_credential(follow)
+    target = APP_TARGETS["autoscaling"]
+    # Never in a test: each credential it follows simply becomes the role's password.
+    fake.lakebase.on_credential(PasswordKeeper(standin, target).follow)
     fake.lakebase.credential_lifetime_seconds = CREDENTIAL_LIFETIME_SECONDS
+    settings = lakebase_values(url, target, pgsslmode="require")
     env = {
         **common,
-        "PGHOST": standin.host,
-        "PGPORT": str(standin.port),
-        "PGDATABASE": database,
-        "PGUSER": APP_SP.application_id,
-        "PGSSLMODE": "require",
-        "LAKEBASE_ENDPOINT": target,
+        **{name.upper(): str(value) for name, value in settings.items()},
         "LAKEBASE_TOKEN_REFRESH_MARGIN_SECONDS": str(REFRESH_MARGIN_SECONDS),
     }
     return Backend("lakebase", env, standin.admin_url, database, standin)

@@ -9,17 +9,12 @@ from typing import Any
 
 import pytest
 
+from server.errors import STATUS_BY_CODE as APP_STATUS_BY_CODE
 from tests.soak import verdicts
 from tests.soak.records import NO_ANSWER, PREFS, Record
 
-STATUS_BY_CODE = {
-    "DATABASE_UNAVAILABLE": 503,
-    "MODEL_UNAVAILABLE": 503,
-    "MODEL_ERROR": 502,
-    "PREFERENCE_NOT_FOUND": 404,
-    "INVALID_PREFERENCE": 400,
-    "INTERNAL_ERROR": 500,
-}
+# The app's own table, its codes as the strings the records carry.
+STATUS_BY_CODE = {str(code): status for code, status in APP_STATUS_BY_CODE.items()}
 _seq = count(1)
 
 
