@@ -74,6 +74,9 @@ nox.options.sessions = [
     *(f"integration-{db}-{py}" for db in LOCAL_BACKENDS for py in PYTHONS),
     # Both Lakebase flavours, offline here, on the Python Databricks Apps run (3.11).
     *(f"integration-{db}-{PYTHONS[0]}" for db in LAKEBASE_FLAVOURS),
+    # The release job's live Lakebase cell, both flavours, against the fake served on its own
+    # and a stand-in holding "production" rows (tests/rehearsal): it must leave them as found.
+    "rehearse-live",
     "coverage",  # last: it combines what the sessions above wrote
 ]
 
@@ -284,6 +287,29 @@ def soak(session: nox.Session) -> None:
     start_session(session)
     install(session, "soak", project=True)
     session.run("python", "-m", "tests.soak", *session.posargs, env=backend_env("postgres"))
+
+
+@nox.session(name="rehearse-live", python=PYTHONS[0], tags=["rehearsal"], allow_parallel=True)
+def rehearse_live(session: nox.Session) -> None:
+    """The release job's live Lakebase cells, offline: `-- --flavour autoscaling|provisioned`.
+
+    Each runs as the release runner would (its variables, LAKEBASE_REQUIRED, no local
+    PostgreSQL) against `python -m fake_workspace --postgres` and a stand-in holding rows that
+    must survive; reports/rehearse-live.md says what it saw, requests and shapes included.
+    """
+    start_session(session)
+    install(session, "test", project=True)
+    session.install("--require-hashes", "-r", "requirements/nox.txt")
+    session.run("python", "-m", "tests.rehearsal", "live", *session.posargs)
+
+
+@nox.session(name="rehearse-migrations", python=PYTHONS[0], tags=["rehearsal"], default=False)
+def rehearse_migrations(session: nox.Session) -> None:
+    """`alembic upgrade head` on a branch of production, then the app until /ready (live
+    Lakebase Autoscaling variables); reports/rehearse-migrations.md. Deletes the branch."""
+    start_session(session)
+    install(session, "test", project=True)
+    session.run("python", "-m", "tests.rehearsal", "migrations")
 
 
 @nox.session(tags=["coverage"])

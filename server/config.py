@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # stuck behind a lock then answers 503 instead of waiting as long as the lock is held.
     db_statement_timeout_seconds: float = Field(default=30.0, ge=0, le=3600)
     run_migrations_on_startup: bool = True
+    # The PostgreSQL schema that holds the app's tables (None: the role's search_path, which is
+    # `public`). Apps, or a live test run, can then share one database without sharing tables.
+    db_schema: str | None = Field(default=None, pattern=r"^[a-z_][a-z0-9_]{0,62}$")
 
     # Unity Catalog defaults
     default_catalog: str = "main"
@@ -101,7 +104,7 @@ class Settings(BaseSettings):
             host = f"https://{host}"
         return host
 
-    @field_validator("lakebase_endpoint", "lakebase_instance_name", mode="before")
+    @field_validator("lakebase_endpoint", "lakebase_instance_name", "db_schema", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         """An empty variable (e.g. a `valueFrom` that resolved to nothing) counts as unset."""
@@ -127,6 +130,12 @@ class Settings(BaseSettings):
                 "LAKEBASE_ENDPOINT and LAKEBASE_INSTANCE_NAME are both set: keep "
                 "LAKEBASE_ENDPOINT for a Lakebase Autoscaling database or "
                 "LAKEBASE_INSTANCE_NAME for a Provisioned instance, and unset the other"
+            )
+        url = self.database_url.get_secret_value() if self.database_url else ""
+        if self.db_schema and url.startswith("sqlite"):
+            raise ValueError(
+                f"DB_SCHEMA={self.db_schema!r} names a PostgreSQL schema, but DATABASE_URL is a "
+                "SQLite database, which has none: unset DB_SCHEMA"
             )
         return self
 

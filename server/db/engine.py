@@ -59,10 +59,9 @@ def create_engine_from_url(url: URL, settings: Settings) -> AsyncEngine:
         pool_recycle=1800,  # pragma: no mutate - pool upkeep (above)
         connect_args=connect_args,
     )
-    # pragma: no mutate start - PostgreSQL only (database/test_outages.py: a table lock)
-    if settings.db_statement_timeout_seconds > 0:
-        _limit_statements(engine, settings.db_statement_timeout_seconds)
-    # pragma: no mutate end
+    session_settings = _session_settings(settings)
+    if session_settings:
+        _apply_on_connect(engine, session_settings)
     return engine
 
 
@@ -71,19 +70,33 @@ def statement_timeout_ms(seconds: float) -> int:
     return max(1, round(seconds * 1000))
 
 
-def _limit_statements(engine: AsyncEngine, seconds: float) -> None:
-    """Set `statement_timeout` once per new connection (a session setting: a pool's ROLLBACK
-    keeps it), rather than a startup `options` packet, which connection poolers may refuse."""
-    # pragma: no mutate block - PostgreSQL only (database/test_migrations.py: statement timeout)
-    milliseconds = statement_timeout_ms(seconds)
+def _session_settings(settings: Settings) -> str:
+    """The `SET` statements every new PostgreSQL connection runs: the statement limit (lock
+    waits included, so a request stuck behind a lock answers 503) and the app's schema."""
+    statements = []
+    # pragma: no mutate start - PostgreSQL only (database/test_outages.py: a table lock)
+    if settings.db_statement_timeout_seconds > 0:
+        milliseconds = statement_timeout_ms(settings.db_statement_timeout_seconds)
+        statements.append(f"SET statement_timeout = {milliseconds}")
+    # pragma: no mutate end
+    if settings.db_schema:
+        # Only that schema: a table missing there must not be found in `public` instead.
+        statements.append(f'SET search_path TO "{settings.db_schema}"')
+    return "; ".join(statements)
+
+
+def _apply_on_connect(engine: AsyncEngine, statements: str) -> None:
+    """Run `statements` once per new connection (session settings: a pool's ROLLBACK keeps
+    them), rather than a startup `options` packet, which connection poolers may refuse."""
+    # pragma: no mutate block - PostgreSQL only (database/test_engine_settings.py)
 
     @event.listens_for(engine.sync_engine, "connect")
-    def set_statement_timeout(dbapi_connection: Any, _record: Any) -> None:
+    def apply_session_settings(dbapi_connection: Any, _record: Any) -> None:
         autocommit = dbapi_connection.autocommit
         dbapi_connection.autocommit = True  # a SET alone must not open a transaction
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute(f"SET statement_timeout = {milliseconds}")
+            cursor.execute(statements)
         finally:
             cursor.close()
             dbapi_connection.autocommit = autocommit

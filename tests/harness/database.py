@@ -1,14 +1,17 @@
 """pytest plugin: the run's database - created, migrated once, emptied after every test.
 
 `run_database` (per session and xdist worker): a PostgreSQL database of its own (created on
-the server `--db` names, dropped at the end), SQLite in memory, or Lakebase, migrated with
-Alembic and shared by every app the worker builds. `database` (per test): the same database,
+the server `--db` names, dropped at the end), SQLite in memory, or Lakebase (live: a branch or
+schema the run creates and removes, `live_database.py`), migrated with Alembic and shared by
+every app the worker builds. `database` (per test): the same database,
 every table of the app's metadata emptied after the test, so no test sees another's rows.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import MetaData, Table, delete
@@ -29,6 +32,13 @@ from tests.harness.backends import (
 from tests.harness.clock import FakeClock
 from tests.harness.lakebase_targets import LakebaseTarget
 from tests.harness.live import is_live
+from tests.harness.live_database import (
+    OwnDatabase,
+    RefusedToStart,
+    branch_of_endpoint,
+    runner_workspace,
+    schema_of_its_own,
+)
 from tests.harness.settings import lakebase_values, live_lakebase_values
 
 
@@ -50,19 +60,79 @@ async def provisioned_database_url(
 
 
 @pytest.fixture(scope="session")
+async def live_own_database(
+    chosen_backend: BackendChoice,
+    lakebase_target: LakebaseTarget | None,
+    settings_factory: Callable[..., Settings],
+    pytestconfig: pytest.Config,
+) -> AsyncIterator[OwnDatabase | None]:
+    """Live Lakebase: the branch (Autoscaling) or schema (Provisioned) this run writes to,
+    said when created and removed at the end of the session whatever happened (a failure,
+    Ctrl-C: pytest tears session fixtures down on an interrupt too); None otherwise."""
+    if chosen_backend.name != "lakebase" or not is_live():
+        yield None
+        return
+    assert lakebase_target is not None
+    configured = live_lakebase_values(lakebase_target)
+    try:
+        if lakebase_target.flavour == "autoscaling":
+            own = await branch_of_endpoint(
+                runner_workspace(os.environ), lakebase_target.name, configured["pgdatabase"]
+            )
+        else:
+            own = await schema_of_its_own(settings_factory(**configured))
+    except RefusedToStart as exc:
+        pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
+    say = _say(pytestconfig)
+    say(f"live run created {own.what}; it is removed when the run ends")
+    try:
+        yield own
+    finally:
+        await own.remove_once()
+        say(f"live run removed {own.what}")
+
+
+def _say(config: pytest.Config) -> Callable[[str], None]:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        return print
+    return lambda line: reporter.write_line(line, bold=True)
+
+
+@pytest.fixture(scope="session")
+def lakebase_run_values(
+    backend: BackendChoice,
+    provisioned_database_url: str | None,
+    lakebase_target: LakebaseTarget | None,
+    live_own_database: OwnDatabase | None,
+) -> dict[str, Any] | None:
+    """The Lakebase settings that reach this run's own database (merge them into
+    `settings_factory`); None off Lakebase. Live: the configured variables with the run's
+    branch or schema in place of the configured database."""
+    if backend.name != "lakebase":
+        return None
+    assert lakebase_target is not None
+    if live_own_database is not None:
+        return {**live_lakebase_values(lakebase_target), **live_own_database.values}
+    assert provisioned_database_url is not None
+    url = make_url(provisioned_database_url)
+    assert url.database is not None
+    ensure_login_role(backend.url, APP_SP.application_id, url.database)
+    # The stand-in, like Lakebase, refuses connections without SSL.
+    return lakebase_values(url, lakebase_target, pgsslmode="require")
+
+
+@pytest.fixture(scope="session")
 async def run_database(
     backend: BackendChoice,
     provisioned_database_url: str | None,
     settings_factory: Callable[..., Settings],
-    lakebase_target: LakebaseTarget | None,
+    lakebase_run_values: dict[str, Any] | None,
 ) -> AsyncIterator[Database]:
     """The run's database, migrated once with Alembic and shared by every app."""
     settings = settings_factory()
-    if backend.name == "lakebase":
-        assert lakebase_target is not None
-        db = _lakebase_database(
-            backend.url, provisioned_database_url, settings_factory, lakebase_target
-        )
+    if lakebase_run_values is not None:
+        db = _lakebase_database(settings_factory(**lakebase_run_values))
     else:
         url = provisioned_database_url or backend.url
         db = Database(create_engine_from_url(normalise_url(url), settings))
@@ -73,23 +143,9 @@ async def run_database(
         await db.engine.dispose()
 
 
-def _lakebase_database(
-    server_url: str,
-    provisioned_url: str | None,
-    settings_factory: Callable[..., Settings],
-    target: LakebaseTarget,
-) -> Database:
-    """Configure storage exactly as Databricks Apps would: PG* variables plus the endpoint or
+def _lakebase_database(lakebase_settings: Settings) -> Database:
+    """Storage configured exactly as Databricks Apps would: PG* variables plus the endpoint or
     instance; the password is a token minted for it by the service principal."""
-    if is_live():
-        lakebase_settings = settings_factory(**live_lakebase_values(target))
-    else:
-        assert provisioned_url is not None
-        url = make_url(provisioned_url)
-        assert url.database is not None
-        ensure_login_role(server_url, APP_SP.application_id, url.database)
-        # The stand-in, like Lakebase, refuses connections without SSL.
-        lakebase_settings = settings_factory(**lakebase_values(url, target, pgsslmode="require"))
     # The shared database's credentials are read on the session's own clock, which nothing
     # advances: the token minted first stays current for the whole run.
     engine, provider = create_lakebase_engine(lakebase_settings, FakeClock())

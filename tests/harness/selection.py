@@ -114,6 +114,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(
                 pytest.mark.skip(reason="needs the fake workspace (seeded data or faults)")
             )
+        if live and item.get_closest_marker("postgres_server"):
+            item.add_marker(
+                pytest.mark.skip(
+                    reason="creates databases on a local PostgreSQL server, which a live run "
+                    "(the release runner) has none of"
+                )
+            )
         if choice.name == "sqlite" and item.get_closest_marker("postgres_only"):
             item.add_marker(
                 pytest.mark.skip(reason="PostgreSQL-only behaviour (run with --db postgres)")

@@ -109,3 +109,35 @@ def test_the_process_settings_raise_one_configuration_error(
             get_settings()
     finally:
         get_settings.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param("it_20261207_120000_abc123", "it_20261207_120000_abc123", id="run-schema"),
+        pytest.param("app", "app", id="plain"),
+        pytest.param(" ", None, id="blank-is-unset"),
+    ],
+)
+def test_db_schema_takes_a_plain_postgresql_name(value: str, expected: str | None) -> None:
+    assert isolated_settings(**PG, lakebase_endpoint=ENDPOINT, db_schema=value).db_schema == (
+        expected
+    )
+
+
+@pytest.mark.parametrize(
+    "value", ['app"; DROP TABLE x; --', "App", "1app", "a" * 64, "app-data", "public.app"]
+)
+def test_db_schema_refuses_anything_it_would_have_to_quote(value: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        isolated_settings(**PG, lakebase_endpoint=ENDPOINT, db_schema=value)
+
+    assert describe(raised.value).startswith("invalid configuration: DB_SCHEMA: ")
+
+
+def test_db_schema_with_a_sqlite_database_is_refused_naming_both_variables() -> None:
+    with pytest.raises(ValidationError) as raised:
+        isolated_settings(database_url="sqlite:///app.db", db_schema="app")
+
+    message = describe(raised.value)
+    assert "DB_SCHEMA='app'" in message and "DATABASE_URL is a SQLite database" in message

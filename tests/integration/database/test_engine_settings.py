@@ -11,6 +11,7 @@ here, the Lakebase path in tests/integration/lakebase).
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -278,20 +279,27 @@ async def test_a_file_that_is_no_database_stops_start_up_and_fails_requests_with
     assert response.json()["error"]["code"] == "INTERNAL_ERROR"
 
 
+@pytest.fixture
+def own_storage(
+    backend: BackendChoice, database: Database, lakebase_run_values: dict[str, Any] | None
+) -> dict[str, Any]:
+    """Settings that reach the run's own database: its Lakebase variables (live: the run's
+    branch or schema), else its URL on the PostgreSQL server."""
+    if lakebase_run_values is not None:
+        return lakebase_run_values
+    own = make_url(backend.url).set(drivername="postgresql", database=database.engine.url.database)
+    return {"database_url": own.render_as_string(hide_password=False)}
+
+
 @pytest.mark.postgres_only
 @pytest.mark.parametrize(("seconds", "shown"), [(0, "0"), (2.5, "2500ms")])
 async def test_each_postgresql_connection_gets_the_statement_limit_or_none(
     settings_factory: Callable[..., Settings],
-    backend: BackendChoice,
-    database: Database,
+    own_storage: dict[str, Any],
     seconds: float,
     shown: str,
 ) -> None:
-    own = make_url(backend.url).set(drivername="postgresql", database=database.engine.url.database)
-    settings = settings_factory(
-        database_url=own.render_as_string(hide_password=False),
-        db_statement_timeout_seconds=seconds,
-    )
+    settings = settings_factory(**own_storage, db_statement_timeout_seconds=seconds)
     app_database = build_database(settings, FakeClock())
     assert app_database is not None
     try:
@@ -301,3 +309,39 @@ async def test_each_postgresql_connection_gets_the_statement_limit_or_none(
         await app_database.dispose()
 
     assert limit == shown
+
+
+@pytest.mark.postgres_only
+async def test_db_schema_keeps_the_apps_tables_in_that_schema_and_nowhere_else(
+    settings_factory: Callable[..., Settings], own_storage: dict[str, Any], database: Database
+) -> None:
+    schema = f"app_{uuid.uuid4().hex[:8]}"
+    async with database.engine.begin() as connection:
+        await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    app_database = build_database(settings_factory(**own_storage, db_schema=schema), FakeClock())
+    assert app_database is not None
+    try:
+        await app_database.migrate_or_defer()
+        async with app_database.session() as session:
+            await session.execute(
+                text(
+                    "INSERT INTO user_preferences (user_name, key, value, created_at, updated_at)"
+                    " VALUES ('u', 'k', '1', now(), now())"
+                )
+            )
+        async with app_database.engine.connect() as connection:
+            seen = await connection.scalar(text("SELECT current_schema()"))
+            tables = await connection.scalar(
+                text("SELECT count(*) FROM pg_tables WHERE schemaname = :s"), {"s": schema}
+            )
+        async with database.engine.connect() as connection:
+            # The run's own tables (the default schema) did not get the row.
+            elsewhere = await connection.scalar(text("SELECT count(*) FROM user_preferences"))
+    finally:
+        await app_database.dispose()
+        async with database.engine.begin() as connection:
+            await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+    assert seen == schema
+    assert tables >= 3  # preferences, inference logs, Alembic's version table
+    assert elsewhere == 0

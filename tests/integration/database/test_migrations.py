@@ -78,6 +78,7 @@ async def test_migrations_build_the_schema_on_sqlite() -> None:
         await engine.dispose()
 
 
+@pytest.mark.postgres_server
 @pytest.mark.postgres_only
 async def test_migrations_build_the_schema_on_postgres(fresh_postgres: AsyncEngine) -> None:
     await _assert_migrated(fresh_postgres)
@@ -95,6 +96,7 @@ async def test_migrating_twice_is_a_no_op() -> None:
         await engine.dispose()
 
 
+@pytest.mark.postgres_server
 @pytest.mark.postgres_only
 async def test_replicas_migrating_at_once_take_turns(backend: BackendChoice) -> None:
     name = _unique_name("race")
@@ -111,6 +113,7 @@ async def test_replicas_migrating_at_once_take_turns(backend: BackendChoice) -> 
         drop_database(backend.url, name)
 
 
+@pytest.mark.postgres_server
 @pytest.mark.postgres_only
 async def test_migrations_may_outlast_the_request_statement_timeout(
     backend: BackendChoice,
