@@ -22,13 +22,22 @@ from pathlib import Path
 
 import httpx
 
-from suite_environment import missing_live_variables
 from tests.harness.live_database import OwnDatabase, branch_of_endpoint, runner_workspace
 from tests.harness.ports import free_loopback_port
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORT = ROOT / "reports" / "rehearse-migrations.md"
 READY_SECONDS = 120
+# What it reads: the workspace as the runner (to branch) and as the app (to mint and connect).
+REQUIRED = (
+    "DATABRICKS_HOST",
+    "DATABRICKS_TOKEN",
+    "DATABRICKS_CLIENT_ID",
+    "DATABRICKS_CLIENT_SECRET",
+    "LAKEBASE_ENDPOINT",
+    "PGDATABASE",
+    "PGUSER",
+)
 # The app's own variables: what Databricks Apps would inject, pointed at the branch.
 _APP_VARIABLES = (
     "DATABRICKS_HOST",
@@ -127,7 +136,7 @@ async def rehearse(env: Mapping[str, str]) -> tuple[bool, list[str]]:
 
 
 def main() -> int:
-    missing = missing_live_variables(lakebase="autoscaling")
+    missing = [name for name in REQUIRED if not os.environ.get(name, "").strip()]
     if missing:
         print(
             "rehearse-migrations needs the live Lakebase Autoscaling variables; missing: "

@@ -140,4 +140,5 @@ def test_db_schema_with_a_sqlite_database_is_refused_naming_both_variables() -> 
         isolated_settings(database_url="sqlite:///app.db", db_schema="app")
 
     message = describe(raised.value)
-    assert "DB_SCHEMA='app'" in message and "DATABASE_URL is a SQLite database" in message
+    assert "DB_SCHEMA='app'" in message
+    assert "DATABASE_URL is a SQLite database" in message
