@@ -4,7 +4,8 @@ Every environment is built with uv from the pinned, hashed files in requirements
 (`nox -s lock` regenerates them from pyproject.toml). Plain `nox` runs lint, typecheck,
 the fake workspace's fidelity, the automation tests, the SQLite and PostgreSQL suites on every
 Python found, the Lakebase suites on 3.11 (offline unless the workspace variables are set), the
-rehearsal of the release job's live Lakebase cells, and finally the coverage gate. The logic behind the sessions lives in tools/, one job a module.
+rehearsal of the release job's live Lakebase cells, and finally the coverage gate. The logic
+behind the sessions lives in tools/, one job a module.
 """
 
 from __future__ import annotations
