@@ -33,6 +33,7 @@ from google.protobuf.duration_pb2 import Duration
 from psycopg import errors as pg_errors
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.clock import SystemClock
 from server.config import Settings
@@ -177,13 +178,12 @@ async def schema_of_its_own(settings: Settings) -> OwnDatabase:
     schema = run_name("_")
     engine, _ = create_lakebase_engine(settings, SystemClock())
     try:
+        await _drop_stale_schemas(engine)
         async with engine.begin() as connection:
-            await _drop_stale_schemas(connection)
             await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     except DBAPIError as exc:
         if not isinstance(exc.orig, pg_errors.InsufficientPrivilege):
             raise
-        await engine.dispose()
         await refuse_if_app_rows(settings)
         return _configured_database(settings)
     finally:
@@ -201,12 +201,20 @@ async def schema_of_its_own(settings: Settings) -> OwnDatabase:
     return OwnDatabase(f"schema {schema} in {where}", {"db_schema": schema}, remove)
 
 
-async def _drop_stale_schemas(connection: Any) -> None:
+async def _drop_stale_schemas(engine: AsyncEngine) -> None:
+    """Drop killed runs' schemas; one the role may not drop is left, with a warning."""
     now = datetime.now(UTC)
-    names = (await connection.execute(text("SELECT nspname FROM pg_namespace"))).scalars()
-    for name in [n for n in names if is_stale(n, now)]:
-        log.warning("dropping schema %s, left by a live run older than %s", name, BRANCH_TTL)
-        await connection.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+    async with engine.connect() as connection:
+        names = (await connection.execute(text("SELECT nspname FROM pg_namespace"))).scalars()
+        stale = [n for n in names if is_stale(n, now)]
+    for name in stale:
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+        except DBAPIError as exc:
+            log.warning("left schema %s of an older live run: %s", name, exc.orig)
+        else:
+            log.warning("dropped schema %s, left by a live run older than %s", name, BRANCH_TTL)
 
 
 async def refuse_if_app_rows(settings: Settings) -> None:
