@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Self
 
 from fake_workspace.app import FakeApp
+from fake_workspace.branches import Branches
 from fake_workspace.database import Lakebase
 from fake_workspace.faults import Faults
 from fake_workspace.fidelity.shapes import ShapeBook
@@ -125,6 +126,11 @@ class FakeWorkspace:
     def lakebase(self) -> Lakebase:
         """Lakebase of both generations: instances, endpoints and the credentials minted."""
         return self.state.lakebase
+
+    @property
+    def branches(self) -> Branches:
+        """Lakebase Autoscaling branches, their databases and operations (``on_branch``)."""
+        return self.state.branches
 
     def add_user(self, user_name: str, display_name: str | None = None) -> str:
         """A new user (member of ``account users``) valid until the end of the test; its token.

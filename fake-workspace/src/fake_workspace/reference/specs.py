@@ -236,6 +236,9 @@ class PostgresEndpointDef:
     endpoint_type: str = "ENDPOINT_TYPE_READ_WRITE"
     min_cu: float = 0.5
     max_cu: float = 4.0
+    hostname: str | None = None
+    """Where it is served, when a real server stands in for it (``--postgres``); otherwise a
+    made-up Databricks host derived from the uid."""
 
     @property
     def branch_name(self) -> str:
@@ -247,4 +250,6 @@ class PostgresEndpointDef:
 
     @property
     def host(self) -> str:
+        if self.hostname is not None:
+            return self.hostname
         return f"{self.endpoint_id}-{self.uid[:8]}.database.cloud.databricks.com"
