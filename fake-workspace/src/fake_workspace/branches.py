@@ -338,6 +338,15 @@ class Branches:
                 key=lambda d: d.database_id,
             )
 
+    def postgres_databases(self) -> dict[str, list[str]]:
+        """Every branch's Postgres database names, by branch name (no expiry sweep: listeners
+        call it while the fake is answering)."""
+        with self._lock:
+            found: dict[str, list[str]] = {name: [] for name in self._branches}
+            for database in self._databases.values():
+                found.setdefault(database.branch, []).append(database.postgres_database)
+            return found
+
     def database(self, name: str) -> DatabaseRecord:
         branch, _, _ = name.partition("/databases/")
         self.branch(branch)
