@@ -171,10 +171,16 @@ class Lakebase:
             self._instances[name] = dataclasses.replace(self.instance(name), state=state)
 
     def serve_endpoints_at(self, hostname: str) -> None:
-        """Every endpoint, seeded or added later, reports ``hostname`` as its host (a real
-        PostgreSQL server standing in for all of them); resets keep it."""
+        """Every instance's ``read_write_dns`` and every endpoint's host, seeded or added later,
+        is ``hostname`` (a real PostgreSQL server standing in for all of them); resets keep it."""
         with self._lock:
             self.endpoint_hostname = hostname
+            self._seed = {
+                n: dataclasses.replace(i, hostname=hostname) for n, i in self._seed.items()
+            }
+            self._instances = {
+                n: dataclasses.replace(i, hostname=hostname) for n, i in self._instances.items()
+            }
             self._endpoint_seed = {
                 n: dataclasses.replace(e, hostname=hostname) for n, e in self._endpoint_seed.items()
             }

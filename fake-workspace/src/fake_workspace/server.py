@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Self
 
 from fake_workspace.app import FakeApp
@@ -69,6 +70,11 @@ class FakeWorkspace:
         if self._app.shapes is None:
             self._app.shapes = ShapeBook()
         return self._app.shapes
+
+    def on_answer(self, listener: Callable[[RecordedRequest], None] | None) -> None:
+        """Call ``listener`` with every request once it is answered (or dropped), from the
+        server's thread; ``None`` stops. ``python -m fake_workspace`` logs them this way."""
+        self._app.answered = listener
 
     def allow_unmatched(self) -> None:
         """This test sends requests to unknown routes on purpose (``check_errors`` ignores them)."""

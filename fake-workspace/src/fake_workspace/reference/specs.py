@@ -214,9 +214,13 @@ class DatabaseInstanceDef:
     pg_version: str = "PG_VERSION_16"
     capacity: str = "CU_1"
     creator: str = "carol@example.com"
+    hostname: str | None = None
+    """Where it is served, when a real server stands in for it (``--postgres``)."""
 
     @property
     def read_write_dns(self) -> str:
+        if self.hostname is not None:
+            return self.hostname
         return f"instance-{self.uid}.database.cloud.databricks.com"
 
     @property
