@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from google.protobuf.timestamp_pb2 import Timestamp
+
 from fake_workspace.database import Lakebase
 from fake_workspace.errors import ApiError, invalid_parameter, not_found
 from fake_workspace.identity import Principal
@@ -49,8 +51,11 @@ EventKind = Literal["created", "deleted"]
 
 
 def rfc3339(moment: datetime) -> str:
-    """A timestamp as the Postgres API writes it (UTC, ``Z``)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """A timestamp as the Postgres API writes it: protobuf's JSON form (UTC, ``Z``, a
+    fraction of 3, 6 or 9 digits only when not whole seconds)."""
+    stamp = Timestamp()
+    stamp.FromDatetime(moment.astimezone(UTC))
+    return stamp.ToJsonString()
 
 
 def _trace() -> str:
