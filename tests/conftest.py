@@ -6,7 +6,8 @@ Per session (and per xdist worker), built on first use:
   - `fake_server`: the fake Databricks workspace, a real HTTP server (harness/workspace.py);
   - `run_database`: a database of this run, migrated once (harness/database.py);
   - `lakebase_standin`, `lakebase_passwords`: with `--db lakebase` offline, a PostgreSQL cluster
-    that, like Lakebase, takes only SSL and tokens minted for it (harness/lakebase_fixtures.py);
+    that, like Lakebase, takes only SSL and tokens minted for it, and `lakebase_branches`, a
+    database there per branch the fake creates (harness/lakebase_fixtures.py);
   - `settings_factory`, `app_pool`: app settings pointed at the fake, apps reused per settings.
 Per test: `fake` (the server, for tests that drive it), `database` (its tables emptied after
 the test), `clock` (a FakeClock), `client` / `client_factory` (each client starts its app's

@@ -138,9 +138,9 @@ def test_postgres_resources_the_fake_does_not_model_fail_the_test_loudly(
     sdk: SdkFactory, fake: FakeWorkspace
 ) -> None:
     with pytest.raises(InternalError):
-        sdk(ALICE).postgres.get_branch(LAKEBASE_ENDPOINT.branch_name)
+        sdk(ALICE).postgres.get_project(f"projects/{LAKEBASE_ENDPOINT.project}")
 
-    with pytest.raises(FakeWorkspaceError, match="the fake serves Lakebase endpoints only"):
+    with pytest.raises(FakeWorkspaceError, match="the fake serves no Lakebase resource like"):
         fake.check_errors()
 
 

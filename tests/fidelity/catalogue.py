@@ -406,6 +406,217 @@ def lakebase_cases() -> Iterator[Case]:
     )
 
 
+PG = "/api/2.0/postgres"
+PROJECT = f"projects/{LAKEBASE_ENDPOINT.project}"
+SOURCE = LAKEBASE_ENDPOINT.branch_name
+NEW_BRANCH = f"{PROJECT}/branches/fidelity"
+
+
+def _create_branch(branch_id: str = "fidelity", polls: int = 0, **spec: Any) -> Call:
+    """``create_branch`` of the app's branch (an hour to live unless ``spec`` says otherwise);
+    its operation ends after ``polls`` polls."""
+
+    def call(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
+        fake.branches.operation_polls = polls
+        body = {"spec": {"source_branch": SOURCE, **(spec or {"ttl": "3600s"})}}
+        return http.post(
+            f"{PG}/{PROJECT}/branches",
+            params={"branch_id": branch_id},
+            json=body,
+            headers=bearer(ALICE.token),
+        )
+
+    return call
+
+
+def _with_branch(then: Call, polls: int = 0) -> Call:
+    """``then``, once the branch ``fidelity`` exists."""
+
+    def call(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
+        created = _create_branch(polls=polls)(fake, http)
+        assert created.status_code == 200, created.text
+        return then(fake, http)
+
+    return call
+
+
+def _operation_of(setup: Call) -> Call:
+    """GET of the operation ``setup`` answered."""
+
+    def call(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
+        name = setup(fake, http).json()["name"]
+        return _get(f"{PG}/{name}")(fake, http)
+
+    return call
+
+
+def _delete(name: str, **params: Any) -> Call:
+    def call(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
+        return http.delete(f"{PG}/{name}", params=params, headers=bearer(ALICE.token))
+
+    return call
+
+
+def _failing(then: Call) -> Call:
+    def call(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
+        fake.branches.operation_error = {"error_code": "INTERNAL_ERROR", "message": "failed"}
+        return then(fake, http)
+
+    return call
+
+
+def _revoked(then: Call) -> Call:
+    def call(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
+        fake.lakebase.revoke_access(ALICE.user_name)
+        return then(fake, http)
+
+    return call
+
+
+def _second_branch_page(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
+    first = _get(f"{PG}/{PROJECT}/branches", page_size=1)(fake, http).json()
+    return _get(f"{PG}/{PROJECT}/branches", page_size=1, page_token=first["next_page_token"])(
+        fake, http
+    )
+
+
+def branch_cases() -> Iterator[Case]:
+    """Lakebase Autoscaling branches: operations, branches, their endpoints and databases."""
+    create, resource, delete = (
+        Route.POSTGRES_BRANCH_CREATE,
+        Route.POSTGRES_RESOURCE,
+        Route.POSTGRES_DELETE,
+    )
+    yield Case(create, "operation done", _create_branch(), postgres.Operation)
+    yield Case(create, "operation pending", _create_branch(polls=1), postgres.Operation)
+    yield Case(create, "no expiry", _create_branch(no_expiry=True), postgres.Operation)
+    yield Case(create, "operation failed", _failing(_create_branch()), postgres.Operation)
+    yield Case(resource, "create operation", _operation_of(_create_branch()), postgres.Operation)
+    yield Case(
+        resource,
+        "create operation pending",
+        _operation_of(_create_branch(polls=2)),
+        postgres.Operation,
+    )
+    yield Case(resource, "seeded branch", _get(f"{PG}/{SOURCE}"), postgres.Branch)
+    yield Case(
+        resource,
+        "child branch",
+        _get(f"{PG}/{PROJECT}/branches/development"),
+        postgres.Branch,
+    )
+    yield Case(resource, "new branch", _with_branch(_get(f"{PG}/{NEW_BRANCH}")), postgres.Branch)
+    yield Case(
+        resource,
+        "new branch initialising",
+        _with_branch(_get(f"{PG}/{NEW_BRANCH}"), polls=1),
+        postgres.Branch,
+    )
+    yield Case(
+        resource,
+        "branches",
+        _with_branch(_get(f"{PG}/{PROJECT}/branches")),
+        postgres.ListBranchesResponse,
+    )
+    yield Case(resource, "branches page 2", _second_branch_page, postgres.ListBranchesResponse)
+    yield Case(
+        resource,
+        "new branch endpoint",
+        _with_branch(_get(f"{PG}/{NEW_BRANCH}/endpoints/primary")),
+        postgres.Endpoint,
+    )
+    yield Case(
+        resource,
+        "endpoints",
+        _with_branch(_get(f"{PG}/{NEW_BRANCH}/endpoints")),
+        postgres.ListEndpointsResponse,
+    )
+    yield Case(
+        resource,
+        "databases",
+        _with_branch(_get(f"{PG}/{NEW_BRANCH}/databases")),
+        postgres.ListDatabasesResponse,
+    )
+    yield Case(
+        resource,
+        "database",
+        _get(f"{PG}/{SOURCE}/databases/databricks-postgres"),
+        postgres.Database,
+    )
+    yield Case(
+        resource,
+        "branch's database",
+        _with_branch(_get(f"{PG}/{NEW_BRANCH}/databases/databricks-postgres")),
+        postgres.Database,
+    )
+    yield Case(delete, "operation", _with_branch(_delete(NEW_BRANCH)), postgres.Operation)
+    yield Case(
+        delete,
+        "allow_missing",
+        _delete(f"{PROJECT}/branches/gone", allow_missing="true"),
+        postgres.Operation,
+    )
+    yield Case(
+        resource,
+        "delete operation",
+        _operation_of(_with_branch(_delete(NEW_BRANCH))),
+        postgres.Operation,
+    )
+    yield Case(
+        Route.POSTGRES_CREDENTIAL,
+        "branch endpoint",
+        _with_branch(
+            _as_service_principal(
+                lambda t: _post(
+                    "/api/2.0/postgres/credentials",
+                    {"endpoint": f"{NEW_BRANCH}/endpoints/primary"},
+                    t,
+                )
+            )
+        ),
+        postgres.DatabaseCredential,
+    )
+
+
+def branch_error_cases() -> Iterator[Case]:
+    create, resource, delete = (
+        Route.POSTGRES_BRANCH_CREATE,
+        Route.POSTGRES_RESOURCE,
+        Route.POSTGRES_DELETE,
+    )
+    yield Case(create, "409 taken", _with_branch(_create_branch()), None)
+    yield Case(create, "400 no expiry", _create_branch(ttl=None), None)
+    yield Case(create, "400 two expiries", _create_branch(ttl="60s", no_expiry=True), None)
+    yield Case(create, "400 ttl too long", _create_branch(ttl=f"{31 * 86400}s"), None)
+    yield Case(create, "400 branch_id", _create_branch("Not_An_Id"), None)
+    yield Case(create, "403 revoked", _revoked(_create_branch()), None)
+    yield Case(
+        create,
+        "404 project",
+        _post(f"{PG}/projects/nope/branches?branch_id=x", {"spec": {"no_expiry": True}}),
+        None,
+    )
+    yield Case(
+        create,
+        "404 source branch",
+        _create_branch(source_branch=f"{PROJECT}/branches/nope", no_expiry=True),
+        None,
+    )
+    yield Case(resource, "404 branch", _get(f"{PG}/{PROJECT}/branches/nope"), None)
+    yield Case(
+        resource,
+        "404 operation",
+        _get(f"{PG}/{NEW_BRANCH}/operations/00000000-0000-0000-0000-000000000000"),
+        None,
+    )
+    yield Case(resource, "404 database", _get(f"{PG}/{SOURCE}/databases/nope"), None)
+    yield Case(resource, "400 page_size", _get(f"{PG}/{PROJECT}/branches", page_size=-1), None)
+    yield Case(resource, "403 revoked", _revoked(_get(f"{PG}/{SOURCE}")), None)
+    yield Case(delete, "404", _delete(f"{PROJECT}/branches/gone"), None)
+    yield Case(delete, "400 protected", _delete(SOURCE), None)
+    yield Case(delete, "403 revoked", _with_branch(_revoked(_delete(NEW_BRANCH))), None)
+
+
 def identity_cases() -> Iterator[Case]:
     yield Case(
         Route.WELL_KNOWN, "host metadata", _get("/.well-known/databricks-config"), HostMetadata
@@ -541,5 +752,7 @@ def all_cases() -> list[Case]:
         *sql_cases(),
         *serving_cases(),
         *lakebase_cases(),
+        *branch_cases(),
         *error_cases(),
+        *branch_error_cases(),
     ]

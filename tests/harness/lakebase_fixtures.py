@@ -2,56 +2,28 @@
 
 The stand-in plays the run's one endpoint (Autoscaling) or instance (Provisioned): only the
 credentials the fake mints for that target become passwords, so a token minted for another
-endpoint or instance is refused like an unknown one.
+endpoint or instance is refused like an unknown one. In Autoscaling runs it also plays every
+branch made from the run's branch (`lakebase_branches`): a database per branch, copied from the
+source's, that only credentials minted for the branch's endpoint open.
 
 One cluster per session and xdist worker, not one shared by all workers: each worker has its
 own fake workspace minting its own credentials, and a role has a single password, so workers
 sharing a cluster would log each other's service principal out. A start costs about 1.5 s.
-Both fixtures are None in runs that use no stand-in, so everything may depend on them.
+The fixtures are None in runs that use no stand-in, so everything may depend on them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
-from fake_workspace.database import MintedCredential
+from fake_workspace.postgres_backing import BranchBacking, PasswordKeeper
 from fake_workspace.server import FakeWorkspace
 from tests.harness.backends import BackendChoice
-from tests.harness.lakebase_standin import LakebaseStandIn, PasswordState
+from tests.harness.lakebase_standin import LakebaseStandIn
 from tests.harness.lakebase_targets import LakebaseTarget
 from tests.harness.live import is_live
-
-
-class PasswordKeeper:
-    """Follows the fake's credentials for `target` into the stand-in. While a test runs it
-    remembers each role's password from before the test's first mint, and puts it back when the
-    test ends: the stand-in lets only the newest credential in (Lakebase accepts every
-    unexpired one), and the run's shared database must keep logging in."""
-
-    def __init__(self, standin: LakebaseStandIn, target: LakebaseTarget) -> None:
-        self.standin = standin
-        self.target = target
-        self._in_test = False
-        self._saved: dict[str, PasswordState] = {}
-
-    def follow(self, credential: MintedCredential) -> None:
-        if credential.flavour != self.target.flavour or self.target.name not in credential.targets:
-            return  # minted for another endpoint or instance: no way into this one
-        role = credential.user_name
-        if self._in_test and role not in self._saved:
-            self._saved[role] = self.standin.password_state(role)
-        self.standin.accept_credential(role, credential.token, credential.expires_at)
-
-    def start_test(self) -> None:
-        self._in_test = True
-
-    def end_test(self) -> None:
-        self._in_test = False
-        for state in self._saved.values():
-            self.standin.restore_password_state(state)
-        self._saved.clear()
 
 
 def uses_standin(choice: BackendChoice) -> bool:
@@ -76,13 +48,30 @@ def lakebase_passwords(
     lakebase_target: LakebaseTarget | None,
 ) -> Iterator[PasswordKeeper | None]:
     """The stand-in's roles' passwords following what the fake mints for the run's endpoint or
-    instance (None without a stand-in)."""
+    instance, and for the endpoints of branches made from it (None without a stand-in)."""
     if lakebase_standin is None or fake_server is None or lakebase_target is None:
         yield None
         return
-    keeper = PasswordKeeper(lakebase_standin, lakebase_target)
-    stop_following = fake_server.lakebase.on_credential(keeper.follow)
+    backing = None
+    stops: list[Callable[[], None]] = []
+    if lakebase_target.flavour == "autoscaling":
+        backing = BranchBacking(lakebase_standin.admin_url, fake_server.branches)
+        stops.append(fake_server.branches.on_branch(backing.on_branch))
+    keeper = PasswordKeeper(
+        lakebase_standin.passwords, lakebase_target.flavour, lakebase_target.name, backing
+    )
+    stops.append(fake_server.lakebase.on_credential(keeper.follow))
     try:
         yield keeper
     finally:
-        stop_following()
+        for stop in stops:
+            stop()
+
+
+@pytest.fixture(scope="session")
+def lakebase_branches(lakebase_passwords: PasswordKeeper | None) -> BranchBacking | None:
+    """Branches backed in the stand-in (None unless this is an offline Lakebase Autoscaling
+    run): ``back(branch, database)`` makes a seeded branch hold a database of the stand-in, and
+    from then on each branch made from it gets a copy of its own, dropped with it. A database
+    is copied only while no session uses it: back one the run's pool does not hold open."""
+    return lakebase_passwords.backing if lakebase_passwords is not None else None

@@ -4,11 +4,20 @@ Lakebase lets a principal's role log in only over SSL and only with a database c
 workspace minted and that has not expired. This cluster does the same with PostgreSQL's own
 means: every role but the harness's admin needs SSL (`hostnossl ... reject`) and a SCRAM
 password (`hostssl ... scram-sha-256`), and :meth:`LakebaseStandIn.accept_credential` makes a
-role's password a minted token, `VALID UNTIL` its expiry.
+role's password a minted token, `VALID UNTIL` its expiry (:attr:`LakebaseStandIn.passwords`).
 
-One difference remains: a role has one password, so only the newest credential logs in, where
-Lakebase accepts every unexpired one. Callers that mint on the side restore the previous
-password with :meth:`password_state` / :meth:`restore_password_state`.
+Branches: each branch the fake creates gets a database of its own here, copied from its source
+branch's with `CREATE DATABASE … TEMPLATE` and dropped with the branch; only credentials minted
+for the branch's endpoint open it (the role may CONNECT only to the databases of the branch its
+current credential was minted for; PUBLIC may CONNECT to none of them). The copy's name is the
+one the fake reports as the branch's Database `status.postgres_database`. See
+`fake_workspace.postgres_backing`, which the fake's own `--postgres` uses too.
+
+Differences remain: a role has one password, so only the newest credential logs in, where
+Lakebase accepts every unexpired one, and the databases it opens follow that credential's
+branch. Callers that mint on the side restore the previous password with
+`passwords.password_state` / `passwords.restore_password_state`. A database is copied only
+while no other session uses it (Lakebase branches a busy branch).
 
 The cluster is created with `initdb` in a temporary directory, listens on a free loopback port
 with a self-signed certificate made at start, and is stopped and deleted by :meth:`stop`.
@@ -28,17 +37,15 @@ import re
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
 
-import psycopg
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from psycopg import sql
 
+from fake_workspace.postgres_backing import RolePasswords
 from tests.harness.ports import free_loopback_port
 
 ADMIN_ROLE = "lakebase_standin_admin"
@@ -48,15 +55,6 @@ _START_ATTEMPTS = 3  # a free port picked here may be taken before the server bi
 
 class StandInUnavailable(Exception):
     """The cluster cannot be created or started here; the message says why."""
-
-
-@dataclass(frozen=True)
-class PasswordState:
-    """A role's stored password (SCRAM verifier) and expiry, to put back later."""
-
-    role: str
-    verifier: str | None
-    valid_until: dt.datetime | None
 
 
 def find_bindir() -> Path:
@@ -208,46 +206,13 @@ class LakebaseStandIn:
         text = "".join(f"{name} = {value}\n" for name, value in settings.items())
         self._write(self.data / "postgresql.auto.conf", text.encode(), mode=0o600)
 
-    # -- credentials -------------------------------------------------------------------------
+    # -- credentials and branches ---------------------------------------------------------
 
-    def accept_credential(self, role: str, token: str, expires_at: dt.datetime) -> None:
-        """From now on `role` logs in with `token` (SSL only) until `expires_at`."""
-        if not self._role_exists(role):
-            return  # a principal with no role here (e.g. a user) could not log in anyway
-        self._admin_execute(
-            sql.SQL("ALTER ROLE {} PASSWORD {} VALID UNTIL {}").format(
-                sql.Identifier(role), sql.Literal(token), sql.Literal(expires_at.isoformat())
-            )
-        )
-
-    def password_state(self, role: str) -> PasswordState:
-        with psycopg.connect(self.admin_url, autocommit=True) as conn:
-            row = conn.execute(
-                "SELECT rolpassword, rolvaliduntil FROM pg_authid WHERE rolname = %s", (role,)
-            ).fetchone()
-        return PasswordState(role, *(row or (None, None)))
-
-    def restore_password_state(self, state: PasswordState) -> None:
-        """Put back a password saved by :meth:`password_state` (a SCRAM verifier is stored as
-        is, so the token it came from logs in again)."""
-        if not self._role_exists(state.role):
-            return
-        password = sql.Literal(state.verifier) if state.verifier else sql.SQL("NULL")
-        until = state.valid_until.isoformat() if state.valid_until else "infinity"
-        self._admin_execute(
-            sql.SQL("ALTER ROLE {} PASSWORD {} VALID UNTIL {}").format(
-                sql.Identifier(state.role), password, sql.Literal(until)
-            )
-        )
-
-    def _role_exists(self, role: str) -> bool:
-        with psycopg.connect(self.admin_url, autocommit=True) as conn:
-            found = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
-        return found is not None
-
-    def _admin_execute(self, statement: sql.Composed) -> None:
-        with psycopg.connect(self.admin_url, autocommit=True) as conn:
-            conn.execute(statement)
+    @property
+    def passwords(self) -> RolePasswords:
+        """Its roles' passwords, following the fake's credentials (fake_workspace's
+        postgres_backing, shared with `python -m fake_workspace --postgres`)."""
+        return RolePasswords(self.admin_url)
 
     # -- running as the cluster's owner ------------------------------------------------------
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from fake_workspace.postgres_backing import PasswordKeeper
 from fake_workspace.reference import APP_SP
 from fake_workspace.server import FakeWorkspace
 from suite_environment import DEFAULT_POSTGRES_URL
@@ -23,7 +24,6 @@ from tests.harness.backends import (
     ensure_login_role,
     unique_database_name,
 )
-from tests.harness.lakebase_fixtures import PasswordKeeper
 from tests.harness.lakebase_standin import LakebaseStandIn
 from tests.harness.lakebase_targets import APP_TARGETS
 from tests.harness.settings import lakebase_values
@@ -88,7 +88,9 @@ def _lakebase(standin: LakebaseStandIn, fake: FakeWorkspace, common: dict[str, s
     ensure_login_role(standin.admin_url, APP_SP.application_id, database)
     target = APP_TARGETS["autoscaling"]
     # Never in a test: each credential it follows simply becomes the role's password.
-    fake.lakebase.on_credential(PasswordKeeper(standin, target).follow)
+    fake.lakebase.on_credential(
+        PasswordKeeper(standin.passwords, target.flavour, target.name).follow
+    )
     fake.lakebase.credential_lifetime_seconds = CREDENTIAL_LIFETIME_SECONDS
     settings = lakebase_values(url, target, pgsslmode="require")
     env = {

@@ -12,6 +12,7 @@ import asyncio
 import json
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -72,6 +73,8 @@ class FakeApp:
         self.closing = threading.Event()
         self.shapes: ShapeBook | None = None
         """Set by ``FakeWorkspace.record_shapes``: every answer's shape, kept across resets."""
+        self.answered: Callable[[RecordedRequest], None] | None = None
+        """Set by ``FakeWorkspace.on_answer``: called with each request once answered."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -95,12 +98,16 @@ class FakeApp:
         record.answered_at = time.time()
         if response is None:
             await _drop_connection(send)
+            if self.answered is not None:
+                self.answered(record)
             return
         record.status = response.status_code
         record.response_body = bytes(response.body)
         if self.shapes is not None:
             self.shapes.add(record.method, record.path, record.status, record.response_body)
         await response(scope, receive, send)
+        if self.answered is not None:
+            self.answered(record)
 
     async def _respond(
         self, request: Request, match: RouteMatch | None, record: RecordedRequest
@@ -177,5 +184,6 @@ class FakeApp:
             return oauth_error_response(error)
         except Exception as error:
             self.state.capture(f"{record.method} {record.path}", error)
+            record.error = f"{type(error).__name__}: {error}"
             message = f"The fake workspace failed: {type(error).__name__}: {error}"
             return error_response(ApiError(500, "INTERNAL_ERROR", message), request_id)

@@ -91,6 +91,10 @@ class Lakebase:
         """Leave the expiry out of credential answers (both APIs' models make it optional)."""
         self.now: Callable[[], datetime] = _real_now
         """What credentials are stamped and checked with: a test sets its own clock's `now`."""
+        self.before_endpoint_lookup: Callable[[], None] = lambda: None
+        """Set once by the branch store: ends expired branches (and their endpoints) first."""
+        self.endpoint_hostname: str | None = None
+        """Where every endpoint is served (``--postgres``); None: made-up Databricks hosts."""
         self.reset()
 
     def reset(self) -> None:
@@ -166,9 +170,55 @@ class Lakebase:
         with self._lock:
             self._instances[name] = dataclasses.replace(self.instance(name), state=state)
 
+    def serve_endpoints_at(self, hostname: str) -> None:
+        """Every instance's ``read_write_dns`` and every endpoint's host, seeded or added later,
+        is ``hostname`` (a real PostgreSQL server standing in for all of them); resets keep it."""
+        with self._lock:
+            self.endpoint_hostname = hostname
+            self._seed = {
+                n: dataclasses.replace(i, hostname=hostname) for n, i in self._seed.items()
+            }
+            self._instances = {
+                n: dataclasses.replace(i, hostname=hostname) for n, i in self._instances.items()
+            }
+            self._endpoint_seed = {
+                n: dataclasses.replace(e, hostname=hostname) for n, e in self._endpoint_seed.items()
+            }
+            self._endpoints = {
+                n: dataclasses.replace(e, hostname=hostname) for n, e in self._endpoints.items()
+            }
+
+    def add_endpoint(self, endpoint: PostgresEndpointDef) -> PostgresEndpointDef:
+        """A new endpoint (a new branch's read-write one) until removed or the test ends."""
+        if self.endpoint_hostname is not None:
+            endpoint = dataclasses.replace(endpoint, hostname=self.endpoint_hostname)
+        with self._lock:
+            self._endpoints[endpoint.name] = endpoint
+        return endpoint
+
+    def remove_endpoints_of(self, branch_name: str) -> list[PostgresEndpointDef]:
+        """Forget every endpoint of ``branch_name`` (its branch was deleted); returns them."""
+        with self._lock:
+            gone = [e for e in self._endpoints.values() if e.branch_name == branch_name]
+            for endpoint in gone:
+                del self._endpoints[endpoint.name]
+        return gone
+
+    def endpoints_of(self, branch_name: str) -> list[PostgresEndpointDef]:
+        with self._lock:
+            return sorted(
+                (e for e in self._endpoints.values() if e.branch_name == branch_name),
+                key=lambda e: e.endpoint_id,
+            )
+
+    def check_access(self, who: Principal, what: str) -> None:
+        """403 ``PERMISSION_DENIED`` for a principal :meth:`revoke_access` named."""
+        self._check_access(who, what)
+
     def endpoint(self, name: str) -> PostgresEndpointDef:
         """The endpoint ``projects/<p>/branches/<b>/endpoints/<e>``; 404 names the first level
         that does not exist, as the Postgres API does."""
+        self.before_endpoint_lookup()
         parts = _ENDPOINT_NAME.fullmatch(name)
         if parts is None:
             raise invalid_parameter(

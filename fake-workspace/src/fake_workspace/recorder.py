@@ -32,6 +32,8 @@ class RecordedRequest:
     # When the answer was ready (before it was sent): with ``timestamp`` it spans the time the
     # request was in flight at the fake, so tests can see how many were outstanding at once.
     answered_at: float | None = None
+    error: str | None = None
+    """An exception raised inside the fake while answering (the answer was a 500)."""
 
     @property
     def response_json(self) -> Any:

@@ -51,7 +51,10 @@ class Route(enum.Enum):
     DATABASE_INSTANCE = ("GET", "/api/2.0/database/instances/{name}", Auth.BEARER)
     DATABASE_CREDENTIAL = ("POST", "/api/2.0/database/credentials", Auth.BEARER)
     POSTGRES_CREDENTIAL = ("POST", "/api/2.0/postgres/credentials", Auth.BEARER)
+    POSTGRES_BRANCH_CREATE = ("POST", "/api/2.0/postgres/projects/{project}/branches", Auth.BEARER)
     POSTGRES_RESOURCE = ("GET", "/api/2.0/postgres/{name:path}", Auth.BEARER)
+    """Endpoints, branches, databases (one or a listing) and operations, by resource name."""
+    POSTGRES_DELETE = ("DELETE", "/api/2.0/postgres/{name:path}", Auth.BEARER)
 
     @property
     def method(self) -> str:

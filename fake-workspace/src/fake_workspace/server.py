@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Self
 
 from fake_workspace.app import FakeApp
+from fake_workspace.branches import Branches
 from fake_workspace.database import Lakebase
 from fake_workspace.faults import Faults
 from fake_workspace.fidelity.shapes import ShapeBook
@@ -69,6 +71,11 @@ class FakeWorkspace:
             self._app.shapes = ShapeBook()
         return self._app.shapes
 
+    def on_answer(self, listener: Callable[[RecordedRequest], None] | None) -> None:
+        """Call ``listener`` with every request once it is answered (or dropped), from the
+        server's thread; ``None`` stops. ``python -m fake_workspace`` logs them this way."""
+        self._app.answered = listener
+
     def allow_unmatched(self) -> None:
         """This test sends requests to unknown routes on purpose (``check_errors`` ignores them)."""
         self.state.allow_unmatched = True
@@ -125,6 +132,11 @@ class FakeWorkspace:
     def lakebase(self) -> Lakebase:
         """Lakebase of both generations: instances, endpoints and the credentials minted."""
         return self.state.lakebase
+
+    @property
+    def branches(self) -> Branches:
+        """Lakebase Autoscaling branches, their databases and operations (``on_branch``)."""
+        return self.state.branches
 
     def add_user(self, user_name: str, display_name: str | None = None) -> str:
         """A new user (member of ``account users``) valid until the end of the test; its token.

@@ -6,6 +6,7 @@ import threading
 import traceback
 from dataclasses import dataclass
 
+from fake_workspace.branches import Branches
 from fake_workspace.database import Lakebase
 from fake_workspace.faults import Faults
 from fake_workspace.identity import IdentityStore
@@ -40,6 +41,7 @@ class FakeState:
         self.statements = StatementStore(self.lock)
         self.serving = ServingState(self.lock)
         self.lakebase = Lakebase(self.lock)
+        self.branches = Branches(self.lock, self.lakebase)
         self.faults = Faults()
         self.requests = RequestLog()
         self.errors: list[CapturedError] = []
@@ -54,6 +56,7 @@ class FakeState:
             self.statements.reset()
             self.serving.reset()
             self.lakebase.reset()
+            self.branches.reset()
             self.faults.clear()
             self.requests.clear()
             self.errors = []

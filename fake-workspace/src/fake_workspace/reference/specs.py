@@ -214,9 +214,13 @@ class DatabaseInstanceDef:
     pg_version: str = "PG_VERSION_16"
     capacity: str = "CU_1"
     creator: str = "carol@example.com"
+    hostname: str | None = None
+    """Where it is served, when a real server stands in for it (``--postgres``)."""
 
     @property
     def read_write_dns(self) -> str:
+        if self.hostname is not None:
+            return self.hostname
         return f"instance-{self.uid}.database.cloud.databricks.com"
 
     @property
@@ -236,6 +240,9 @@ class PostgresEndpointDef:
     endpoint_type: str = "ENDPOINT_TYPE_READ_WRITE"
     min_cu: float = 0.5
     max_cu: float = 4.0
+    hostname: str | None = None
+    """Where it is served, when a real server stands in for it (``--postgres``); otherwise a
+    made-up Databricks host derived from the uid."""
 
     @property
     def branch_name(self) -> str:
@@ -247,4 +254,6 @@ class PostgresEndpointDef:
 
     @property
     def host(self) -> str:
+        if self.hostname is not None:
+            return self.hostname
         return f"{self.endpoint_id}-{self.uid[:8]}.database.cloud.databricks.com"
