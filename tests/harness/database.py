@@ -93,10 +93,20 @@ async def live_own_database(
 
 
 def _say(config: pytest.Config) -> Callable[[str], None]:
+    """Print a line on the terminal now, past pytest's output capture (a fixture's output is
+    otherwise shown only when its test fails)."""
     reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is None:
-        return print
-    return lambda line: reporter.write_line(line, bold=True)
+    capture = config.pluginmanager.get_plugin("capturemanager")
+
+    def say(line: str) -> None:
+        if reporter is None or capture is None:
+            print(line)
+            return
+        with capture.global_and_fixture_disabled():
+            reporter.ensure_newline()
+            reporter.write_line(line, bold=True)
+
+    return say
 
 
 @pytest.fixture(scope="session")

@@ -108,6 +108,10 @@ def test_the_fake_summary_is_read_from_its_last_line() -> None:
 def test_the_first_session_line_skips_nox_preamble_only() -> None:
     assert first_session_line(GOOD_OUTPUT).startswith("nox > LIVE (")
     assert first_session_line("nox > Running session x\nboom\n") == "boom"
+    parallel = (
+        "Starting session x...\n========== ✓ x: success, 2 minutes ==========\n" + GOOD_OUTPUT
+    )
+    assert first_session_line(parallel).startswith("nox > LIVE (")
 
 
 def test_a_failed_migration_rehearsal_fails_the_rehearsal_where_it_ran() -> None:

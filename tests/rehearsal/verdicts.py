@@ -16,8 +16,15 @@ _FAKE_SUMMARY = re.compile(
     r"fake workspace: (?P<answered>\d+) requests answered, (?P<unrouted>\d+) unrouted, "
     r"(?P<errors>\d+) errors"
 )
-# nox's own lines before a session's first line: its name, its environment.
-_NOX_PREAMBLE = ("nox > Running session", "nox > Creating virtual environment", "nox > Re-using")
+# nox's own lines before a session's first line: its name, its environment, and (running
+# sessions in parallel, as the noxfile asks) the start and outcome lines it prints first.
+_NOX_PREAMBLE = (
+    "nox > Running session",
+    "nox > Creating virtual environment",
+    "nox > Re-using",
+    "Starting session",
+    "==========",
+)
 
 
 @dataclass(frozen=True)

@@ -177,7 +177,29 @@ class BranchBacking:
                 sql.Identifier(target), sql.Identifier(source)
             ),
             sql.SQL("REVOKE CONNECT ON DATABASE {} FROM PUBLIC").format(sql.Identifier(target)),
+            *self._grants_of(source, target),
         )
+
+    def _grants_of(self, source: str, target: str) -> list[sql.Composable]:
+        """`source`'s database privileges (CREATE, TEMPORARY, a role's CONNECT) granted alike on
+        `target`: a branch copies a database whole, where a template leaves its grants behind.
+        PUBLIC's CONNECT stays revoked: CONNECT follows credentials (:meth:`follow`)."""
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            rows = conn.execute(
+                "SELECT COALESCE(r.rolname, 'PUBLIC'), a.privilege_type "
+                "FROM pg_database d, aclexplode(d.datacl) a "
+                "LEFT JOIN pg_roles r ON r.oid = a.grantee WHERE d.datname = %s",
+                (source,),
+            ).fetchall()
+        return [
+            sql.SQL("GRANT {} ON DATABASE {} TO {}").format(
+                sql.SQL(privilege),
+                sql.Identifier(target),
+                sql.SQL("PUBLIC") if grantee == "PUBLIC" else sql.Identifier(grantee),
+            )
+            for grantee, privilege in rows
+            if not (grantee == "PUBLIC" and privilege == "CONNECT")
+        ]
 
     def _present(self) -> set[str]:
         with psycopg.connect(self.admin_url, autocommit=True) as conn:

@@ -318,7 +318,9 @@ async def test_db_schema_keeps_the_apps_tables_in_that_schema_and_nowhere_else(
     schema = f"app_{uuid.uuid4().hex[:8]}"
     async with database.engine.begin() as connection:
         await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    app_database = build_database(settings_factory(**own_storage, db_schema=schema), FakeClock())
+    app_database = build_database(
+        settings_factory(**{**own_storage, "db_schema": schema}), FakeClock()
+    )
     assert app_database is not None
     try:
         await app_database.migrate_or_defer()

@@ -96,6 +96,18 @@ def test_a_branch_is_a_copy_that_only_its_own_credentials_open(
 
     branch_token = mint(on_branch)
     connect(on_branch, branch_token)
+    # The copy keeps the source's grants, as a branch copies a database whole: the service
+    # principal may still create a schema there (a template alone would leave only the owner's).
+    with psycopg.connect(
+        host=on_branch.pghost,
+        port=on_branch.pgport,
+        dbname=copy,
+        user=on_branch.pguser,
+        password=branch_token,
+        sslmode="require",
+        autocommit=True,
+    ) as conn:
+        conn.execute("CREATE SCHEMA granted_on_the_copy")
     with psycopg.connect(with_database(backend.url, copy), autocommit=True) as conn:
         assert conn.execute("SELECT note, n FROM notes").fetchall() == [ROW]
     assert "permission denied for database" in refused(on_source, branch_token)
