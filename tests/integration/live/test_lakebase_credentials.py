@@ -17,6 +17,7 @@ from tests.harness.apps import ClientFactory
 from tests.harness.lakebase_targets import LakebaseTarget
 from tests.harness.settings import lakebase_values
 from tests.integration.api import PREFS
+from tests.integration.expectations import assert_error
 from tests.integration.live.targets import LiveTargets
 from tests.integration.rows import connection_password
 
@@ -25,6 +26,8 @@ pytestmark = pytest.mark.lakebase_only
 # Longer than a Lakebase credential lives (an hour): the provider renews before every use.
 RENEW_EVERY_TIME = 2 * 24 * 3600.0
 MINTED = "minted a Lakebase credential"
+# A client secret of the right kind that no workspace issued.
+REJECTED_SECRET = "dose" + "0" * 32
 
 
 async def test_a_connection_after_a_renewal_logs_in_with_the_new_credential(
@@ -65,3 +68,24 @@ async def test_a_connection_after_a_renewal_logs_in_with_the_new_credential(
     assert second_password != first_password
     if fake_server is not None:  # offline: the very credential the fake minted last
         assert second_password == fake_server.lakebase.minted[-1].token
+
+
+async def test_a_service_principal_the_workspace_rejects_is_503_in_the_envelope(
+    client_factory: ClientFactory,
+    database: Database,
+    lakebase_target: LakebaseTarget,
+    targets: LiveTargets,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    url = database.engine.url
+    settings = lakebase_values(
+        url, lakebase_target, pguser=url.username, databricks_client_secret=REJECTED_SECRET
+    )
+    client = await client_factory(database=False, **settings)
+
+    with caplog.at_level(logging.WARNING, logger="server.db.database"):
+        response = await client.get(PREFS, headers=auth(targets.token))
+
+    assert_error(response, 503, "DATABASE_UNAVAILABLE")
+    assert REJECTED_SECRET not in response.text
+    assert any(r.getMessage().startswith("database unavailable") for r in caplog.records)
