@@ -18,7 +18,7 @@ from fake_workspace.reference import ALICE, APP_SP, FRAUD_DETECTOR, WAREHOUSE_ID
 from tests.fidelity.doctor import DOCTORED, serve_doctor
 
 ROOT = Path(__file__).resolve().parents[2]
-TESTS = "tests/integration/test_live_smoke.py"
+TESTS = "tests/integration/live"
 
 
 def run_suite(book: Path, *, live_host: str | None) -> subprocess.CompletedProcess[str]:

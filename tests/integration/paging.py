@@ -28,15 +28,17 @@ async def read_all(
     url: str,
     limits: list[int],
     items: str = "items",
+    token: str = ALICE.token,
     **params: Any,
 ) -> list[Any]:
-    """Walk `url` page by page with these page sizes (the last one repeats) until the end."""
+    """Walk `url` page by page with these page sizes (the last one repeats) until the end, as
+    the holder of `token`."""
     seen: list[Any] = []
     offset, total, step = 0, None, 0
     while total is None or offset < total:
         limit = limits[min(step, len(limits) - 1)]
         response = await client.get(
-            url, params={**params, "limit": limit, "offset": offset}, headers=auth(ALICE.token)
+            url, params={**params, "limit": limit, "offset": offset}, headers=auth(token)
         )
         assert response.status_code == 200, response.text
         page = response.json()

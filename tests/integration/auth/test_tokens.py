@@ -17,7 +17,7 @@ from tests.harness.settings import app_document
 from tests.integration.api import PREFS, REJECTED_TOKEN
 from tests.integration.expectations import assert_error
 
-# Acts as the fake workspace's seeded users; test_live_smoke.py covers live mode.
+# Acts as the fake workspace's seeded users; integration/live/ covers live mode.
 pytestmark = pytest.mark.fake_only
 
 PUBLIC_PATHS = {"/health", "/ready", "/api/user/auth/status"}

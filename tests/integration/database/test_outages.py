@@ -17,7 +17,7 @@ from tests.harness.pg_faults import set_allow_connections, table_locked, termina
 from tests.integration.api import PREFS
 from tests.integration.expectations import assert_error
 
-# Acts as the fake workspace's seeded users; test_live_smoke.py covers live mode.
+# Acts as the fake workspace's seeded users; integration/live/ covers live mode.
 pytestmark = pytest.mark.fake_only
 
 

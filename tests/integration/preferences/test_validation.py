@@ -16,7 +16,7 @@ from tests.integration.api import JSON, PREFS, post_pref, pref_url
 from tests.integration.expectations import assert_error
 from tests.integration.rows import preference_count
 
-# Acts as the fake workspace's seeded users; test_live_smoke.py covers live mode.
+# Acts as the fake workspace's seeded users; integration/live/ covers live mode.
 pytestmark = pytest.mark.fake_only
 
 

@@ -13,7 +13,7 @@ from tests.harness import auth
 from tests.integration.api import REJECTED_TOKEN
 from tests.integration.expectations import assert_error
 
-# Acts as the fake workspace's seeded users; test_live_smoke.py covers live mode.
+# Acts as the fake workspace's seeded users; integration/live/ covers live mode.
 pytestmark = pytest.mark.fake_only
 
 
