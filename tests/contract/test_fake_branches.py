@@ -373,6 +373,8 @@ def test_an_expired_branch_is_gone_with_its_databases(fake: FakeWorkspace, sdk: 
         clock.advance(3601)
 
         with pytest.raises(NotFound, match=r"^branch id not found"):
+            w.postgres.generate_database_credential(endpoint=f"{branch.name}/endpoints/primary")
+        with pytest.raises(NotFound, match=r"^branch id not found"):
             w.postgres.get_branch(branch.name or "")
     finally:
         stop()
