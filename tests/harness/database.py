@@ -10,6 +10,7 @@ every table of the app's metadata emptied after the test, so no test sees anothe
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -68,12 +69,16 @@ async def live_own_database(
 ) -> AsyncIterator[OwnDatabase | None]:
     """Live Lakebase: the branch (Autoscaling) or schema (Provisioned) this run writes to,
     said when created and removed at the end of the session whatever happened (a failure,
-    Ctrl-C: pytest tears session fixtures down on an interrupt too); None otherwise."""
+    Ctrl-C or SIGTERM: pytest tears session fixtures down on an interrupt too; a killed
+    process leaves a branch to its TTL and a schema to the next run's sweep); None otherwise."""
     if chosen_backend.name != "lakebase" or not is_live():
         yield None
         return
     assert lakebase_target is not None
     configured = live_lakebase_values(lakebase_target)
+    # A job's timeout or cancel may end the run with SIGTERM: make it an interrupt, which
+    # pytest answers by tearing the session down, removal included.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         if lakebase_target.flavour == "autoscaling":
             own = await branch_of_endpoint(
