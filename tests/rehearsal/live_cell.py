@@ -37,7 +37,7 @@ from suite_environment import FLAVOUR_TITLES
 from tests.harness.backends import UNREACHABLE_POSTGRES, ensure_login_role, libpq_url
 from tests.harness.lakebase_standin import LakebaseStandIn
 from tests.harness.live_database import RUN_PREFIX
-from tests.rehearsal.verdicts import Verdict, judge, parse_fake_summary
+from tests.rehearsal.verdicts import Probe, Verdict, judge, parse_fake_summary
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORTS = ROOT / "reports"
@@ -56,6 +56,11 @@ PRODUCTION_ROWS = (
     ("another-user", "page_size", "50"),
 )
 FAKE_START_SECONDS = 60
+# Live runs that end badly on purpose, and how pytest must end them: failed, interrupted.
+PROBES = (
+    ("a failing run", "test_a_run_that_fails", 1),
+    ("an interrupted run", "test_a_run_that_is_interrupted", 2),
+)
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,10 @@ def rehearse(flavour: str, scratch: Path) -> Rehearsal:
                 else None
             )
             left = _left_behind(admin, ready)
+            probes = [
+                _probe(name, test, expected, flavour, env, cell_log, admin, ready)
+                for name, test, expected in PROBES
+            ]
         rows_after = _rows(admin)
     output = cell_log.read_text(errors="replace")
     fake = parse_fake_summary(fake_log.read_text(errors="replace"))
@@ -98,6 +107,7 @@ def rehearse(flavour: str, scratch: Path) -> Rehearsal:
         left_behind=left,
         fake=fake,
         migrations_exit=migrations_exit,
+        probes=probes,
     )
     shapes = _shapes_recorded(checkout)
     return Rehearsal(flavour, verdicts, fake.answered if fake else 0, shapes, cell_log)
@@ -245,6 +255,32 @@ def _run_cell_command(
             out.write(line)
             print(f"  | {line}", end="", flush=True)
         return process.wait()
+
+
+def _probe(
+    name: str,
+    test: str,
+    expected: int,
+    flavour: str,
+    env: dict[str, str],
+    log: Path,
+    admin: str,
+    ready: Mapping[str, Any],
+) -> Probe:
+    """One bad ending: the probe test alone, live, then what it left."""
+    args = [
+        "-m",
+        "pytest",
+        f"tests/rehearsal/probe_live_run.py::{test}",
+        "--db=lakebase",
+        f"--lakebase-flavour={flavour}",
+        "-p",
+        "no:randomly",
+        "-p",
+        "no:cacheprovider",
+    ]
+    exit_code = _run_cell_command(args, {**env, "TEST_MODE": "live"}, log)
+    return Probe(name, exit_code, expected, _left_behind(admin, ready))
 
 
 def _left_behind(admin: str, ready: Mapping[str, Any]) -> list[str]:

@@ -8,6 +8,7 @@ import pytest
 
 from tests.rehearsal.verdicts import (
     FakeSummary,
+    Probe,
     first_session_line,
     judge,
     parse_fake_summary,
@@ -117,3 +118,13 @@ def test_the_first_session_line_skips_nox_preamble_only() -> None:
 def test_a_failed_migration_rehearsal_fails_the_rehearsal_where_it_ran() -> None:
     assert failed(migrations_exit=0) == []
     assert failed(migrations_exit=1) == ["the migration rehearsal passes"]
+
+
+def test_a_bad_ending_that_leaves_something_or_ends_otherwise_fails() -> None:
+    clean = Probe("a failing run", exit_code=1, expected_exit=1, left_behind=[])
+    left = Probe("an interrupted run", 2, 2, ["schema it_20261207_120000_abcdef"])
+    passed_instead = Probe("a failing run", 0, 1, [])
+
+    assert failed(probes=[clean]) == []
+    assert failed(probes=[left]) == ["an interrupted run leaves nothing"]
+    assert failed(probes=[passed_instead]) == ["a failing run leaves nothing"]

@@ -35,6 +35,17 @@ class Verdict:
 
 
 @dataclass(frozen=True)
+class Probe:
+    """A live run that ended badly on purpose (`probe_live_run.py`): how pytest ended it, how
+    it had to end, and what it left."""
+
+    name: str
+    exit_code: int
+    expected_exit: int
+    left_behind: Sequence[str]
+
+
+@dataclass(frozen=True)
 class FakeSummary:
     answered: int
     unrouted: int
@@ -67,6 +78,7 @@ def judge(
     left_behind: Sequence[str],
     fake: FakeSummary | None,
     migrations_exit: int | None = None,
+    probes: Sequence[Probe] = (),
 ) -> list[Verdict]:
     """Every verdict of one rehearsal; it passes when all of them do. `migrations_exit`: the
     migration rehearsal's exit code, where it ran (Autoscaling: it needs branches)."""
@@ -104,4 +116,13 @@ def judge(
             else f"{fake.answered} answered, {fake.unrouted} unrouted, {fake.errors} errors",
         ),
         *rehearsed,
+        *(
+            Verdict(
+                f"{probe.name} leaves nothing",
+                probe.exit_code == probe.expected_exit and not probe.left_behind,
+                f"pytest exit code {probe.exit_code} (expected {probe.expected_exit}); "
+                + (", ".join(probe.left_behind) or "nothing left"),
+            )
+            for probe in probes
+        ),
     ]

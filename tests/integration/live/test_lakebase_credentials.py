@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -34,19 +35,15 @@ REJECTED = "dose" + "0" * 32
 @pytest.mark.lakebase_only
 async def test_a_connection_after_a_renewal_logs_in_with_the_new_credential(
     client_factory: ClientFactory,
-    database: Database,
-    lakebase_target: LakebaseTarget,
+    lakebase_run_values: dict[str, Any],
     fake_server: FakeWorkspace | None,
     targets: LiveTargets,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    url = database.engine.url  # the run's Lakebase database, as the run's own app reaches it
-    settings = lakebase_values(
-        url,
-        lakebase_target,
-        pguser=url.username,
-        lakebase_token_refresh_margin_seconds=RENEW_EVERY_TIME,
-    )
+    # The run's own Lakebase database (live: its branch's endpoint, or its schema), as the
+    # run's own app reaches it.
+    settings = {**lakebase_run_values, "lakebase_token_refresh_margin_seconds": RENEW_EVERY_TIME}
+    target = settings.get("lakebase_endpoint") or settings["lakebase_instance_name"]
     client = await client_factory(database=False, **settings)
     app_database: Database = client.app.state.database
     first = await client.get(PREFS, headers=auth(targets.token))
@@ -61,7 +58,7 @@ async def test_a_connection_after_a_renewal_logs_in_with_the_new_credential(
     assert (first.status_code, second.status_code) == (200, 200)
     renewals = [r for r in caplog.records if r.getMessage() == MINTED]
     assert renewals
-    assert all(r.target == lakebase_target.name for r in renewals)  # type: ignore[attr-defined]
+    assert all(r.target == target for r in renewals)  # type: ignore[attr-defined]
     assert all(
         datetime.fromisoformat(r.expires_at) > datetime.now(UTC)  # type: ignore[attr-defined]
         for r in renewals
