@@ -42,6 +42,7 @@ async def test_an_error_after_the_response_started_sends_no_second_response(
     ]
     assert dict(sent[0]["headers"])[b"x-request-id"]
     [failure] = [r for r in caplog.records if r.getMessage() == "unhandled error"]
-    assert failure.exc_info is not None and failure.exc_info[0] is RuntimeError
+    assert failure.exc_info is not None
+    assert failure.exc_info[0] is RuntimeError
     [access] = [r for r in caplog.records if r.getMessage() == "request"]
     assert (access.method, access.path, access.status) == ("GET", "/stream", 200)
