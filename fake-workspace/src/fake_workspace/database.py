@@ -71,7 +71,8 @@ class MintedCredential:
 
 
 CredentialListener = Callable[[MintedCredential], None]
-CLAIM_PERMISSION_SETS = ("READ_ONLY",)
+# The API reference lists both; the SDK's enum knows READ_ONLY only.
+CLAIM_PERMISSION_SETS = ("READ_ONLY", "PERMISSION_SET_UNSPECIFIED")
 CLAIM_RESOURCE_KEYS = frozenset({"table_name", "unspecified_resource_name"})
 
 
