@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from enum import StrEnum
+from http import HTTPMethod
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 from server.observability import get_correlation_id
 
@@ -202,7 +204,27 @@ class BodyTooLarge(StarletteHTTPException):
         super().__init__(status_code=413, detail=message)
 
 
-async def _handle_http_exception(_: Request, exc: Exception) -> JSONResponse:
+def allowed_methods(request: Request) -> set[str]:
+    """Every method some route serves at the request's path.
+
+    FastAPI makes a route per method, and Starlette's 405 names only the methods of the first
+    route whose path matches; RFC 9110 (15.5.6) says `Allow` lists what the resource supports.
+    Each method is tried on every route through `matches`, the one interface all routes share
+    (FastAPI's included routers among them). Mounts are left out: they take any method, and the
+    one mount here (the docs assets) sets a complete Allow itself.
+    """
+    routes = [route for route in request.app.router.routes if not isinstance(route, Mount)]
+    return {
+        method.value
+        for method in HTTPMethod
+        if any(
+            route.matches({**request.scope, "method": method.value})[0] is Match.FULL
+            for route in routes
+        )
+    }
+
+
+async def _handle_http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = {
         404: ErrorCode.NOT_FOUND,
@@ -213,6 +235,9 @@ async def _handle_http_exception(_: Request, exc: Exception) -> JSONResponse:
     details = exc.details if isinstance(exc, BodyTooLarge) else None
     response = error_response(code, str(exc.detail), exc.status_code, details=details)
     response.headers.update(exc.headers or {})  # e.g. Allow on a 405
+    methods = allowed_methods(request) if exc.status_code == 405 else set()
+    if methods:  # none: a 405 from a mount (the docs assets), whose Allow is already complete
+        response.headers["Allow"] = ", ".join(sorted(methods))
     return response
 
 

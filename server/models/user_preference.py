@@ -10,18 +10,19 @@ from sqlalchemy import Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.models.base import Base, UTCDateTime
+from server.models.text_patterns import PREFERENCE_KEY_PATTERN
 
 PREFERENCE_KEY_MAX_LENGTH = 128
 PREFERENCE_VALUE_MAX_BYTES = 64 * 1024
 # Arrays/objects inside one another; far below what rendering a response can take (~250).
 PREFERENCE_VALUE_MAX_DEPTH = 64
 # The key rule `preference_service.key_problem` enforces (INVALID_PREFERENCE, naming the character),
-# as JSON Schema for the document: stated, not checked by pydantic. Python's \w is exactly
-# Unicode letters and digits (categories L*, N*) plus "_".
+# as JSON Schema for the document: stated, not checked by pydantic; the pattern spells the
+# letters and digits out, so that ECMA-262 reads it as Python does (`text_patterns`).
 PREFERENCE_KEY_SCHEMA: dict[str, Any] = {
     "minLength": 1,
     "maxLength": PREFERENCE_KEY_MAX_LENGTH,
-    "pattern": r"^[\w.:-]+$",
+    "pattern": PREFERENCE_KEY_PATTERN,
 }
 
 

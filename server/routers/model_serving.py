@@ -17,6 +17,7 @@ from server.models.serving import (
     ServingEndpointDetailOut,
     ServingEndpointOut,
 )
+from server.models.text_patterns import ENDPOINT_NAME_PATTERN
 from server.routers.responses import AUTHENTICATED, errors
 from server.services.model_inputs import ENDPOINT_NAME_MAX_LENGTH, endpoint_name_problem
 
@@ -26,10 +27,10 @@ router = APIRouter(prefix="/api/model-serving", tags=["model-serving"], response
 ServiceDep = ModelServingServiceDep
 NamePath = Annotated[str, Path(description="Endpoint name (URL-encoded; may be Unicode)")]
 # Endpoint names as `model_inputs.endpoint_name_problem` takes them (letters and digits of any
-# script, - _ ., not "." or ".."): stated as JSON Schema, with Python's \w (Unicode letters and
-# digits, as the document's other patterns), and checked by that rule itself, since pydantic's
-# regex engine reads \w more narrowly (it refuses "²" and "¼", which are digits to Python).
-ENDPOINT_NAME_SCHEMA = {"pattern": r"^(?!\.\.?$)[\w.-]+$"}
+# script, - _ ., not "." or ".."): stated as JSON Schema, the letters and digits spelled out so
+# that ECMA-262 reads the pattern as Python does (`text_patterns`), and checked by that rule
+# itself, since pydantic's regex engine reads \w more narrowly (it refuses "²" and "¼").
+ENDPOINT_NAME_SCHEMA = {"pattern": ENDPOINT_NAME_PATTERN}
 
 
 def _endpoint_filter(name: str) -> str:

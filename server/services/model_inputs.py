@@ -74,6 +74,11 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _is_whole(value: Any) -> bool:
+    """An integer as JSON Schema counts them: 2 and 2.0 alike, never true."""
+    return _is_int(value) or (isinstance(value, float) and value.is_integer())
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -136,10 +141,11 @@ def _llm_problem(key: str, inputs: dict[str, Any]) -> str | None:
     extra = set(inputs) - {key} - LLM_PARAMETERS
     if extra:
         return f"Unexpected keys next to {key}: {', '.join(sorted(extra))}."
-    if inputs.get("stream"):
-        return "Streaming (stream: true) is not supported; leave stream out."
+    stream = inputs.get("stream")
+    if stream is not None and stream is not False:  # as declared: 0, "" or {} are not false
+        return "Streaming is not supported; leave stream out (or send false or null)."
     max_tokens = inputs.get("max_tokens")
-    if max_tokens is not None and not (_is_int(max_tokens) and max_tokens >= 1):
+    if max_tokens is not None and not (_is_whole(max_tokens) and max_tokens >= 1):
         return "max_tokens must be a positive integer."
     for name in NON_NEGATIVE_PARAMETERS:
         value = inputs.get(name)
@@ -174,6 +180,8 @@ def encode_inputs(inputs: Any, max_bytes: int) -> bytes:
     problem = input_problem(inputs)
     if problem is not None:
         raise AppError(ErrorCode.INVALID_INPUT, problem, details=[{"field": "inputs"}])
+    if isinstance(inputs.get("max_tokens"), float):  # 64.0 is 64 to JSON Schema; send 64
+        inputs = {**inputs, "max_tokens": int(inputs["max_tokens"])}
     try:
         body = canonical_json(inputs).encode("utf-8")
     except ValueError as exc:  # NaN/Infinity, or a lone surrogate (UnicodeEncodeError)

@@ -15,7 +15,12 @@ from databricks.sdk.errors import (
     ResourceDoesNotExist,
     Unauthenticated,
 )
-from databricks.sdk.service.database import DatabaseInstanceState
+from databricks.sdk.service.database import (
+    DatabaseInstanceState,
+    RequestedClaims,
+    RequestedClaimsPermissionSet,
+    RequestedResource,
+)
 from databricks.sdk.service.postgres import EndpointStatusState, EndpointType
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -88,6 +93,56 @@ def test_credentials_need_an_existing_instance(sdk: SdkFactory) -> None:
 def test_credentials_need_authentication(sdk: SdkFactory) -> None:
     with pytest.raises(Unauthenticated):
         sdk("dapi-wrong").database.generate_database_credential(instance_names=[LAKEBASE.name])
+
+
+TABLE_CLAIM = RequestedClaims(
+    permission_set=RequestedClaimsPermissionSet.READ_ONLY,
+    resources=[RequestedResource(table_name="main.sales.orders")],
+)
+
+
+def test_credentials_for_claims_alone_need_no_instance(
+    sdk: SdkFactory, fake: FakeWorkspace
+) -> None:
+    # "At least one of instance_names or claims must be specified" (the SDK's documentation).
+    credential = sdk(ALICE).database.generate_database_credential(claims=[TABLE_CLAIM])
+
+    assert credential.token
+    sent = fake.requests_for(Route.DATABASE_CREDENTIAL)[0].json
+    assert "instance_names" not in sent
+    assert sent["claims"] == [TABLE_CLAIM.as_dict()]
+    with_empty_names = sdk(ALICE).api_client.do(
+        "POST",
+        "/api/2.0/database/credentials",
+        body={"instance_names": [], "claims": [TABLE_CLAIM.as_dict()]},
+    )
+    assert with_empty_names["token"]
+    assert len(fake.lakebase.minted) == 2
+
+
+MALFORMED_CLAIMS = [
+    pytest.param({"permission_set": "READ_ONLY"}, id="not-a-list"),
+    pytest.param([{"permission_set": "WRITE"}], id="unknown-permission-set"),
+    pytest.param([{"resources": [{"table": "main.sales.orders"}]}], id="unknown-resource-key"),
+    pytest.param([{"resources": [{"table_name": 7}]}], id="table-name-not-text"),
+]
+TARGETS = {
+    "/api/2.0/database/credentials": {"instance_names": [LAKEBASE.name]},
+    "/api/2.0/postgres/credentials": {"endpoint": LAKEBASE_ENDPOINT.name},
+}
+
+
+@pytest.mark.parametrize("path", sorted(TARGETS))
+@pytest.mark.parametrize("claims", MALFORMED_CLAIMS)
+def test_credentials_refuse_malformed_claims(
+    sdk: SdkFactory, fake: FakeWorkspace, path: str, claims: object
+) -> None:
+    body = {**TARGETS[path], "claims": claims}
+
+    with pytest.raises(InvalidParameterValue):
+        sdk(ALICE).api_client.do("POST", path, body=body)
+
+    assert fake.lakebase.minted == []
 
 
 # -- Lakebase Autoscaling: projects / branches / endpoints, credentials per endpoint ----------

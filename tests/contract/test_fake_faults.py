@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from databricks.sdk.errors import TooManyRequests
+from databricks.sdk.errors import NotFound, TooManyRequests
 
 from fake_workspace import FakeWorkspace, FakeWorkspaceError, Route
 from fake_workspace.handlers import HANDLERS
@@ -57,7 +57,20 @@ def test_failure_carries_retry_after_and_envelope(http: httpx.Client, fake: Fake
     assert response.headers["retry-after"] == "7"
     body = response.json()
     assert body["error_code"] == "REQUEST_LIMIT_EXCEEDED"
-    assert body["details"][0]["@type"] == "type.googleapis.com/google.rpc.RequestInfo"
+    assert [detail["@type"] for detail in body["details"]] == [
+        "type.googleapis.com/google.rpc.ErrorInfo",
+        "type.googleapis.com/google.rpc.RequestInfo",
+    ]
+
+
+def test_the_sdk_reads_the_error_info_of_an_error(sdk: SdkFactory, fake: FakeWorkspace) -> None:
+    with pytest.raises(NotFound) as caught:
+        sdk(ALICE).tables.get("main.sales.nowhere")
+
+    [info] = caught.value.get_error_info()
+    assert info.reason == "TABLE_DOES_NOT_EXIST"
+    assert info.domain
+    assert info.metadata == {"http_status": "404"}
 
 
 def test_faults_can_target_one_endpoint(http: httpx.Client, fake: FakeWorkspace) -> None:

@@ -16,6 +16,7 @@ from databricks.sdk.errors import (
 from databricks.sdk.service.sql import (
     ColumnInfoTypeName,
     ExecuteStatementRequestOnWaitTimeout,
+    QueryTag,
     ServiceErrorCode,
     StatementParameterListItem,
     StatementResponse,
@@ -381,6 +382,37 @@ def test_bad_wait_timeout_is_invalid(sdk: SdkFactory, wait_timeout: str) -> None
         sdk(ALICE).statement_execution.execute_statement(
             "SELECT 1", WAREHOUSE_ID, wait_timeout=wait_timeout
         )
+
+
+def test_query_tags_are_taken_up_to_twenty(sdk: SdkFactory, fake: FakeWorkspace) -> None:
+    tags = [QueryTag(key=f"k{i}", value=None if i % 2 else f"v{i}") for i in range(20)]
+
+    response = sdk(ALICE).statement_execution.execute_statement(
+        "SELECT 1", WAREHOUSE_ID, query_tags=tags
+    )
+
+    assert response.status
+    assert response.status.state is StatementState.SUCCEEDED
+    sent = fake.requests_for(Route.SQL_EXECUTE)[0].json
+    assert sent["query_tags"] == [tag.as_dict() for tag in tags]
+
+
+@pytest.mark.parametrize(
+    "query_tags",
+    [
+        pytest.param([{"key": f"k{i}"} for i in range(21)], id="twenty-one"),
+        pytest.param([{"value": "v"}], id="no-key"),
+        pytest.param([{"key": "k", "value": 1}], id="value-not-text"),
+        pytest.param({"key": "k"}, id="not-a-list"),
+    ],
+)
+def test_malformed_query_tags_are_rejected(http: httpx.Client, query_tags: Any) -> None:
+    body = {"statement": "SELECT 1", "warehouse_id": WAREHOUSE_ID, "query_tags": query_tags}
+
+    response = http.post("/api/2.0/sql/statements", json=body, headers=bearer(ALICE))
+
+    assert response.status_code == 400
+    assert response.json()["error_code"] == "INVALID_PARAMETER_VALUE"
 
 
 def test_statements_belong_to_their_owner(sdk: SdkFactory) -> None:

@@ -80,6 +80,12 @@ def _statement(sql_text: str, **extra: Any) -> dict[str, Any]:
 
 
 UC = "/api/2.1/unity-catalog"
+# Request parts as the SDK models them (its own as_dict() writes the JSON sent).
+QUERY_TAGS = [sql.QueryTag(key="team", value="data"), sql.QueryTag(key="nightly")]
+TABLE_CLAIM = database.RequestedClaims(
+    permission_set=database.RequestedClaimsPermissionSet.READ_ONLY,
+    resources=[database.RequestedResource(table_name="main.sales.orders")],
+)
 STATEMENTS = "/api/2.0/sql/statements"
 
 
@@ -289,6 +295,12 @@ def sql_cases() -> Iterator[Case]:
         _after(_running(5), lambda s: _post(f"{STATEMENTS}/{s}/cancel", {})),
         EmptyAnswer,
     )
+    yield Case(
+        Route.SQL_EXECUTE,
+        "query tags",
+        _run("SELECT 1", query_tags=[tag.as_dict() for tag in QUERY_TAGS]),
+        sql.StatementResponse,
+    )
 
 
 def _chunked_first(fake: FakeWorkspace, http: httpx.Client) -> httpx.Response:
@@ -403,6 +415,30 @@ def lakebase_cases() -> Iterator[Case]:
         "endpoint",
         _get(f"/api/2.0/postgres/{LAKEBASE_ENDPOINT.name}"),
         postgres.Endpoint,
+    )
+    yield Case(
+        Route.DATABASE_CREDENTIAL,
+        "claims only",
+        _as_service_principal(
+            lambda t: _post(
+                "/api/2.0/database/credentials",
+                {"claims": [TABLE_CLAIM.as_dict()], "request_id": "fidelity"},
+                t,
+            )
+        ),
+        database.DatabaseCredential,
+    )
+    yield Case(
+        Route.POSTGRES_CREDENTIAL,
+        "endpoint with claims",
+        _as_service_principal(
+            lambda t: _post(
+                "/api/2.0/postgres/credentials",
+                {"endpoint": LAKEBASE_ENDPOINT.name, "claims": [TABLE_CLAIM.as_dict()]},
+                t,
+            )
+        ),
+        postgres.DatabaseCredential,
     )
 
 
@@ -741,6 +777,18 @@ def error_cases() -> Iterator[Case]:
         Route.SQL_EXECUTE,
         "500 injected",
         _fault(Route.SQL_EXECUTE, 500, "INTERNAL_ERROR", _run("SELECT 1")),
+        None,
+    )
+    yield Case(
+        Route.SQL_EXECUTE,
+        "400 21 query tags",
+        _run("SELECT 1", query_tags=[{"key": f"k{i}"} for i in range(21)]),
+        None,
+    )
+    yield Case(
+        Route.DATABASE_CREDENTIAL,
+        "400 neither instances nor claims",
+        _post("/api/2.0/database/credentials", {"request_id": "fidelity"}),
         None,
     )
 

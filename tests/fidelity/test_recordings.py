@@ -9,23 +9,21 @@ JSON type, is a defect of the fake.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from fake_workspace import FakeWorkspace
-from fake_workspace.fidelity.shapes import Shape, shape_of
+from fake_workspace.fidelity.shapes import shape_of
 from fake_workspace.reference import ALICE, WAREHOUSE_ID
 from fake_workspace.routes import Route
 from tests.fidelity.conftest import TALLY
+from tests.fidelity.judge import sdk_error
+from tests.fidelity.recorded import ERROR_DETAIL_TYPES, STATEMENT_EXECUTION
 from tests.harness.http import bearer
 
-RECORDED = json.loads(
-    (Path(__file__).parent / "recordings" / "statement_execution.json").read_text()
-)
+RECORDED = STATEMENT_EXECUTION
 SHAPES: dict[str, dict[str, Any]] = RECORDED["shapes"]
 FORMAT_SPECIFIC = set(RECORDED["format_specific"]["paths"])
 NEWER = set(RECORDED["newer_than_the_recordings"])
@@ -94,19 +92,17 @@ def test_a_statement_still_running_when_the_wait_ends(
     tally(Route.SQL_GET, "running")
 
 
-def test_an_error_carries_the_request_info_detail_as_recorded(
-    fake: FakeWorkspace, http: httpx.Client
-) -> None:
-    answer = http.get("/api/2.0/sql/statements/01f0-gone", headers=AUTH).json()
-    recorded = Shape.from_json(SHAPES["error 404"])
-    ours = shape_of(answer)
-    # The recording also has an ErrorInfo detail (a Files API error); the fake sends only
-    # the RequestInfo every error carries, whose keys must be the recorded ones.
-    assert ours.paths.keys() <= recorded.paths.keys()
-    assert [p for p, kinds in ours.paths.items() if kinds - recorded.paths[p]] == []
-    request_info_keys = {"@type", "request_id", "serving_data"}
-    assert set(answer["details"][0]) == request_info_keys
-    assert ours.enums["details[].@type"] <= recorded.enums["details[].@type"]
+def test_an_error_carries_the_details_as_recorded(fake: FakeWorkspace, http: httpx.Client) -> None:
+    response = http.get("/api/2.0/sql/statements/01f0-gone", headers=AUTH)
+    answer = response.json()
+    # Every key path and type of the recorded 404, the ErrorInfo detail's reason, domain and
+    # string metadata beside the RequestInfo among them; and the same detail types.
+    assert_same_shape("error 404", answer)
+    assert set(shape_of(answer).enums["details[].@type"]) == ERROR_DETAIL_TYPES
+    # What a client reads from them: the SDK's get_error_info() finds the ErrorInfo.
+    error = sdk_error(response.status_code, response.content, dict(response.headers))
+    [info] = error.get_error_info()
+    assert (info.reason, info.domain, info.metadata) != ("", "", {})
     tally(Route.SQL_GET, "error 404")
 
 

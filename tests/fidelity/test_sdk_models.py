@@ -13,6 +13,7 @@ from fake_workspace import FakeWorkspace
 from tests.fidelity.catalogue import Case, EmptyAnswer, all_cases
 from tests.fidelity.conftest import TALLY
 from tests.fidelity.judge import lost_in_round_trip, sdk_error
+from tests.fidelity.recorded import ERROR_DETAIL_TYPES
 
 CASES = all_cases()
 
@@ -48,5 +49,10 @@ def judge_error(case: Case, response: httpx.Response, body: dict[str, object]) -
     assert details.unknown_details == [], details
     assert details.request_info is not None
     assert details.request_info.request_id
+    # The detail types a real error carries (the recorded 404): an ErrorInfo, whose reason is
+    # what the SDK's get_error_info() reads, beside the RequestInfo.
+    assert {d["@type"] for d in body["details"]} == ERROR_DETAIL_TYPES  # type: ignore[index,union-attr]
+    assert details.error_info is not None
+    assert details.error_info.reason
     assert [d.type for d in error.details] == [d["@type"] for d in body["details"]]  # type: ignore[index,union-attr]
     json.dumps(body)  # plain JSON, nothing else

@@ -43,8 +43,12 @@ class Options:
     max_examples: ClassVar[int] = DEFAULT_MAX_EXAMPLES
 
 
-def config(base_url: str | None = None) -> schemathesis.Config:
-    """Every request carries Alice's token; both directions are checked on boundary values."""
+def config(base_url: str | None = None, *, negative: bool = False) -> schemathesis.Config:
+    """Every request carries Alice's token; both directions are checked on boundary values.
+
+    `negative`: the fuzzing phase alone, drawing only schema-violating requests (the coverage
+    phase tries each constraint's boundary both ways; this draws further afield).
+    """
     values: dict[str, Any] = {
         "headers": AUTH,
         "generation": {"max-examples": Options.max_examples},
@@ -71,6 +75,13 @@ def config(base_url: str | None = None) -> schemathesis.Config:
             for method, path in MARKED
         ],
     }
+    if negative:
+        values["phases"] = {
+            "examples": {"enabled": False},
+            "coverage": {"enabled": False},
+            "stateful": {"enabled": False},
+            "fuzzing": {"generation": {"mode": "negative"}},
+        }
     if base_url is not None:
         values["base-url"] = base_url
     return schemathesis.Config.from_dict(values)
@@ -78,3 +89,8 @@ def config(base_url: str | None = None) -> schemathesis.Config:
 
 def load(document: dict[str, Any], base_url: str | None = None) -> schemathesis.BaseSchema:
     return schemathesis.openapi.from_dict(document, config=config(base_url))
+
+
+def load_negative(document: dict[str, Any]) -> schemathesis.BaseSchema:
+    """The document for the negative fuzzing phase (`config(negative=True)`)."""
+    return schemathesis.openapi.from_dict(document, config=config(negative=True))

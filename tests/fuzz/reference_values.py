@@ -81,8 +81,10 @@ def invoke_bodies() -> st.SearchStrategy[dict[str, Any]]:
     chat = st.fixed_dictionaries(
         {
             "messages": st.just([{"role": "user", "content": "hello there"}]),
-            "max_tokens": st.integers(1, 20),
-        }
+            # 7.0 is an integer to JSON Schema, so the document promises it is taken.
+            "max_tokens": st.one_of(st.integers(1, 20), st.integers(1, 20).map(float)),
+        },
+        optional={"stream": st.sampled_from([False, None])},
     )
     embed = st.fixed_dictionaries({"input": st.lists(st.text(min_size=1, max_size=8), min_size=1)})
     return st.fixed_dictionaries(

@@ -21,11 +21,13 @@ import schemathesis
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
+    allow_header_conformance,
     content_type_conformance,
     negative_data_rejection,
     positive_data_acceptance,
     response_schema_conformance,
     status_code_conformance,
+    unsupported_method,
 )
 
 from server.services.preference_service import nested_too_deep
@@ -83,6 +85,10 @@ CHECKS = [
     response_schema_conformance,
     positive_data_acceptance,
     negative_data_rejection,
+    # The coverage phase also sends the methods a path does not document: 405 with an Allow
+    # header, which must list exactly the path's documented methods (RFC 9110).
+    unsupported_method,
+    allow_header_conformance,
     only_the_undeclarable_rules,
 ]
 CHECK_NAMES = [check.__name__ for check in CHECKS]
@@ -124,29 +130,37 @@ def _steer(
     return strategy if steered is None else st.one_of(strategy, steered)
 
 
-@schemathesis.hook
 def before_generate_query(
     context: schemathesis.HookContext, strategy: st.SearchStrategy[Any]
 ) -> st.SearchStrategy[Any]:
     return _steer(QUERY_STEERING, context, strategy)
 
 
-@schemathesis.hook
 def before_generate_body(
     context: schemathesis.HookContext, strategy: st.SearchStrategy[Any]
 ) -> st.SearchStrategy[Any]:
     return _steer(BODY_STEERING, context, strategy)
 
 
-@schemathesis.hook
 def before_generate_path_parameters(
     context: schemathesis.HookContext, strategy: st.SearchStrategy[Any]
 ) -> st.SearchStrategy[Any]:
     return _steer(PATH_STEERING, context, strategy)
 
 
+def steered(api_schema: schemathesis.BaseSchema) -> schemathesis.BaseSchema:
+    """`api_schema` with the steering hooks, on it alone: a schema that draws schema-violating
+    values must not have them swapped for reference data that may be valid."""
+    for hook in (before_generate_query, before_generate_body, before_generate_path_parameters):
+        api_schema.hook(hook)
+    return api_schema
+
+
 # Read without starting the app: the plugin makes a test of each operation as it collects them.
-schema = document.load(app_document())
+schema = steered(document.load(app_document()))
+# The fuzzing phase again, drawing only schema-violating requests (unsteered), each of which
+# negative_data_rejection holds to a 4xx.
+negative_schema = document.load_negative(app_document())
 
 
 def _settings(max_examples: int) -> hypothesis.settings:
@@ -165,6 +179,20 @@ def _settings(max_examples: int) -> hypothesis.settings:
     deadline=None, suppress_health_check=list(hypothesis.HealthCheck), database=None
 )
 def test_every_operation_answers_as_documented(app_url: str, case: schemathesis.Case) -> None:
+    _call_and_check(app_url, case)
+
+
+@negative_schema.parametrize()
+@hypothesis.settings(
+    deadline=None, suppress_health_check=list(hypothesis.HealthCheck), database=None
+)
+def test_every_operation_refuses_what_the_document_forbids(
+    app_url: str, case: schemathesis.Case
+) -> None:
+    _call_and_check(app_url, case)
+
+
+def _call_and_check(app_url: str, case: schemathesis.Case) -> None:
     response = case.call(base_url=app_url, headers=AUTH)
     Sent.record(response.status_code, case, CHECK_NAMES)
     case.validate_response(response, checks=CHECKS, headers=AUTH)
@@ -182,7 +210,7 @@ def _forget_preferences(app_url: str) -> None:
 def test_sequences_of_operations_answer_as_documented(
     api_schema: schemathesis.BaseSchema, app_url: str, pytestconfig: pytest.Config
 ) -> None:
-    class Workflow(api_schema.as_state_machine()):  # type: ignore[misc]
+    class Workflow(steered(api_schema).as_state_machine()):  # type: ignore[misc]
         def setup(self) -> None:
             _forget_preferences(app_url)
 

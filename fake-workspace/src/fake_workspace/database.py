@@ -71,6 +71,34 @@ class MintedCredential:
 
 
 CredentialListener = Callable[[MintedCredential], None]
+# The API reference lists both; the SDK's enum knows READ_ONLY only.
+CLAIM_PERMISSION_SETS = ("READ_ONLY", "PERMISSION_SET_UNSPECIFIED")
+CLAIM_RESOURCE_KEYS = frozenset({"table_name", "unspecified_resource_name"})
+
+
+def check_claims(claims: object) -> bool:
+    """Whether a credential request carries claims, as the SDK's ``RequestedClaims`` list
+    (``permission_set`` READ_ONLY, ``resources`` naming a table or another resource); 400
+    INVALID_PARAMETER_VALUE for anything else. The fake does not check the caller's Unity
+    Catalog privileges on the claimed tables."""
+    if claims is None:
+        return False
+    if not isinstance(claims, list) or not all(isinstance(c, dict) for c in claims):
+        raise invalid_parameter("claims must be a list of {permission_set, resources} objects.")
+    for claim in claims:
+        if claim.get("permission_set", "READ_ONLY") not in CLAIM_PERMISSION_SETS:
+            raise invalid_parameter(f"Invalid permission_set {claim.get('permission_set')!r}.")
+        resources = claim.get("resources", [])
+        if not isinstance(resources, list) or not all(
+            isinstance(r, dict)
+            and r.keys() <= CLAIM_RESOURCE_KEYS
+            and all(isinstance(v, str) and v for v in r.values())
+            for r in resources
+        ):
+            raise invalid_parameter(
+                "claims[].resources must be objects with table_name or unspecified_resource_name."
+            )
+    return bool(claims)
 
 
 class Lakebase:
@@ -244,28 +272,46 @@ class Lakebase:
             self._endpoints[name] = dataclasses.replace(self.endpoint(name), state=state)
 
     def generate(
-        self, who: Principal, instance_names: object, request_id: str | None
+        self,
+        who: Principal,
+        instance_names: object,
+        request_id: str | None,
+        claims: object = None,
     ) -> MintedCredential:
-        """Lakebase Provisioned: a credential for every instance named."""
-        if (
-            not isinstance(instance_names, list)
-            or not instance_names
-            or not all(isinstance(n, str) for n in instance_names)
+        """Lakebase Provisioned: a credential for every instance named, or for the Unity
+        Catalog claims alone (at least one of the two; the SDK documents both as optional)."""
+        has_claims = check_claims(claims)
+        if instance_names is None and has_claims:
+            instance_names = []
+        if not isinstance(instance_names, list) or not all(
+            isinstance(n, str) for n in instance_names
         ):
-            raise invalid_parameter("instance_names must be a non-empty list of instance names.")
+            raise invalid_parameter("instance_names must be a list of instance names.")
+        if not instance_names and not has_claims:
+            raise invalid_parameter("At least one of instance_names or claims must be specified.")
         for name in instance_names:
             self.instance(name)
-        self._check_access(who, f"database instance '{instance_names[0]}'")
+        self._check_access(
+            who,
+            f"database instance '{instance_names[0]}'" if instance_names else "the claimed tables",
+        )
         lifetime = timedelta(seconds=self.credential_lifetime_seconds)
         return self._mint(who, "provisioned", tuple(instance_names), request_id, lifetime)
 
     def generate_for_endpoint(
-        self, who: Principal, endpoint: object, ttl: object, expire_time: object
+        self,
+        who: Principal,
+        endpoint: object,
+        ttl: object,
+        expire_time: object,
+        claims: object = None,
     ) -> MintedCredential:
         """Lakebase Autoscaling: a credential for one endpoint, living `ttl` (a duration such
-        as ``"900s"``), until `expire_time` (RFC 3339), or the default hour."""
+        as ``"900s"``), until `expire_time` (RFC 3339), or the default hour; `claims` scope it
+        to Unity Catalog tables."""
         if not isinstance(endpoint, str) or not endpoint:
             raise invalid_parameter("Missing required field: endpoint.")
+        check_claims(claims)
         self.endpoint(endpoint)
         lifetime = self._requested_lifetime(ttl, expire_time)
         self._check_access(who, f"endpoint '{endpoint}'")

@@ -9,10 +9,15 @@ from typing import Any
 from starlette.responses import JSONResponse
 
 REQUEST_INFO_TYPE = "type.googleapis.com/google.rpc.RequestInfo"
+ERROR_INFO_TYPE = "type.googleapis.com/google.rpc.ErrorInfo"
+# The fake's own values for what a real ErrorInfo carries (CONTRACT.md, "Errors"): the reason is
+# the error code, the domain one name for the whole fake, the metadata the HTTP status.
+ERROR_INFO_DOMAIN = "fake-workspace.databricks.com"
 
 
 class ApiError(Exception):
-    """Rendered as ``{"error_code", "message", "details": [RequestInfo]}`` with ``status``."""
+    """Rendered as ``{"error_code", "message", "details": [ErrorInfo, RequestInfo]}`` with
+    ``status``."""
 
     def __init__(
         self,
@@ -63,17 +68,21 @@ def new_request_id() -> str:
     return str(uuid.uuid4())
 
 
-def envelope(error_code: str, message: str, request_id: str) -> dict[str, Any]:
-    return {
-        "error_code": error_code,
-        "message": message,
-        "details": [{"@type": REQUEST_INFO_TYPE, "request_id": request_id, "serving_data": ""}],
+def envelope(error_code: str, message: str, request_id: str, status: int) -> dict[str, Any]:
+    """The body of an error answer: an ErrorInfo detail, then the RequestInfo, as recorded."""
+    error_info = {
+        "@type": ERROR_INFO_TYPE,
+        "reason": error_code,
+        "domain": ERROR_INFO_DOMAIN,
+        "metadata": {"http_status": str(status)},
     }
+    request_info = {"@type": REQUEST_INFO_TYPE, "request_id": request_id, "serving_data": ""}
+    return {"error_code": error_code, "message": message, "details": [error_info, request_info]}
 
 
 def error_response(error: ApiError, request_id: str) -> JSONResponse:
     return JSONResponse(
-        envelope(error.error_code, error.message, request_id),
+        envelope(error.error_code, error.message, request_id, error.status),
         status_code=error.status,
         headers=error.headers,
     )

@@ -68,6 +68,21 @@ async def test_identity_is_looked_up_once_per_token_while_cached(
     assert not [r for r in caplog.records if ALICE.token in r.getMessage()]
 
 
+@pytest.mark.parametrize(("size", "lookups"), [(1, [ALICE, BOB, ALICE]), (2, [ALICE, BOB])])
+async def test_the_cache_holds_as_many_identities_as_its_size(
+    client_factory, fake: FakeWorkspace, size: int, lookups: list[Any]
+) -> None:
+    client = await client_factory(identity_cache_size=size)
+
+    for user in (ALICE, BOB, ALICE):
+        assert (await client.get(PREFS, headers=auth(user.token))).status_code == 200
+
+    # With room for one identity, bob's pushes alice's out and she is looked up again.
+    assert [r.bearer_token for r in fake.requests_for(Route.SCIM_ME)] == [
+        user.token for user in lookups
+    ]
+
+
 async def test_identity_cache_can_be_turned_off(client_factory, fake: FakeWorkspace) -> None:
     client = await client_factory(identity_cache_ttl_seconds=0)
 

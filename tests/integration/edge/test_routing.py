@@ -4,11 +4,14 @@ header); and no route that echoes headers."""
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
 from fake_workspace.reference.identities import ALICE
 from tests.harness import auth
+from tests.harness.settings import app_document
 from tests.integration.expectations import assert_error
 
 # Acts as the fake workspace's seeded users; integration/live/ covers live mode.
@@ -23,11 +26,22 @@ async def test_wrong_method_is_405_in_the_envelope(client: httpx.AsyncClient) ->
     assert_error(await client.put("/health"), 405, "METHOD_NOT_ALLOWED")
 
 
-async def test_method_not_allowed_names_the_allowed_ones(client: httpx.AsyncClient) -> None:
-    response = await client.put("/api/lakebase/preferences", headers=auth(ALICE.token))
-    assert_error(response, 405, "METHOD_NOT_ALLOWED")
-    # Starlette names the methods of the first route matching the path (here the GET one).
-    assert "GET" in response.headers["allow"]
+DOCUMENT_PATHS = app_document()["paths"]
+
+
+@pytest.mark.parametrize("path", sorted(DOCUMENT_PATHS))
+async def test_method_not_allowed_names_every_method_of_the_path(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    # RFC 9110: Allow lists every method the resource supports, here every operation the
+    # document gives the path (FastAPI makes a route per method; Starlette named only the first).
+    documented = {method.upper() for method in DOCUMENT_PATHS[path]}
+    concrete = re.sub(r"\{[^}]+\}", "x", path)
+    for method in sorted({"OPTIONS", "PUT", "PATCH", "DELETE", "POST"} - documented):
+        response = await client.request(method, concrete, headers=auth(ALICE.token))
+        assert_error(response, 405, "METHOD_NOT_ALLOWED")
+        allow = {name.strip() for name in response.headers["allow"].split(",")}
+        assert allow == documented, (method, path)
 
 
 @pytest.mark.parametrize(

@@ -45,6 +45,19 @@ async def test_the_smallest_accepted_parameters_reach_the_model(
     assert sent.json == {"messages": HELLO, **extra}
 
 
+@pytest.mark.parametrize("max_tokens", [1.0, 64.0])
+async def test_max_tokens_written_with_a_zero_fraction_reaches_the_model_as_an_integer(
+    client: httpx.AsyncClient, fake: FakeWorkspace, max_tokens: float
+) -> None:
+    # JSON Schema, which the document states it in, counts 64.0 as an integer.
+    response = await invoke_chat(client, {"messages": HELLO, "max_tokens": max_tokens})
+
+    assert response.status_code == 200, response.text
+    [sent] = fake.requests.for_route(Route.INVOCATIONS, CHAT_ASSISTANT.name)
+    assert sent.json == {"messages": HELLO, "max_tokens": int(max_tokens)}
+    assert type(sent.json["max_tokens"]) is int
+
+
 @pytest.mark.parametrize(
     ("inputs", "reason"),
     [
@@ -63,10 +76,14 @@ async def test_the_smallest_accepted_parameters_reach_the_model(
             "top_p must be a number, 0 or more.",
             id="top-p-negative",
         ),
-        pytest.param(
-            {"messages": HELLO, "stream": True},
-            "Streaming (stream: true) is not supported; leave stream out.",
-            id="stream",
+        *(
+            pytest.param(
+                {"messages": HELLO, "stream": value},
+                "Streaming is not supported; leave stream out (or send false or null).",
+                id=f"stream-{value!r}",
+            )
+            # The schema allows false or null only: none of these, falsy or not, is either.
+            for value in (True, 1, 0, 0.0, "", {}, [])
         ),
         pytest.param(
             {"messages": HELLO, "colour": 1, "beta": 2},

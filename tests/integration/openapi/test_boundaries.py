@@ -10,7 +10,9 @@ test_document.py, which checks its schema against the service's own check, value
 Because the document and the server's validation come from the same declaration, a constraint
 changed in the code (`min_length=1` to 2) would move both: `PROMISED` is therefore the
 reviewed list of every constraint the document may declare, and a document that declares
-anything else fails here before a single request is sent.
+anything else fails here before a single request is sent. The two patterns that spell out
+every Unicode letter and digit are named by their constants; tests/unit/test_document_patterns.py
+holds their meaning, code point by code point, to the rule of the service that applies them.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import httpx
 import pytest
 
 from fake_workspace.reference import ALICE, FRAUD_DETECTOR
+from server.models.text_patterns import ENDPOINT_NAME_PATTERN, PREFERENCE_KEY_PATTERN
 from tests.harness import auth
 from tests.harness.settings import app_document
 from tests.integration.api import fraud_inputs
@@ -55,10 +58,14 @@ PROMISED: dict[tuple[str, str], dict[str, Any]] = {
     ("query", "endpoint_name"): {
         "minLength": 1,
         "maxLength": 255,
-        "pattern": r"^(?!\.\.?$)[\w.-]+$",
+        "pattern": ENDPOINT_NAME_PATTERN,
     },
-    ("path", "key"): {"minLength": 1, "maxLength": 128, "pattern": r"^[\w.:-]+$"},
-    ("body", "PreferenceIn.key"): {"minLength": 1, "maxLength": 128, "pattern": r"^[\w.:-]+$"},
+    ("path", "key"): {"minLength": 1, "maxLength": 128, "pattern": PREFERENCE_KEY_PATTERN},
+    ("body", "PreferenceIn.key"): {
+        "minLength": 1,
+        "maxLength": 128,
+        "pattern": PREFERENCE_KEY_PATTERN,
+    },
     ("body", "QueryRequest.catalog"): NAME,
     ("body", "QueryRequest.schema"): NAME,
     ("body", "QueryRequest.table"): NAME,

@@ -51,6 +51,7 @@ def generate_credential(ctx: Ctx) -> Response:
         ctx.principal,
         body.get("instance_names"),
         request_id if isinstance(request_id, str) else None,
+        body.get("claims"),
     )
     return JSONResponse(ctx.state.lakebase.answer(credential))
 
@@ -89,6 +90,10 @@ def get_postgres_resource(ctx: Ctx) -> Response:
 def generate_postgres_credential(ctx: Ctx) -> Response:
     body = ctx.json_object()
     credential = ctx.state.lakebase.generate_for_endpoint(
-        ctx.principal, body.get("endpoint"), body.get("ttl"), body.get("expire_time")
+        ctx.principal,
+        body.get("endpoint"),
+        body.get("ttl"),
+        body.get("expire_time"),
+        body.get("claims"),
     )
     return JSONResponse(ctx.state.lakebase.answer(credential))

@@ -43,6 +43,25 @@ def _optional_name(body: dict[str, Any], name: str) -> str | None:
     return value
 
 
+MAX_QUERY_TAGS = 20
+
+
+def _check_query_tags(raw: Any) -> None:
+    """`query_tags`: at most 20 ``{"key", "value"?}`` objects, both strings (SDK ``QueryTag``)."""
+    if raw is None:
+        return
+    if not isinstance(raw, list) or not all(isinstance(tag, dict) for tag in raw):
+        raise invalid_parameter("query_tags must be a list of {key, value} objects.")
+    if len(raw) > MAX_QUERY_TAGS:
+        raise invalid_parameter(f"At most {MAX_QUERY_TAGS} query_tags may be set; got {len(raw)}.")
+    for tag in raw:
+        key, value = tag.get("key"), tag.get("value")
+        if not isinstance(key, str) or not key or not (value is None or isinstance(value, str)):
+            raise invalid_parameter(
+                "Each query tag needs a string key and an optional string value."
+            )
+
+
 def _validate_result_options(body: dict[str, Any]) -> None:
     disposition = body.get("disposition", "INLINE")
     result_format = body.get("format", "JSON_ARRAY")
@@ -138,6 +157,7 @@ def execute_statement(ctx: Ctx) -> Response:
     row_limit = _optional_int(body, "row_limit")
     _optional_int(body, "byte_limit")
     params = parse_parameters(body.get("parameters"))
+    _check_query_tags(body.get("query_tags"))
     catalog, schema = _optional_name(body, "catalog"), _optional_name(body, "schema")
     outcome: Any = ctx.state.statements.take_failure()
     if outcome is None:

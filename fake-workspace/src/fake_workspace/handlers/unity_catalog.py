@@ -66,6 +66,8 @@ def schema_json(schema: SchemaDef, catalog_type: str) -> dict[str, Any]:
             "catalog_type": catalog_type,
             "comment": schema.comment,
             "browse_only": False,
+            # A recorded real schema answer has it (fidelity recordings: workspace_objects.json).
+            "enable_predictive_optimization": "INHERIT",
             **_audit(schema.owner),
         }
     )

@@ -1,0 +1,64 @@
+"""The fake's Unity Catalog and Model Serving answers carry every key a real workspace's
+answer was recorded with (`recordings/workspace_objects.json`: databricks/cli acceptance
+outputs that run against real workspaces), each of the recorded JSON type.
+
+The SDK's round trip (test_sdk_models.py) cannot see an optional key that is absent, so a key
+the fake drops is only found by comparing with a real answer. Keys the fake sends beyond the
+recording are not judged here: the recordings are of one object each, and an optional field
+(a comment) depends on the object.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from fake_workspace import FakeWorkspace
+from fake_workspace.fidelity.shapes import shape_of
+from fake_workspace.reference import CAROL, FRAUD_DETECTOR, SCHEMAS
+from fake_workspace.routes import Route
+from tests.fidelity.conftest import TALLY
+from tests.harness.http import bearer
+
+RECORDED: dict[str, Any] = json.loads(
+    (Path(__file__).parent / "recordings" / "workspace_objects.json").read_text()
+)["shapes"]
+# What the fake answers to the call each recording is of: (route, path asked).
+CALLS = {
+    "schema": [
+        (Route.SCHEMAS_GET, f"/api/2.1/unity-catalog/schemas/{schema.full_name}")
+        for schema in SCHEMAS
+    ],
+    "serving endpoint": [
+        (Route.SERVING_GET, f"/api/2.0/serving-endpoints/{FRAUD_DETECTOR.name}"),
+    ],
+}
+CASES = [(recorded, route, path) for recorded, calls in CALLS.items() for route, path in calls]
+
+
+def missing_or_retyped(recorded: dict[str, list[str]], answer: Any) -> list[str]:
+    """Each recorded key path the answer lacks, or holds with a type never recorded there."""
+    ours = shape_of(answer).paths
+    return sorted(
+        f"{path}: {sorted(ours[path]) if path in ours else 'missing'}, recorded {kinds}"
+        for path, kinds in recorded.items()
+        if path not in ours or set(ours[path]) - set(kinds)
+    )
+
+
+def test_every_recording_is_judged() -> None:
+    assert set(CALLS) == set(RECORDED)
+
+
+@pytest.mark.parametrize(("recorded", "route", "path"), CASES, ids=[c[2] for c in CASES])
+def test_the_answer_carries_every_recorded_key(
+    fake: FakeWorkspace, http: httpx.Client, recorded: str, route: Route, path: str
+) -> None:
+    response = http.get(path, headers=bearer(CAROL))  # the metastore admin reads them all
+    assert response.status_code == 200, response.text
+    assert missing_or_retyped(RECORDED[recorded]["paths"], response.json()) == []
+    TALLY["recordings"].add(f"{route.name}:{recorded} {path}")
