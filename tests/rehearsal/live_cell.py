@@ -37,7 +37,13 @@ from suite_environment import FLAVOUR_TITLES
 from tests.harness.backends import UNREACHABLE_POSTGRES, ensure_login_role, libpq_url
 from tests.harness.lakebase_standin import LakebaseStandIn
 from tests.harness.live_database import RUN_PREFIX
-from tests.rehearsal.verdicts import Probe, Verdict, judge, parse_fake_summary
+from tests.rehearsal.verdicts import (
+    Probe,
+    Verdict,
+    judge,
+    parse_fake_summary,
+    requests_answered,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORTS = ROOT / "reports"
@@ -86,6 +92,7 @@ def rehearse(flavour: str, scratch: Path) -> Rehearsal:
             env = release_env(flavour, ready, standin)
             cell_log = scratch / f"cell-{flavour}.log"
             exit_code = _run_cell(RELEASE_CELLS[flavour], checkout, env, cell_log)
+            cell_requests = requests_answered(fake_log.read_text(errors="replace"))
             migrations_exit = (
                 _run_cell_command(["-m", "tests.rehearsal", "migrations"], env, cell_log)
                 if flavour == "autoscaling"
@@ -110,7 +117,7 @@ def rehearse(flavour: str, scratch: Path) -> Rehearsal:
         probes=probes,
     )
     shapes = _shapes_recorded(checkout)
-    return Rehearsal(flavour, verdicts, fake.answered if fake else 0, shapes, cell_log)
+    return Rehearsal(flavour, verdicts, cell_requests, shapes, cell_log)
 
 
 def release_env(flavour: str, ready: Mapping[str, Any], standin: LakebaseStandIn) -> dict[str, str]:
@@ -329,7 +336,10 @@ def report(rehearsals: list[Rehearsal]) -> str:
         title = FLAVOUR_TITLES[r.flavour]
         lines.append(f"## {title}: {'passed' if r.passed else 'FAILED'}")
         lines.append("")
-        lines.append(f"- {r.requests} requests to the workspace, {r.shapes} distinct shapes")
+        lines.append(
+            f"- the cell: {r.requests} requests to the workspace, {r.shapes} distinct "
+            "route x status shapes recorded"
+        )
         lines += [f"- {'ok' if v.passed else 'FAILED'}: {v.name} ({v.detail})" for v in r.verdicts]
         lines.append("")
     return "\n".join(lines)

@@ -12,6 +12,7 @@ from tests.rehearsal.verdicts import (
     first_session_line,
     judge,
     parse_fake_summary,
+    requests_answered,
 )
 
 ROW = ("production-user", "theme", '"dark"')
@@ -98,11 +99,12 @@ def test_each_verdict_fails_on_what_it_guards(changes: dict[str, Any], verdict: 
 
 def test_the_fake_summary_is_read_from_its_last_line() -> None:
     output = (
-        "GET /api/2.0/preview/scim/v2/Me 200\n"
+        "fake workspace: GET /api/2.0/preview/scim/v2/Me 200\n"
         "fake workspace: 3 requests answered, 0 unrouted, 0 errors\n"
         "fake workspace: 41 requests answered, 2 unrouted, 1 errors\n"
     )
     assert parse_fake_summary(output) == FakeSummary(41, 2, 1)
+    assert requests_answered(output) == 1  # the request lines so far, not the summaries
     assert parse_fake_summary("killed\n") is None
 
 

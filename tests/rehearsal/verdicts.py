@@ -16,6 +16,8 @@ _FAKE_SUMMARY = re.compile(
     r"fake workspace: (?P<answered>\d+) requests answered, (?P<unrouted>\d+) unrouted, "
     r"(?P<errors>\d+) errors"
 )
+# One line per request the fake answers: `fake workspace: GET /api/... 200` (or `unrouted ...`).
+_REQUEST_LINE = re.compile(r"fake workspace: (unrouted )?[A-Z]+ /\S* \S+$")
 # nox's own lines before a session's first line: its name, its environment, and (running
 # sessions in parallel, as the noxfile asks) the start and outcome lines it prints first.
 _NOX_PREAMBLE = (
@@ -59,6 +61,15 @@ def parse_fake_summary(output: str) -> FakeSummary | None:
         return None
     answered, unrouted, errors = (int(n) for n in found[-1])
     return FakeSummary(answered, unrouted, errors)
+
+
+def requests_answered(output: str) -> int:
+    """How many requests the fake has logged so far (one line each, before its summary)."""
+    return sum(
+        1
+        for line in output.splitlines()
+        if _REQUEST_LINE.match(line) and not _FAKE_SUMMARY.match(line)
+    )
 
 
 def first_session_line(output: str) -> str:
