@@ -58,7 +58,11 @@ def lakebase_passwords(
         backing = BranchBacking(lakebase_standin.admin_url, fake_server.branches)
         stops.append(fake_server.branches.on_branch(backing.on_branch))
     keeper = PasswordKeeper(
-        lakebase_standin.passwords, lakebase_target.flavour, lakebase_target.name, backing
+        lakebase_standin.passwords,
+        lakebase_target.flavour,
+        lakebase_target.name,
+        backing,
+        lock=fake_server.state.lock,
     )
     stops.append(fake_server.lakebase.on_credential(keeper.follow))
     try:

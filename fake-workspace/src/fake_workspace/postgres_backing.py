@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -262,11 +263,16 @@ class PasswordKeeper:
         flavour: str,
         target: str,
         backing: BranchBacking | None = None,
+        *,
+        lock: threading.RLock | None = None,
     ) -> None:
         self.passwords = passwords
         self.flavour = flavour
         self.target = target
         self.backing = backing
+        # Following (in the fake's thread, under its state lock) and putting back (in the
+        # test's) must not interleave: pass the fake's `state.lock`, taken in the same order.
+        self._lock = lock or threading.RLock()
         self._in_test = False
         self._saved: dict[str, PasswordState] = {}
 
@@ -284,6 +290,10 @@ class PasswordKeeper:
     def follow(self, credential: MintedCredential) -> None:
         if not self._follows(credential):
             return  # minted for another endpoint or instance: no way into this server
+        with self._lock:
+            self._follow(credential)
+
+    def _follow(self, credential: MintedCredential) -> None:
         role = credential.user_name
         if not self.passwords.role_exists(role):
             return
@@ -299,12 +309,14 @@ class PasswordKeeper:
             self.backing.follow(role, credential.targets[0])
 
     def start_test(self) -> None:
-        self._in_test = True
+        with self._lock:
+            self._in_test = True
 
     def end_test(self) -> None:
-        self._in_test = False
-        for state in self._saved.values():
-            self.passwords.restore_password_state(state)
-            if self.backing is not None and state.connectable is not None:
-                self.backing.let_connect(state.role, state.connectable)
-        self._saved.clear()
+        with self._lock:
+            self._in_test = False
+            for state in self._saved.values():
+                self.passwords.restore_password_state(state)
+                if self.backing is not None and state.connectable is not None:
+                    self.backing.let_connect(state.role, state.connectable)
+            self._saved.clear()
