@@ -78,15 +78,6 @@ def endpoint_json(endpoint: PostgresEndpointDef) -> dict[str, Any]:
     }
 
 
-def get_postgres_resource(ctx: Ctx) -> Response:
-    """``GET /api/2.0/postgres/{name}``: the fake models compute endpoints only; any other
-    resource (project, branch, database, role...) fails the test that asked for it."""
-    name = ctx.params["name"]
-    if "/endpoints/" not in name:
-        raise NotImplementedError(f"the fake serves Lakebase endpoints only, not {name!r}")
-    return JSONResponse(endpoint_json(ctx.state.lakebase.endpoint(name)))
-
-
 def generate_postgres_credential(ctx: Ctx) -> Response:
     body = ctx.json_object()
     credential = ctx.state.lakebase.generate_for_endpoint(
