@@ -1,5 +1,6 @@
-"""`nox -s bench`: how long the suite and the matrix take, measured with GNU time, written to
-bench/results.md with the command, machine and date of every row.
+"""`nox -s bench`: how long the suite and the matrix take, measured with GNU time, and what
+each route of the app costs in CPU beside a bare FastAPI route (tests/soak/cost.py), written
+to bench/results.md with the command, machine and date of every row.
 
 Why GNU time: nox's session.run reports no resource use, and `time -f` gives wall and CPU time
 and the peak RSS of a command with all its children (pytest's workers) as one line of numbers.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import platform
 import shutil
@@ -32,6 +34,9 @@ SERIAL_BARE = "SQLite suite, serial, bare pytest"
 AUTO_BARE = "SQLite suite, `-n auto`, bare pytest"
 AUTO_COVERAGE = "SQLite suite, `-n auto`, branch coverage (a cell's command)"
 SERIAL_COVERAGE = "SQLite suite, serial, branch coverage (a cell beside another suite)"
+# Where the per-route sections start: the suite's table above is rewritten, these are kept.
+ROUTES_HEADING = "## CPU per request, route by route"
+ROUTE_DATABASES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,10 @@ class Row:
 class Options:
     runs: int
     matrix: bool
+    suite: bool  # the suite's timings
+    routes: bool  # the per-route CPU table
+    requests: int
+    label: str
 
 
 def parse(posargs: Sequence[str]) -> Options:
@@ -72,8 +81,20 @@ def parse(posargs: Sequence[str]) -> Options:
     parser.add_argument(
         "--matrix", action="store_true", help="also time plain `nox` (warm), minutes"
     )
+    parser.add_argument(
+        "--only", choices=("suite", "routes"), help="only the suite timings or the route costs"
+    )
+    parser.add_argument("--requests", type=int, default=1000, help="per route (1000)")
+    parser.add_argument("--label", default="", help="a word for the route table, e.g. before")
     options = parser.parse_args(list(posargs))
-    return Options(max(options.runs, 1), options.matrix)
+    return Options(
+        max(options.runs, 1),
+        options.matrix,
+        suite=options.only != "routes",
+        routes=options.only != "suite",
+        requests=options.requests,
+        label=options.label,
+    )
 
 
 def gnu_time(session: nox.Session) -> str:
@@ -163,7 +184,80 @@ def write(rows: list[Row], median_test: float, load: tuple[float, float], python
         "",
     ]
     RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text("\n".join(lines))
+    RESULTS.write_text("\n".join(lines) + kept_route_sections())
+
+
+def kept_route_sections() -> str:
+    """The per-route sections already in the results, which a suite run leaves as they are."""
+    text = RESULTS.read_text() if RESULTS.exists() else ""
+    at = text.find(ROUTES_HEADING)
+    return "\n" + text[at:] if at >= 0 else ""
+
+
+def route_costs(session: nox.Session, options: Options, scratch: Path) -> list[dict[str, object]]:
+    """Run tests/soak/cost.py on SQLite and PostgreSQL (a database of its own, dropped after)."""
+    out = scratch / "route-costs.json"
+    command = ["python", "-m", "tests.soak.cost", str(out), "--requests", str(options.requests)]
+    session.run(*command, env=backend_env("postgres"))
+    costs: list[dict[str, object]] = json.loads(out.read_text())
+    return costs
+
+
+ROUTES_COMMAND = "nox -s bench -- --only routes"
+
+
+def write_routes(
+    costs: list[dict[str, object]], options: Options, load: tuple[float, float], python: str
+) -> None:
+    """Append one section: CPU ms per request per route and database, and its ratio to the
+    bare route's (the mean of its run before and after the app's routes on that database)."""
+    cpu: dict[tuple[str, str], float] = {}
+    bare: dict[str, list[float]] = {}
+    for cost in costs:
+        db, route, ms = str(cost["db"]), str(cost["route"]), float(str(cost["cpu_ms"]))
+        if route.startswith("bare "):
+            bare.setdefault(db, []).append(ms)
+            cpu[db, route] = statistics.mean(bare[db])
+        else:
+            cpu[db, route] = ms
+    databases = [db for db in ROUTE_DATABASES if db in bare]
+    routes = list(dict.fromkeys(str(c["route"]) for c in costs))
+    routes.sort(key=lambda r: not r.startswith("bare "))
+    header = " | ".join(f"{ROUTE_DATABASES[db]} CPU ms | x bare" for db in databases)
+    command = f"{ROUTES_COMMAND} --requests {options.requests}"
+    if options.label:
+        command += f" --label {options.label}"
+    lines = [
+        "",
+        f"### {datetime.date.today().isoformat()}{f' ({options.label})' if options.label else ''}",
+        "",
+        f"`{command}`: {options.requests} sequential keep-alive requests a route after "
+        f"{max(1, options.requests // 10)} unmeasured, CPU (user + system) of the serving uvicorn "
+        "process from /proc, bare FastAPI route under the same uvicorn in the same run.",
+        "",
+        f"- machine: {os.cpu_count()} CPUs, {platform.platform()}, Python {python}",
+        f"- load average (1 min) before and after: {load[0]:.2f}, {load[1]:.2f} "
+        f"({load_note(max(load))})",
+        *(
+            f"- {ROUTE_DATABASES[db]} run: bare route before and after the app's routes "
+            f"{', '.join(f'{ms:.2f}' for ms in bare[db])} ms"
+            for db in databases
+        ),
+        "",
+        f"| route | {header} |",
+        f"| --- |{' ---: | ---: |' * len(databases)}",
+    ]
+    for route in routes:
+        cells = []
+        for db in databases:
+            ms = cpu.get((db, route))
+            ratio = ms / cpu[db, next(r for r in routes if r.startswith("bare "))] if ms else None
+            cells.append(f"{ms:.2f} | {ratio:.1f}" if ms is not None and ratio else "- | -")
+        lines.append(f"| {route} | {' | '.join(cells)} |")
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n"
+    if ROUTES_HEADING not in text:
+        text = text.rstrip("\n") + f"\n\n{ROUTES_HEADING}\n\nNewest last.\n"
+    RESULTS.write_text(text.rstrip("\n") + "\n" + "\n".join(lines) + "\n")
 
 
 def load_note(load: float) -> str:
