@@ -17,10 +17,11 @@ from tests.harness.backends import libpq_url, with_database
 
 
 def terminate_connections(server_url: str, database: str) -> int:
-    """Kill every session on `database` (a real fault: what a failover or restart does)."""
+    """Kill every session on `database` (a real fault: what a failover or restart does); returns
+    once each has exited (at most 10 s each), so its clients' sockets are closed by then."""
     with psycopg.connect(libpq_url(server_url), autocommit=True) as conn:
         rows = conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity "
             "WHERE datname = %s AND pid <> pg_backend_pid()",
             (database,),
         ).fetchall()
