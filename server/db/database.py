@@ -20,12 +20,32 @@ from server.errors import AppError, ErrorCode
 logger = logging.getLogger(__name__)
 
 
+# PostgreSQL's lock_not_available: a statement gave up waiting on a lock (`lock_timeout`).
+LOCK_NOT_AVAILABLE = "55P03"
+# A lock is usually held for a moment: worth a retry sooner than after an outage.
+LOCK_RETRY_AFTER_SECONDS = 1
+
+
 def database_unavailable(exc: BaseException) -> AppError:
+    # pragma: no mutate start - PostgreSQL only (database/test_locks.py)
+    if is_lock_wait(exc):
+        logger.warning("database row or table locked: %s", type(exc).__name__)
+        return AppError(
+            ErrorCode.DATABASE_UNAVAILABLE,
+            "The data this request needs is locked by other work right now; try again shortly.",
+            retry_after=LOCK_RETRY_AFTER_SECONDS,
+        )
+    # pragma: no mutate end
     logger.warning("database unavailable: %s", type(exc).__name__)
     return AppError(
         ErrorCode.DATABASE_UNAVAILABLE,
         "The database is unavailable right now; try again shortly.",
     )  # a 503: Retry-After is the app's default
+
+
+def is_lock_wait(exc: BaseException) -> bool:
+    # pragma: no mutate block - PostgreSQL only (database/test_locks.py)
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE
 
 
 def is_outage(exc: BaseException) -> bool:

@@ -72,10 +72,9 @@ def create_engine_from_url(url: URL, settings: Settings) -> AsyncEngine:
         pool_recycle=1800,  # pragma: no mutate - pool upkeep (above)
         connect_args=connect_args,
     )
+    # pragma: no mutate start - PostgreSQL only (database/test_outages.py, test_locks.py)
     _replace_closed_connections(engine)
-    # pragma: no mutate start - PostgreSQL only (database/test_outages.py: a table lock)
-    if settings.db_statement_timeout_seconds > 0:
-        _limit_statements(engine, settings.db_statement_timeout_seconds)
+    _limit_waits(engine, settings.db_statement_timeout_seconds, settings.db_lock_timeout_seconds)
     # pragma: no mutate end
     return engine
 
@@ -83,6 +82,7 @@ def create_engine_from_url(url: URL, settings: Settings) -> AsyncEngine:
 def server_hung_up(dbapi_connection: Any) -> bool:
     """Whether the server closed this idle psycopg connection: nothing is owed to an idle
     client, so a readable socket means its goodbye (or end of file) has arrived."""
+    # pragma: no mutate block - PostgreSQL only (database/test_outages.py: connections closed)
     pgconn = dbapi_connection.driver_connection.pgconn
     if pgconn.status != ConnStatus.OK:
         return True
@@ -106,19 +106,29 @@ def statement_timeout_ms(seconds: float) -> int:
     return max(1, round(seconds * 1000))
 
 
-def _limit_statements(engine: AsyncEngine, seconds: float) -> None:
-    """Set `statement_timeout` once per new connection (a session setting: a pool's ROLLBACK
-    keeps it), rather than a startup `options` packet, which connection poolers may refuse."""
-    # pragma: no mutate block - PostgreSQL only (database/test_migrations.py: statement timeout)
-    milliseconds = statement_timeout_ms(seconds)
+def _limit_waits(engine: AsyncEngine, statement_seconds: float, lock_seconds: float) -> None:
+    """Set `statement_timeout` and `lock_timeout` once per new connection, in one round trip (a
+    session setting: a pool's ROLLBACK keeps it), rather than a startup `options` packet, which
+    connection poolers may refuse. A zero leaves that limit unset."""
+    # pragma: no mutate block - PostgreSQL only (database/test_outages.py, test_migrations.py)
+    settings = [
+        f"SET {name} = {statement_timeout_ms(seconds)}"
+        for name, seconds in (
+            ("statement_timeout", statement_seconds),
+            ("lock_timeout", lock_seconds),
+        )
+        if seconds > 0
+    ]
+    if not settings:
+        return
 
     @event.listens_for(engine.sync_engine, "connect")
-    def set_statement_timeout(dbapi_connection: Any, _record: Any) -> None:
+    def set_limits(dbapi_connection: Any, _record: Any) -> None:
         autocommit = dbapi_connection.autocommit
         dbapi_connection.autocommit = True  # a SET alone must not open a transaction
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute(f"SET statement_timeout = {milliseconds}")
+            cursor.execute("; ".join(settings))
         finally:
             cursor.close()
             dbapi_connection.autocommit = autocommit
