@@ -48,6 +48,13 @@ def is_lock_wait(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE
 
 
+def is_login_refused(exc: BaseException) -> bool:
+    """PostgreSQL refused the password at login (revoked, or past its VALID UNTIL). libpq gives
+    a login failure no SQLSTATE, only the server's message."""
+    # pragma: no mutate block - Lakebase only (lakebase/test_standin.py: a refused credential)
+    return isinstance(exc, OperationalError) and "authentication failed" in str(exc.orig)
+
+
 def is_outage(exc: BaseException) -> bool:
     """Connection-level failures (not constraint or syntax errors) mean the database is away."""
     if isinstance(exc, OperationalError | InterfaceError | PoolTimeoutError | OSError):
@@ -133,6 +140,7 @@ class Database:
                 await self._apply_pending_migration()
             if self._single_connection is None:
                 async with self._sessions.begin() as session:
+                    await self._connect(session)
                     await self._limit_statements(session, statement_timeout_seconds)
                     yield session
             else:
@@ -144,6 +152,24 @@ class Database:
             if is_outage(exc):
                 raise database_unavailable(exc) from exc
             raise
+
+    async def _connect(self, session: AsyncSession) -> None:
+        """With Lakebase credentials, take the session's connection now (no round trip: a
+        pooled one is handed out as is): a new one the database refuses to log in gets a freshly
+        minted credential and one more try, before the route has done anything. Without, the
+        first statement takes it."""
+        # pragma: no mutate block - Lakebase only (lakebase/test_standin.py: a refused credential)
+        if self.credentials is None:
+            return
+        try:
+            await session.connection()
+        except OperationalError as exc:
+            if not is_login_refused(exc):
+                raise
+            logger.warning("the database refused the Lakebase credential; minting a new one")
+            self.credentials.forget()
+            await self._refresh_credentials()
+            await session.connection()  # refused again: the outage it is (503)
 
     async def _limit_statements(self, session: AsyncSession, seconds: float | None) -> None:
         if seconds is None or self.dialect != "postgresql":
