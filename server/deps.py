@@ -83,15 +83,19 @@ async def get_session(
     _caller: Annotated[CurrentUser, Depends(get_current_user)],
     database: Annotated[Database, Depends(get_database)],
 ) -> AsyncIterator[AsyncSession]:
-    """The request's one session, in one transaction: committed when the route returns, rolled
-    back when it raises; an outage (at any point, the commit included) is 503
-    DATABASE_UNAVAILABLE (`Database.session`). PostgreSQL's statement timeout, set on every new
-    connection by the engine (`server/db/engine.py`), bounds each statement.
+    """The request's one session. Every route that takes it does its work in one statement (an
+    upsert, a delete, a page with its count), so on PostgreSQL each statement commits by itself
+    (`Database.session(autocommit=True)`): no BEGIN and COMMIT round trips; elsewhere one
+    transaction, committed when the route returns and rolled back when it raises. An outage (at
+    any point, the commit included) is 503 DATABASE_UNAVAILABLE. PostgreSQL's statement and lock
+    timeouts, set on every new connection by the engine (`server/db/engine.py`), bound each
+    statement. A route needing several statements in one transaction opens
+    `Database.session()` itself.
 
     Opened only once the caller is identified, so a refused token never reaches the database
     and no connection (on in-memory SQLite: the only one) waits on the identity check.
     """
-    async with database.session() as session:
+    async with database.session(autocommit=True) as session:
         yield session
 
 

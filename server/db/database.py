@@ -78,6 +78,15 @@ class Database:
         self.credentials = credentials
         self.lakebase = lakebase
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        # Sessions whose every statement commits by itself, on PostgreSQL: no BEGIN and COMMIT
+        # round trips around a request whose work is one statement (`session(autocommit=True)`).
+        self._autocommit_sessions = (
+            async_sessionmaker(
+                engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+            )
+            if engine.dialect.name == "postgresql"
+            else self._sessions
+        )
         # An in-memory SQLite database is one shared connection: sessions take turns on it.
         self._single_connection = asyncio.Lock() if is_sqlite_memory(engine.url) else None
         self._migration_pending = False
@@ -126,20 +135,25 @@ class Database:
 
     @asynccontextmanager
     async def session(
-        self, *, statement_timeout_seconds: float | None = None
+        self, *, statement_timeout_seconds: float | None = None, autocommit: bool = False
     ) -> AsyncIterator[AsyncSession]:
         """A session in a transaction, committed on success; outages become 503.
 
         `statement_timeout_seconds` bounds every statement of the transaction on PostgreSQL,
         lock waits included, on the server: cancelling the awaiting task alone would leave the
         statement queued behind the lock and the connection's clean-up waiting on it.
+
+        `autocommit`: on PostgreSQL, every statement is its own transaction (atomic, committed
+        when it succeeds), for work that is one statement; SQLite keeps the transaction, which
+        costs it no round trip.
         """
         try:
             await self._refresh_credentials()
             if self._migration_pending:
                 await self._apply_pending_migration()
             if self._single_connection is None:
-                async with self._sessions.begin() as session:
+                sessions = self._autocommit_sessions if autocommit else self._sessions
+                async with sessions.begin() as session:
                     await self._connect(session)
                     await self._limit_statements(session, statement_timeout_seconds)
                     yield session
