@@ -37,6 +37,7 @@ SERIAL_COVERAGE = "SQLite suite, serial, branch coverage (a cell beside another 
 # Where the per-route sections start: the suite's table above is rewritten, these are kept.
 ROUTES_HEADING = "## CPU per request, route by route"
 ROUTE_DATABASES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+BARE_ROUTE = "bare FastAPI `GET /ping`"  # tests/soak/cost.py's name for it
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ class Options:
     routes: bool  # the per-route CPU table
     requests: int
     label: str
+    baseline: str | None  # a git revision served beside the working tree's app
+    rounds: int
 
 
 def parse(posargs: Sequence[str]) -> Options:
@@ -86,6 +89,10 @@ def parse(posargs: Sequence[str]) -> Options:
     )
     parser.add_argument("--requests", type=int, default=1000, help="per route (1000)")
     parser.add_argument("--label", default="", help="a word for the route table, e.g. before")
+    parser.add_argument(
+        "--baseline", help="a git revision whose app takes turns with this one on every route"
+    )
+    parser.add_argument("--rounds", type=int, default=4, help="turns per route (--baseline)")
     options = parser.parse_args(list(posargs))
     return Options(
         max(options.runs, 1),
@@ -94,6 +101,8 @@ def parse(posargs: Sequence[str]) -> Options:
         routes=options.only != "suite",
         requests=options.requests,
         label=options.label,
+        baseline=options.baseline,
+        rounds=options.rounds,
     )
 
 
@@ -198,6 +207,16 @@ def route_costs(session: nox.Session, options: Options, scratch: Path) -> list[d
     """Run tests/soak/cost.py on SQLite and PostgreSQL (a database of its own, dropped after)."""
     out = scratch / "route-costs.json"
     command = ["python", "-m", "tests.soak.cost", str(out), "--requests", str(options.requests)]
+    if options.baseline:
+        source = scratch / "baseline"
+        shutil.rmtree(source, ignore_errors=True)
+        source.mkdir()
+        archive = scratch / "baseline.tar"
+        session.run(
+            "git", "archive", f"--output={archive}", options.baseline, "server", external=True
+        )
+        session.run("tar", "-x", "-f", str(archive), "-C", str(source), external=True)
+        command += ["--baseline-source", str(source), "--rounds", str(options.rounds)]
     session.run(*command, env=backend_env("postgres"))
     costs: list[dict[str, object]] = json.loads(out.read_text())
     return costs
@@ -211,20 +230,35 @@ def write_routes(
 ) -> None:
     """Append one section: CPU ms per request per route and database, and its ratio to the
     bare route's (the mean of its run before and after the app's routes on that database)."""
-    cpu: dict[tuple[str, str], float] = {}
+    cpu: dict[tuple[str, str, str], float] = {}  # (db, app, route)
     bare: dict[str, list[float]] = {}
+    apps: list[str] = []
     for cost in costs:
         db, route, ms = str(cost["db"]), str(cost["route"]), float(str(cost["cpu_ms"]))
+        app = str(cost.get("app", "current"))
         if route.startswith("bare "):
             bare.setdefault(db, []).append(ms)
-            cpu[db, route] = statistics.mean(bare[db])
         else:
-            cpu[db, route] = ms
+            cpu[db, app, route] = ms
+            apps += [] if app in apps else [app]
+    apps.sort(key=lambda a: a != "baseline")  # the baseline's column first
     databases = [db for db in ROUTE_DATABASES if db in bare]
-    routes = list(dict.fromkeys(str(c["route"]) for c in costs))
-    routes.sort(key=lambda r: not r.startswith("bare "))
-    header = " | ".join(f"{ROUTE_DATABASES[db]} CPU ms | x bare" for db in databases)
+    columns = [(db, app) for db in databases for app in apps]
+    for db in databases:
+        for app in apps:
+            cpu[db, app, BARE_ROUTE] = statistics.mean(bare[db])
+    routes = [
+        BARE_ROUTE,
+        *dict.fromkeys(str(c["route"]) for c in costs if c["route"] != BARE_ROUTE),
+    ]
+    named = {
+        "baseline": f" ({options.baseline})",
+        "current": " (this tree)" if options.baseline else "",
+    }
+    header = " | ".join(f"{ROUTE_DATABASES[db]}{named[app]} CPU ms | x bare" for db, app in columns)
     command = f"{ROUTES_COMMAND} --requests {options.requests}"
+    if options.baseline:
+        command += f" --baseline {options.baseline} --rounds {options.rounds}"
     if options.label:
         command += f" --label {options.label}"
     lines = [
@@ -243,15 +277,23 @@ def write_routes(
             f"{', '.join(f'{ms:.2f}' for ms in bare[db])} ms"
             for db in databases
         ),
+        *(
+            [
+                f"- {options.baseline} and this tree served side by side, each on a database of "
+                f"its own, taking turns on every route in {options.rounds} slices"
+            ]
+            if options.baseline
+            else []
+        ),
         "",
         f"| route | {header} |",
-        f"| --- |{' ---: | ---: |' * len(databases)}",
+        f"| --- |{' ---: | ---: |' * len(columns)}",
     ]
     for route in routes:
         cells = []
-        for db in databases:
-            ms = cpu.get((db, route))
-            ratio = ms / cpu[db, next(r for r in routes if r.startswith("bare "))] if ms else None
+        for db, app in columns:
+            ms = cpu.get((db, app, route))
+            ratio = ms / cpu[db, app, BARE_ROUTE] if ms is not None else None
             cells.append(f"{ms:.2f} | {ratio:.1f}" if ms is not None and ratio else "- | -")
         lines.append(f"| {route} | {' | '.join(cells)} |")
     text = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n"

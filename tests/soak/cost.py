@@ -60,6 +60,7 @@ class Cost:
     requests: int
     cpu_ms: float  # per request, in the serving process
     wall_ms: float  # per request, as the client saw it (machine load included)
+    app: str = "current"
 
 
 def process_cpu_seconds(pid: int) -> float:
@@ -137,26 +138,45 @@ def seed(client: httpx.Client, keys: Sequence[str]) -> None:
             raise SystemExit(f"seeding {key}: {response.status_code} {response.text[:300]}")
 
 
-def measure_app(served: Served, token: str, db: str, count: int) -> list[Cost]:
+@dataclass
+class Target:
+    """One served copy of the app, its client, and how many of its delete keys are used."""
+
+    app: str  # "current", or "baseline" for the copy served from --baseline-source
+    served: Served
+    client: httpx.Client
+    deleted: int = 0
+
+    def deleting(self) -> Callable[[int], Route]:
+        offset = self.deleted
+        return lambda i: Route(DELETE, "DELETE", f"{PREFS}/delete.{offset + i:05d}", status=204)
+
+
+def measure_apps(targets: Sequence[Target], db: str, count: int, rounds: int) -> list[Cost]:
+    """Every route on every target, the targets taking turns in `rounds` slices of the count,
+    so a change in the machine's load falls on all of them alike."""
     warmup = max(1, count // WARMUP_FRACTION)
+    per_round = max(1, count // rounds)
+    for target in targets:
+        seed(target.client, [f"bench.{i:03d}" for i in range(LIST_SIZE)])
+        # Deletes: each request removes a row of its own, written before the measurements.
+        seed(target.client, [f"delete.{i:05d}" for i in range(warmup + per_round * rounds)])
     costs = []
-    headers = {TOKEN_HEADER: token}
-    with httpx.Client(base_url=served.url, headers=headers, timeout=60) as client:
-        seed(client, [f"bench.{i:03d}" for i in range(LIST_SIZE)])
-        for route in app_routes():
-            measure(served, client, route, warmup)
-            cpu, wall = measure(served, client, route, count)
-            costs.append(Cost(db, route.name, count, cpu, wall))
-            print(f"cost: {db}: {route.name}: {cpu:.2f} ms CPU a request", flush=True)
-        # Deletes: each request removes a row of its own, written before the measurement.
-        seed(client, [f"delete.{i:05d}" for i in range(warmup + count)])
-
-        def deleting(offset: int) -> Callable[[int], Route]:
-            return lambda i: Route(DELETE, "DELETE", f"{PREFS}/delete.{offset + i:05d}", status=204)
-
-        measure(served, client, Route(DELETE, "DELETE", ""), warmup, deleting(0))
-        cpu, wall = measure(served, client, Route(DELETE, "DELETE", ""), count, deleting(warmup))
-        costs.append(Cost(db, DELETE, count, cpu, wall))
+    for route in [*app_routes(), Route(DELETE, "DELETE", "", status=204)]:
+        sums = {target.app: [0.0, 0.0] for target in targets}
+        for round_number in range(-1, rounds):  # round -1: the unmeasured warm-up
+            for target in targets:
+                size = warmup if round_number < 0 else per_round
+                prepare = target.deleting() if route.name == DELETE else None
+                cpu, wall = measure(target.served, target.client, route, size, prepare)
+                if route.name == DELETE:
+                    target.deleted += size
+                if round_number >= 0:
+                    sums[target.app][0] += cpu / rounds
+                    sums[target.app][1] += wall / rounds
+        for app, (cpu, wall) in sums.items():
+            costs.append(Cost(db, route.name, per_round * rounds, cpu, wall, app))
+            print(f"cost: {db} ({app}): {route.name}: {cpu:.2f} ms CPU a request", flush=True)
     return costs
 
 
@@ -169,23 +189,39 @@ def measure_bare(served: Served, count: int, label: str) -> Cost:
     return Cost(label, BARE, count, cpu, wall)
 
 
-def run(databases: Sequence[str], count: int) -> list[Cost]:
+def run(
+    databases: Sequence[str], count: int, baseline: Path | None = None, rounds: int = 1
+) -> list[Cost]:
     """Per database: the bare route, then every app route, then the bare route again (the
     ratio's denominator is their mean, so a load that changed during the run shows as two
-    different bare figures)."""
+    different bare figures). With `baseline`, a second copy of the app is served from that
+    source directory (another version's `server/`), on a database of its own, and the two take
+    turns on every route."""
     scratch = Path(tempfile.mkdtemp(prefix="cost-"))
     costs: list[Cost] = []
     with ExitStack() as stack:
         fake = stack.enter_context(FakeWorkspace())
         token = fake.add_user("bench@example.com")
         bare = stack.enter_context(uvicorn_process("tests.soak.bare:app", {}, scratch / "bare.log"))
+        copies = {"current": None, **({"baseline": baseline} if baseline else {})}
         for db in databases:
             costs.append(measure_bare(bare, count, db))
-            with prepared(db, scratch, fake) as backend:  # type: ignore[arg-type]
-                env = {**app_env(fake), **backend.app_env}
-                log = scratch / f"app-{db}.log"
-                with uvicorn_process("server.app:app", env, log) as app:
-                    costs.extend(measure_app(app, token, db, count))
+            with ExitStack() as apps:
+                targets = []
+                for app, source in copies.items():
+                    own = scratch / f"{db}-{app}"  # a SQLite file of its own
+                    own.mkdir()
+                    backend = apps.enter_context(prepared(db, own, fake))  # type: ignore[arg-type]
+                    env = {**app_env(fake), **backend.app_env}
+                    log = scratch / f"app-{db}-{app}.log"
+                    served = apps.enter_context(
+                        uvicorn_process("server.app:app", env, log, cwd=source)
+                    )
+                    client = apps.enter_context(
+                        httpx.Client(base_url=served.url, headers={TOKEN_HEADER: token}, timeout=60)
+                    )
+                    targets.append(Target(app, served, client))
+                costs.extend(measure_apps(targets, db, count, rounds))
             costs.append(measure_bare(bare, count, db))
     return costs
 
@@ -195,9 +231,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("out", type=Path, help="where the measurements go (JSON)")
     parser.add_argument("--db", action="append", choices=BACKENDS, help="sqlite, postgres")
     parser.add_argument("--requests", type=int, default=1000, help="per route (1000)")
+    parser.add_argument(
+        "--baseline-source",
+        type=Path,
+        help="a directory holding another version's server/ (git archive REV server | tar -x "
+        "-C DIR): served beside this one, the two taking turns on every route",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="turns per route (with a baseline)")
     args = parser.parse_args(argv)
     count = min(max(args.requests, 10), 20_000)  # bounded: a benchmark, not a load test
-    costs = run(args.db or ["sqlite", "postgres"], count)
+    rounds = min(max(args.rounds, 1), 20)
+    costs = run(args.db or ["sqlite", "postgres"], count, args.baseline_source, rounds)
     args.out.write_text(json.dumps([asdict(c) for c in costs], indent=1))
     return 0
 
