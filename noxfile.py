@@ -341,7 +341,7 @@ def bench(session: nox.Session) -> None:
     """Suite timings and CPU per request route by route beside bare FastAPI: bench/results.md.
 
     `-- --only suite|routes`, `--runs N`, `--matrix` (plain `nox` too), `--requests N` (per
-    route, 1000), `--label WORD`.
+    route, 1000), `--baseline REV --rounds N` (REV's app beside this one, in turns), `--label`.
     """
     options = benchmarks.parse(session.posargs)
     start_session(session)
