@@ -365,14 +365,25 @@ def mutation(session: nox.Session) -> None:
 
 @nox.session(python=PYTHONS[0], tags=["bench"], default=False)
 def bench(session: nox.Session) -> None:
-    """Start-up, per-test, serial / -n auto / coverage-cell suite timings: bench/results.md."""
+    """Suite timings and CPU per request route by route beside bare FastAPI: bench/results.md.
+
+    `-- --only suite|routes`, `--runs N`, `--matrix` (plain `nox` too), `--requests N` (per
+    route, 1000), `--baseline REV --rounds N` (REV's app beside this one, in turns), `--label`.
+    """
     options = benchmarks.parse(session.posargs)
     start_session(session)
-    install(session, "test", project=True)
+    install(session, "soak", project=True)  # the suite's tools, and the soak's uvicorn runner
     scratch = Path(session.create_tmp())
-    load_before = benchmarks.load_average()
-    rows, median_test = benchmarks.suite_rows(session, options, scratch)
-    if options.matrix:
-        rows.append(benchmarks.matrix_row(session, scratch))
-    benchmarks.write(rows, median_test, (load_before, benchmarks.load_average()), session.python)
+    if options.suite:
+        load_before = benchmarks.load_average()
+        rows, median_test = benchmarks.suite_rows(session, options, scratch)
+        if options.matrix:
+            rows.append(benchmarks.matrix_row(session, scratch))
+        load = (load_before, benchmarks.load_average())
+        benchmarks.write(rows, median_test, load, session.python)
+    if options.routes:
+        load_before = benchmarks.load_average()
+        costs = benchmarks.route_costs(session, options, scratch)
+        load = (load_before, benchmarks.load_average())
+        benchmarks.write_routes(costs, options, load, session.python)
     session.log(f"wrote {benchmarks.RESULTS.relative_to(ROOT)}")

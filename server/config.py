@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     # PostgreSQL ends any statement (lock waits included) after this; 0 = no limit. A request
     # stuck behind a lock then answers 503 instead of waiting as long as the lock is held.
     db_statement_timeout_seconds: float = Field(default=30.0, ge=0, le=3600)
+    # How long a statement waits on a lock another transaction holds (PostgreSQL `lock_timeout`);
+    # 0 = only the statement timeout. Short, so a locked row stalls the requests that need it,
+    # not everyone: a waiting request holds a pooled connection until it gives up.
+    db_lock_timeout_seconds: float = Field(default=2.0, ge=0, le=3600)
     run_migrations_on_startup: bool = True
     # The PostgreSQL schema that holds the app's tables (None: the role's search_path, which is
     # `public`). Apps, or a live test run, can then share one database without sharing tables.

@@ -41,15 +41,18 @@ async def get_optional_database(request: Request) -> Database | None:
     return database
 
 
-async def get_database(
-    database: Annotated[Database | None, Depends(get_optional_database)],
-) -> Database:
+def require_database(database: Database | None) -> Database:
+    """The database, or 503 LAKEBASE_NOT_CONFIGURED when the app has none."""
     if database is None:
         raise AppError(
             ErrorCode.LAKEBASE_NOT_CONFIGURED,
             "No database is configured: set DATABASE_URL or add a Lakebase resource to the app.",
         )
     return database
+
+
+def access_token(raw: str | None) -> str | None:
+    return raw.strip() if raw and raw.strip() else None
 
 
 async def get_access_token(
@@ -62,36 +65,42 @@ async def get_access_token(
         ),
     ] = None,
 ) -> str | None:
-    return token.strip() if token and token.strip() else None
+    return access_token(token)
 
 
-async def get_current_user(
-    token: Annotated[str | None, Depends(get_access_token)],
-    users: Annotated[UserService, Depends(get_user_service)],
-) -> CurrentUser:
+async def get_current_user(request: Request) -> CurrentUser:
+    """The caller, identified by their token (briefly cached by UserService). Reads the header
+    and the service from the request itself rather than from two more dependencies: every
+    dependency is solved anew on every request, and this one is on nearly all of them."""
+    token = access_token(request.headers.get(TOKEN_HEADER))
     if token is None:
         raise AppError(
             ErrorCode.AUTH_MISSING,
             f"Sign in through Databricks Apps: the {TOKEN_HEADER} header is missing.",
         )
+    users: UserService = request.app.state.user_service
     user = await users.identify(token)
     set_user_name(user.user_name)
     return user
 
 
 async def get_session(
-    _caller: Annotated[CurrentUser, Depends(get_current_user)],
-    database: Annotated[Database, Depends(get_database)],
+    request: Request, _caller: Annotated[CurrentUser, Depends(get_current_user)]
 ) -> AsyncIterator[AsyncSession]:
-    """The request's one session, in one transaction: committed when the route returns, rolled
-    back when it raises; an outage (at any point, the commit included) is 503
-    DATABASE_UNAVAILABLE (`Database.session`). PostgreSQL's statement timeout, set on every new
-    connection by the engine (`server/db/engine.py`), bounds each statement.
+    """The request's one session. Every route that takes it does its work in one statement (an
+    upsert, a delete, a page with its count), so on PostgreSQL each statement commits by itself
+    (`Database.session(autocommit=True)`): no BEGIN and COMMIT round trips; elsewhere one
+    transaction, committed when the route returns and rolled back when it raises. An outage (at
+    any point, the commit included) is 503 DATABASE_UNAVAILABLE. PostgreSQL's statement and lock
+    timeouts, set on every new connection by the engine (`server/db/engine.py`), bound each
+    statement. A route needing several statements in one transaction opens
+    `Database.session()` itself.
 
     Opened only once the caller is identified, so a refused token never reaches the database
     and no connection (on in-memory SQLite: the only one) waits on the identity check.
     """
-    async with database.session() as session:
+    database = require_database(request.app.state.database)
+    async with database.session(autocommit=True) as session:
         yield session
 
 

@@ -20,12 +20,39 @@ from server.errors import AppError, ErrorCode
 logger = logging.getLogger(__name__)
 
 
+# PostgreSQL's lock_not_available: a statement gave up waiting on a lock (`lock_timeout`).
+LOCK_NOT_AVAILABLE = "55P03"
+# A lock is usually held for a moment: worth a retry sooner than after an outage.
+LOCK_RETRY_AFTER_SECONDS = 1
+
+
 def database_unavailable(exc: BaseException) -> AppError:
+    # pragma: no mutate start - PostgreSQL only (database/test_locks.py)
+    if is_lock_wait(exc):
+        logger.warning("database row or table locked: %s", type(exc).__name__)
+        return AppError(
+            ErrorCode.DATABASE_UNAVAILABLE,
+            "The data this request needs is locked by other work right now; try again shortly.",
+            retry_after=LOCK_RETRY_AFTER_SECONDS,
+        )
+    # pragma: no mutate end
     logger.warning("database unavailable: %s", type(exc).__name__)
     return AppError(
         ErrorCode.DATABASE_UNAVAILABLE,
         "The database is unavailable right now; try again shortly.",
     )  # a 503: Retry-After is the app's default
+
+
+def is_lock_wait(exc: BaseException) -> bool:
+    # pragma: no mutate block - PostgreSQL only (database/test_locks.py)
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE
+
+
+def is_login_refused(exc: BaseException) -> bool:
+    """PostgreSQL refused the password at login (revoked, or past its VALID UNTIL). libpq gives
+    a login failure no SQLSTATE, only the server's message."""
+    # pragma: no mutate block - Lakebase only (lakebase/test_standin.py: a refused credential)
+    return isinstance(exc, OperationalError) and "authentication failed" in str(exc.orig)
 
 
 def is_outage(exc: BaseException) -> bool:
@@ -51,6 +78,15 @@ class Database:
         self.credentials = credentials
         self.lakebase = lakebase
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        # Sessions whose every statement commits by itself, on PostgreSQL: no BEGIN and COMMIT
+        # round trips around a request whose work is one statement (`session(autocommit=True)`).
+        self._autocommit_sessions = (
+            async_sessionmaker(
+                engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+            )
+            if engine.dialect.name == "postgresql"
+            else self._sessions
+        )
         # An in-memory SQLite database is one shared connection: sessions take turns on it.
         self._single_connection = asyncio.Lock() if is_sqlite_memory(engine.url) else None
         self._migration_pending = False
@@ -99,20 +135,26 @@ class Database:
 
     @asynccontextmanager
     async def session(
-        self, *, statement_timeout_seconds: float | None = None
+        self, *, statement_timeout_seconds: float | None = None, autocommit: bool = False
     ) -> AsyncIterator[AsyncSession]:
         """A session in a transaction, committed on success; outages become 503.
 
         `statement_timeout_seconds` bounds every statement of the transaction on PostgreSQL,
         lock waits included, on the server: cancelling the awaiting task alone would leave the
         statement queued behind the lock and the connection's clean-up waiting on it.
+
+        `autocommit`: on PostgreSQL, every statement is its own transaction (atomic, committed
+        when it succeeds), for work that is one statement; SQLite keeps the transaction, which
+        costs it no round trip.
         """
         try:
             await self._refresh_credentials()
             if self._migration_pending:
                 await self._apply_pending_migration()
             if self._single_connection is None:
-                async with self._sessions.begin() as session:
+                sessions = self._autocommit_sessions if autocommit else self._sessions
+                async with sessions.begin() as session:
+                    await self._connect(session)
                     await self._limit_statements(session, statement_timeout_seconds)
                     yield session
             else:
@@ -124,6 +166,24 @@ class Database:
             if is_outage(exc):
                 raise database_unavailable(exc) from exc
             raise
+
+    async def _connect(self, session: AsyncSession) -> None:
+        """With Lakebase credentials, take the session's connection now (no round trip: a
+        pooled one is handed out as is): a new one the database refuses to log in gets a freshly
+        minted credential and one more try, before the route has done anything. Without, the
+        first statement takes it."""
+        # pragma: no mutate block - Lakebase only (lakebase/test_standin.py: a refused credential)
+        if self.credentials is None:
+            return
+        try:
+            await session.connection()
+        except OperationalError as exc:
+            if not is_login_refused(exc):
+                raise
+            logger.warning("the database refused the Lakebase credential; minting a new one")
+            self.credentials.forget()
+            await self._refresh_credentials()
+            await session.connection()  # refused again: the outage it is (503)
 
     async def _limit_statements(self, session: AsyncSession, seconds: float | None) -> None:
         if seconds is None or self.dialect != "postgresql":

@@ -134,6 +134,13 @@ class LakebaseCredentialProvider:
         current = self._current
         return current is None or self._clock.now() >= current.expires_at - self._refresh_margin
 
+    def forget(self) -> None:
+        """Drop the current token (the database refused it: revoked, or expired early), so the
+        next `token()` mints anew instead of waiting for the refresh time."""
+        # pragma: no mutate block - Lakebase only (lakebase/test_standin.py: a refused credential)
+        with self._lock:
+            self._current = None
+
     def token(self) -> str:
         """The token to use as the password of a new connection."""
         with self._lock:

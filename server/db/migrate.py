@@ -27,10 +27,10 @@ MIGRATION_LOCK_ID = 0x0DB5A9
 
 def _upgrade(connection: Connection, revision: str) -> None:
     if connection.dialect.name == "postgresql":
-        # No statement timeout for migrations: a schema change on a large table, or waiting for
-        # another replica's migration, may rightly take longer than any request should.
+        # No statement or lock timeout for migrations: a schema change on a large table, or
+        # waiting for another replica's migration, may rightly take longer than any request.
         # pragma: no mutate start - PostgreSQL only (database/test_migrations.py: replicas, timeout)
-        connection.execute(text("SET LOCAL statement_timeout = 0"))
+        connection.execute(text("SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0"))
         # Replicas starting together take turns; the lock ends with the transaction.
         connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
         # pragma: no mutate end

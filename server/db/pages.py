@@ -26,9 +26,23 @@ async def read_page(
     shape: Callable[[Row], Item],
 ) -> Page[Item]:
     """Rows of `model` matching `where` in `order_by` order, each shaped by `shape`; `total`
-    counts every match, in the same transaction."""
-    total = await session.scalar(select(func.count()).select_from(model).where(*where))
-    rows = await session.scalars(
-        select(model).where(*where).order_by(*order_by).limit(limit).offset(offset)
-    )
-    return Page(items=[shape(row) for row in rows], total=total or 0, limit=limit, offset=offset)
+    counts every match. One statement (the count is a window over every match, taken before
+    LIMIT), so the page and its total are one snapshot even outside a transaction; only a page
+    past the end, which has no row to carry the count, asks for it alone."""
+    total_column = func.count().over().label("total")
+    rows = (
+        await session.execute(
+            select(model, total_column)
+            .where(*where)
+            .order_by(*order_by)
+            .limit(limit)
+            .offset(offset)
+        )
+    ).all()
+    if rows:
+        total = rows[0].total
+    elif offset == 0:
+        total = 0
+    else:
+        total = await session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+    return Page(items=[shape(row[0]) for row in rows], total=total, limit=limit, offset=offset)

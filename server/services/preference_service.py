@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Callable, Collection
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -138,6 +138,21 @@ def upsert_statement(dialect: str, values: dict[str, Any], updates: dict[str, An
     ).returning(UserPreference)
 
 
+# Built once: constructing a statement costs about as much as compiling it (which SQLAlchemy
+# caches), and these two run on every single-key request.
+_ONE = select(UserPreference).where(
+    UserPreference.user_name == bindparam("user_name"), UserPreference.key == bindparam("key")
+)
+_DELETE_ONE = (
+    delete(UserPreference)
+    .where(
+        UserPreference.user_name == bindparam("user_name"), UserPreference.key == bindparam("key")
+    )
+    # Any returned column tells "deleted" from "absent" (RETURNING NULL too).
+    .returning(UserPreference.id)  # pragma: no mutate - equivalent columns
+)
+
+
 class PreferenceService:
     """Reads and writes one user's preferences in the session it is given (the request's one
     transaction, committed or rolled back by whoever opened it); every query is filtered by
@@ -159,11 +174,7 @@ class PreferenceService:
 
     async def get(self, user_name: str, key: str) -> PreferenceOut:
         validate_key(key)
-        row = await self.session.scalar(
-            select(UserPreference).where(
-                UserPreference.user_name == user_name, UserPreference.key == key
-            )
-        )
+        row = await self.session.scalar(_ONE, {"user_name": user_name, "key": key})
         if row is None:
             raise self._not_found(key)
         return to_out(row)
@@ -191,12 +202,7 @@ class PreferenceService:
 
     async def delete(self, user_name: str, key: str) -> None:
         validate_key(key)
-        result = await self.session.execute(
-            delete(UserPreference)
-            .where(UserPreference.user_name == user_name, UserPreference.key == key)
-            # Any returned column tells "deleted" from "absent" (RETURNING NULL too).
-            .returning(UserPreference.id)  # pragma: no mutate - equivalent columns
-        )
+        result = await self.session.execute(_DELETE_ONE, {"user_name": user_name, "key": key})
         if result.first() is None:
             raise self._not_found(key)
 

@@ -17,10 +17,11 @@ from tests.harness.backends import libpq_url, with_database
 
 
 def terminate_connections(server_url: str, database: str) -> int:
-    """Kill every session on `database` (a real fault: what a failover or restart does)."""
+    """Kill every session on `database` (a real fault: what a failover or restart does); returns
+    once each has exited (at most 10 s each), so its clients' sockets are closed by then."""
     with psycopg.connect(libpq_url(server_url), autocommit=True) as conn:
         rows = conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity "
             "WHERE datname = %s AND pid <> pg_backend_pid()",
             (database,),
         ).fetchall()
@@ -47,6 +48,44 @@ def table_locked(
         finally:
             with suppress(psycopg.Error):  # already ended by the server
                 conn.rollback()
+
+
+@contextmanager
+def rows_locked(
+    server_url: str,
+    database: str,
+    table: str,
+    *,
+    where: tuple[str, str],
+    hold_at_most_seconds: int = 30,
+) -> Iterator[None]:
+    """Hold FOR UPDATE row locks on the rows of `table` whose column `where[0]` is `where[1]`
+    (what a long transaction on one user's data does): writes of those rows wait, others not.
+    The server ends the lock after `hold_at_most_seconds` anyway (see `table_locked`)."""
+    column, value = where
+    with psycopg.connect(libpq_url(with_database(server_url, database))) as conn:
+        conn.execute(f"SET idle_in_transaction_session_timeout = '{int(hold_at_most_seconds)}s'")
+        conn.execute(
+            sql.SQL("SELECT 1 FROM {} WHERE {} = %s FOR UPDATE").format(
+                sql.Identifier(table), sql.Identifier(column)
+            ),
+            (value,),
+        )
+        try:
+            yield
+        finally:
+            with suppress(psycopg.Error):  # already ended by the server
+                conn.rollback()
+
+
+def lock_waiters(server_url: str, database: str) -> int:
+    """How many sessions on `database` are waiting for a lock right now."""
+    with psycopg.connect(libpq_url(server_url), autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'",
+            (database,),
+        ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def set_allow_connections(server_url: str, database: str, allowed: bool) -> None:

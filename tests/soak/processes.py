@@ -39,8 +39,11 @@ def clean_environment(extra: Mapping[str, str]) -> dict[str, str]:
 
 
 @contextmanager
-def uvicorn_process(target: str, env: Mapping[str, str], log: Path) -> Iterator[Served]:
-    """`uvicorn TARGET` on a free loopback port; yields once /health answers 200."""
+def uvicorn_process(
+    target: str, env: Mapping[str, str], log: Path, *, cwd: Path | None = None
+) -> Iterator[Served]:
+    """`uvicorn TARGET` on a free loopback port; yields once /health answers 200. `cwd`: where
+    it runs, whose packages it imports first (another version of the app's, say)."""
     port = free_loopback_port()
     command = [
         sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port),
@@ -48,7 +51,7 @@ def uvicorn_process(target: str, env: Mapping[str, str], log: Path) -> Iterator[
     ]  # fmt: skip
     with log.open("ab") as sink:
         process = subprocess.Popen(
-            command, env=clean_environment(env), stdout=sink, stderr=subprocess.STDOUT
+            command, env=clean_environment(env), stdout=sink, stderr=subprocess.STDOUT, cwd=cwd
         )
     try:
         url = f"http://127.0.0.1:{port}"

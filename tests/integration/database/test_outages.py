@@ -4,6 +4,7 @@ without restarting."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
@@ -96,3 +97,27 @@ async def test_a_request_behind_a_table_lock_answers_503_then_heals(
     assert error["retry_after"] >= 1
     after = await client.get(PREFS, headers=auth(ALICE.token))
     assert [(i["key"], i["value"]) for i in after.json()["items"]] == [("k", 1)]
+
+
+@pytest.mark.postgres_only
+async def test_pooled_connections_the_server_closed_are_replaced_without_a_failed_request(
+    client, backend: BackendChoice, database: Database
+) -> None:
+    """What a restart or failover does to an idle app: every pooled connection is gone. The
+    app notices on checkout, before sending anything, so no request answers 503."""
+    # Several requests at once leave several connections in the pool.
+    saved = await asyncio.gather(
+        *(
+            client.post(PREFS, json={"key": f"k{i}", "value": i}, headers=auth(ALICE.token))
+            for i in range(4)
+        )
+    )
+    assert [r.status_code for r in saved] == [201] * 4
+    name = database.engine.url.database
+    assert name is not None
+    assert terminate_connections(backend.url, name) >= 1
+
+    after = [await client.get(PREFS, headers=auth(ALICE.token)) for _ in range(4)]
+
+    assert [r.status_code for r in after] == [200] * 4
+    assert [item["key"] for item in after[0].json()["items"]] == ["k0", "k1", "k2", "k3"]

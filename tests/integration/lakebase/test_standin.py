@@ -12,7 +12,7 @@ test moves.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -38,6 +38,7 @@ from tests.integration.rows import connection_password
 pytestmark = [pytest.mark.lakebase_only, pytest.mark.fake_only]
 
 REFRESH_MARGIN = timedelta(minutes=5)
+FAR_FUTURE = datetime(2100, 1, 1, tzinfo=UTC)
 LIFETIME = timedelta(hours=1)
 
 
@@ -185,22 +186,63 @@ async def test_the_app_keeps_answering_across_an_expiry_by_minting_inside_its_ma
     assert await connection_password(lakebase_app_database) == second
 
 
-async def test_an_app_still_presenting_an_expired_token_is_refused_until_it_refreshes(
-    client_factory, lakebase_app_database: Database, fake: FakeWorkspace, clock: FakeClock
+def end_credential(
+    how: str, fake: FakeWorkspace, standin: LakebaseStandIn | None, token: str
 ) -> None:
-    # What the test above would see if the app did not refresh: its clock stays put.
-    client = await client_factory(database=lakebase_app_database)
-    await first_token_in_use(client, fake)
+    """Make the server refuse `token` long before the app would refresh it."""
+    if how == "expired":
+        fake.lakebase.expire_credentials()
+    else:  # revoked: the role's password is no longer the token (restored after the test)
+        assert standin is not None
+        standin.accept_credential(APP_SP.application_id, f"{token}-revoked", FAR_FUTURE)
 
-    fake.lakebase.expire_credentials()
-    await lakebase_app_database.engine.dispose()
-    refused_response = await client.get(PREFS, headers=auth(ALICE.token))
+
+@pytest.mark.parametrize("how", ["expired", "revoked"])
+async def test_a_refused_credential_is_replaced_at_once_and_the_request_served(
+    client_factory,
+    lakebase_app_database: Database,
+    lakebase_standin: LakebaseStandIn | None,
+    fake: FakeWorkspace,
+    how: str,
+) -> None:
+    # The app's clock stays put: its refresh time is an hour away.
+    client = await client_factory(database=lakebase_app_database)
+    first = await first_token_in_use(client, fake)
+
+    end_credential(how, fake, lakebase_standin, first)
+    await lakebase_app_database.engine.dispose()  # passwords are checked when connecting
+    response = await client.get(PREFS, headers=auth(ALICE.token))
+
+    assert response.status_code == 200, response.text
+    assert [(i["key"], i["value"]) for i in response.json()["items"]] == [("k", 1)]
+    assert fake.lakebase.tokens_minted == 2
+    assert await connection_password(lakebase_app_database) == fake.lakebase.minted[1].token
+
+
+async def test_a_credential_refused_again_once_replaced_is_503_after_one_new_mint(
+    client_factory,
+    lakebase_app_database: Database,
+    lakebase_standin: LakebaseStandIn | None,
+    fake: FakeWorkspace,
+) -> None:
+    client = await client_factory(database=lakebase_app_database)
+    first = await first_token_in_use(client, fake)
+    assert lakebase_standin is not None
+    standin = lakebase_standin
+
+    def revoke(credential: Any) -> None:  # after the stand-in took it: revoked at once
+        standin.accept_credential(credential.user_name, "revoked", FAR_FUTURE)
+
+    stop_revoking = fake.lakebase.on_credential(revoke)
+    try:
+        end_credential("revoked", fake, standin, first)
+        await lakebase_app_database.engine.dispose()
+        refused_response = await client.get(PREFS, headers=auth(ALICE.token))
+    finally:
+        stop_revoking()
 
     assert_error(refused_response, 503, "DATABASE_UNAVAILABLE")
-    assert fake.lakebase.tokens_minted == 1
-    clock.advance(LIFETIME.total_seconds())
-    assert (await client.get(PREFS, headers=auth(ALICE.token))).status_code == 200
-    assert fake.lakebase.tokens_minted == 2
+    assert fake.lakebase.tokens_minted == 2  # one new credential, not a loop of them
 
 
 async def test_a_revoked_service_principal_gives_503_and_recovers_once_it_may_mint_again(
