@@ -194,7 +194,7 @@ def end_credential(
         fake.lakebase.expire_credentials()
     else:  # revoked: the role's password is no longer the token (restored after the test)
         assert standin is not None
-        standin.accept_credential(APP_SP.application_id, f"{token}-revoked", FAR_FUTURE)
+        standin.passwords.accept_credential(APP_SP.application_id, f"{token}-revoked", FAR_FUTURE)
 
 
 @pytest.mark.parametrize("how", ["expired", "revoked"])
@@ -231,7 +231,7 @@ async def test_a_credential_refused_again_once_replaced_is_503_after_one_new_min
     standin = lakebase_standin
 
     def revoke(credential: Any) -> None:  # after the stand-in took it: revoked at once
-        standin.accept_credential(credential.user_name, "revoked", FAR_FUTURE)
+        standin.passwords.accept_credential(credential.user_name, "revoked", FAR_FUTURE)
 
     stop_revoking = fake.lakebase.on_credential(revoke)
     try:
