@@ -1,4 +1,4 @@
-"""The fake's Unity Catalog and Model Serving answers carry every key a real workspace's
+"""The fake's Unity Catalog, Model Serving and Lakebase answers carry every key a real workspace's
 answer was recorded with, each of the recorded JSON type: `recordings/workspace_objects.json`
 (databricks/cli acceptance outputs that run against real workspaces) and
 `recordings/unity_catalog_tables.json` (table rows a real workspace listed, kept in another
@@ -22,7 +22,14 @@ import pytest
 
 from fake_workspace import FakeWorkspace
 from fake_workspace.fidelity.shapes import shape_of
-from fake_workspace.reference import CAROL, CATALOGS, FRAUD_DETECTOR, SCHEMAS, TABLES
+from fake_workspace.reference import (
+    CAROL,
+    CATALOGS,
+    FRAUD_DETECTOR,
+    LAKEBASE_ENDPOINT,
+    SCHEMAS,
+    TABLES,
+)
 from fake_workspace.routes import Route
 from tests.fidelity.conftest import TALLY
 from tests.harness.http import bearer
@@ -54,6 +61,9 @@ CALLS = {
     ],
     "serving endpoint": [
         (Route.SERVING_GET, f"/api/2.0/serving-endpoints/{FRAUD_DETECTOR.name}"),
+    ],
+    "lakebase endpoint": [
+        (Route.POSTGRES_RESOURCE, f"/api/2.0/postgres/{LAKEBASE_ENDPOINT.name}"),
     ],
     "tables listing": [
         (Route.TABLES_LIST, f"{UC}/tables?catalog_name={catalog}&schema_name={schema}")
