@@ -25,7 +25,28 @@ class Allowed:
         )
 
 
+_SECURABLE_KIND = (
+    "a real table row carries securable_kind (TABLE_DELTA, TABLE_VIEW, ...); the SDK's "
+    "TableInfo has only securable_kind_manifest, so from_dict drops it"
+)
+_SECURABLE_KIND_SOURCE = (
+    "open-metadata/OpenMetadata@18723b0e, ingestion/tests/unit/topology/database/"
+    "test_unitycatalog_delta_lake.py (REAL_LIST_ROWS, rows a real workspace listed)"
+)
+
 ALLOWED: tuple[Allowed, ...] = (
+    Allowed(
+        "/api/2.1/unity-catalog/tables/{full_name}",
+        "securable_kind",
+        _SECURABLE_KIND,
+        _SECURABLE_KIND_SOURCE,
+    ),
+    Allowed(
+        "/api/2.1/unity-catalog/tables",
+        "tables[].securable_kind",
+        _SECURABLE_KIND,
+        _SECURABLE_KIND_SOURCE,
+    ),
     Allowed(
         "*",
         "details[].serving_data",

@@ -31,6 +31,7 @@ ENUM_FIELDS = frozenset(
         "catalog_type",
         "isolation_mode",
         "securable_type",
+        "securable_kind",
         "table_type",
         "data_source_format",
         "error_code",

@@ -111,6 +111,10 @@ def table_json(table: TableDef, catalog_type: str, ctx: Ctx) -> dict[str, Any]:
         "browse_only": False,
         **_audit(table.owner),
     }
+    if not shared:
+        # Real rows of managed Delta tables carry it (recordings/unity_catalog_tables.json in
+        # the fidelity tests); what a Delta Sharing table sends there is not recorded.
+        body["securable_kind"] = "TABLE_DELTA"
     if not ctx.flag("omit_columns"):
         body["columns"] = [column_json(c, i) for i, c in enumerate(table.columns)]
     if not ctx.flag("omit_properties"):
