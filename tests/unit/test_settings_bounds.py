@@ -22,6 +22,7 @@ BOUNDS: dict[str, dict[str, float]] = {
     "db_pool_timeout_seconds": {"gt": 0},
     "db_connect_timeout_seconds": {"ge": 1, "le": 120},
     "db_statement_timeout_seconds": {"ge": 0, "le": 3600},
+    "db_lock_timeout_seconds": {"ge": 0, "le": 3600},
     "databricks_http_timeout_seconds": {"gt": 0, "le": 300},
     "databricks_retry_timeout_seconds": {"ge": 1, "le": 600},
     "databricks_max_concurrent_calls": {"ge": 1, "le": 512},
