@@ -29,7 +29,7 @@ from server.db.database import Database
 from server.db.engine import is_sqlite_memory, normalise_url, statement_timeout_ms
 from server.db.runtime import build_database
 from tests.harness import auth
-from tests.harness.backends import BackendChoice
+from tests.harness.backends import BackendChoice, with_database
 from tests.harness.clock import FakeClock
 from tests.harness.lakebase_targets import APP_TARGETS
 from tests.integration.api import PREFS
@@ -287,8 +287,7 @@ def own_storage(
     branch or schema), else its URL on the PostgreSQL server."""
     if lakebase_run_values is not None:
         return lakebase_run_values
-    own = make_url(backend.url).set(drivername="postgresql", database=database.engine.url.database)
-    return {"database_url": own.render_as_string(hide_password=False)}
+    return {"database_url": with_database(backend.url, database.engine.url.database or "")}
 
 
 @pytest.mark.postgres_only

@@ -10,12 +10,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from fake_workspace.reference.identities import ALICE, BOB
 from server.db.database import Database
 from tests.harness import auth
-from tests.harness.backends import BackendChoice
+from tests.harness.backends import BackendChoice, with_database
 from tests.harness.pg_faults import lock_waiters, rows_locked
 from tests.harness.waiting import until
 from tests.integration.api import PREFS, pref_url, save_pref
@@ -33,10 +32,9 @@ async def test_a_lock_on_one_users_rows_stalls_only_that_user(
     url = database.engine.url
     assert url.database is not None
     # The harness's own user on the run's database (see test_outages.py).
-    own = make_url(backend.url).set(drivername="postgresql+psycopg", database=url.database)
     client = await client_factory(
         database=False,
-        database_url=own.render_as_string(hide_password=False),
+        database_url=with_database(backend.url, url.database),
         db_pool_size=POOL_SIZE,
         db_pool_timeout_seconds=8,
         db_lock_timeout_seconds=0.2,

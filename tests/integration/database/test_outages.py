@@ -8,12 +8,11 @@ import asyncio
 import logging
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from fake_workspace.reference.identities import ALICE
 from server.db.database import Database
 from tests.harness import auth
-from tests.harness.backends import UNREACHABLE_POSTGRES, BackendChoice
+from tests.harness.backends import UNREACHABLE_POSTGRES, BackendChoice, with_database
 from tests.harness.pg_faults import set_allow_connections, table_locked, terminate_connections
 from tests.integration.api import PREFS
 from tests.integration.expectations import assert_error
@@ -81,10 +80,9 @@ async def test_a_request_behind_a_table_lock_answers_503_then_heals(
     assert url.database is not None
     # The harness's own user on the run's database: on the Lakebase stand-in the service
     # principal's role logs in only with a minted token, which DATABASE_URL cannot carry.
-    own = make_url(backend.url).set(drivername="postgresql+psycopg", database=url.database)
     client = await client_factory(
         database=False,
-        database_url=own.render_as_string(hide_password=False),
+        database_url=with_database(backend.url, url.database),
         db_statement_timeout_seconds=0.5,
     )
     saved = await client.post(PREFS, json={"key": "k", "value": 1}, headers=auth(ALICE.token))
