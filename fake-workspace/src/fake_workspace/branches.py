@@ -32,6 +32,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from fake_workspace.database import Lakebase
 from fake_workspace.errors import ApiError, invalid_parameter, not_found
 from fake_workspace.identity import Principal
+from fake_workspace.listeners import Listeners
 from fake_workspace.reference import POSTGRES_ENDPOINTS
 from fake_workspace.reference.specs import PostgresEndpointDef
 
@@ -223,7 +224,7 @@ class Branches:
         self._databases: dict[str, DatabaseRecord] = {}
         self._operations: dict[str, OperationRecord] = {}
         # Registered once by whoever backs branches with a server; reset keeps them.
-        self._listeners: list[BranchListener] = []
+        self._listeners = Listeners[BranchEvent](self._lock)
         self.operation_polls = 0
         """How many polls of a new operation answer ``done: false`` before it ends (0: the
         create or delete answer is already done, as databricks/cli's test server answers)."""
@@ -250,14 +251,7 @@ class Branches:
     def on_branch(self, listener: BranchListener) -> Callable[[], None]:
         """Call ``listener`` with every branch created or deleted (also by expiry or reset),
         before the request that caused it is answered. Returns the unregister function."""
-        with self._lock:
-            self._listeners.append(listener)
-
-        def remove() -> None:
-            with self._lock:
-                self._listeners.remove(listener)
-
-        return remove
+        return self._listeners.add(listener)
 
     def add_seed_database(self, branch: str, postgres_database: str) -> DatabaseRecord:
         """A database the seeded ``branch`` holds from now on, resets included (the database a
@@ -280,11 +274,7 @@ class Branches:
             self._databases.pop(name, None)
 
     def _notify(self, events: list[BranchEvent]) -> None:
-        with self._lock:
-            listeners = list(self._listeners)
-        for event in events:
-            for listener in listeners:
-                listener(event)
+        self._listeners.notify(events)
 
     # -- reading -------------------------------------------------------------------------------
 

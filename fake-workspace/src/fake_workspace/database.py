@@ -27,6 +27,7 @@ from typing import Literal
 
 from fake_workspace.errors import invalid_parameter, not_found, permission_denied
 from fake_workspace.identity import Principal
+from fake_workspace.listeners import Listeners
 from fake_workspace.reference import DATABASE_INSTANCES, POSTGRES_ENDPOINTS
 from fake_workspace.reference.specs import DatabaseInstanceDef, PostgresEndpointDef
 
@@ -113,7 +114,7 @@ class Lakebase:
         self._minted: list[MintedCredential] = []
         self._revoked: set[str] = set()
         # Registered once per session by whoever stands in for the instance; reset keeps them.
-        self._listeners: list[CredentialListener] = []
+        self._listeners = Listeners[MintedCredential](self._lock)
         self.credential_lifetime_seconds = DEFAULT_CREDENTIAL_LIFETIME_SECONDS
         self.answer_without_expiry = False
         """Leave the expiry out of credential answers (both APIs' models make it optional)."""
@@ -139,22 +140,10 @@ class Lakebase:
         """Call ``listener`` with every credential minted, and again with each one
         :meth:`expire_credentials` ends, before the caller sees the answer. Returns the
         function that unregisters it."""
-        with self._lock:
-            self._listeners.append(listener)
-
-        def remove() -> None:
-            with self._lock:
-                self._listeners.remove(listener)
-
-        return remove
+        return self._listeners.add(listener)
 
     def _notify(self, credentials: list[MintedCredential]) -> None:
-        # Outside the lock: a listener may take a while (it talks to a database).
-        with self._lock:
-            listeners = list(self._listeners)
-        for credential in credentials:
-            for listener in listeners:
-                listener(credential)
+        self._listeners.notify(credentials)
 
     def revoke_access(self, user_name: str) -> None:
         """``user_name`` (e.g. the app's service principal) may no longer mint credentials:
