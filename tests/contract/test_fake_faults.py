@@ -12,8 +12,8 @@ from databricks.sdk.errors import NotFound, TooManyRequests
 
 from fake_workspace import FakeWorkspace, FakeWorkspaceError, Route
 from fake_workspace.handlers import HANDLERS
-from fake_workspace.recorder import peak_in_flight
 from fake_workspace.reference import ALICE, BOB, FRAUD_DETECTOR, UNICODE_MODEL
+from fake_workspace.request_log import peak_in_flight
 from tests.harness.http import SdkFactory, bearer
 from tests.harness.waiting import until_blocking
 

@@ -12,8 +12,8 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
-from fake_workspace.recorder import RecordedRequest
 from fake_workspace.reference import ALICE, FRAUD_DETECTOR, TableDef
+from fake_workspace.request_log import RecordedRequest
 from fake_workspace.routes import Route
 from fake_workspace.server import FakeWorkspace
 from tests.harness import auth

@@ -12,13 +12,13 @@ from typing import Any
 import httpx
 import pytest
 
-from fake_workspace.recorder import peak_in_flight
 from fake_workspace.reference import (
     ALICE,
     FRAUD_DETECTOR,
     ORDERS,
     fraud_score,
 )
+from fake_workspace.request_log import peak_in_flight
 from fake_workspace.routes import Route
 from server.models.model_inference import ModelInference
 from server.models.user_preference import UserPreference

@@ -27,8 +27,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from fake_workspace.recorder import RecordedRequest
 from fake_workspace.reference import APP_SP, LAKEBASE, LAKEBASE_ENDPOINT, USERS
+from fake_workspace.request_log import RecordedRequest
 from fake_workspace.server import FakeWorkspace
 
 PREFIX = "fake workspace:"

@@ -31,7 +31,7 @@ from fake_workspace.faults import FaultPlan, Gate
 from fake_workspace.fidelity.shapes import ShapeBook
 from fake_workspace.handlers import HANDLERS, Ctx
 from fake_workspace.identity import Principal
-from fake_workspace.recorder import RecordedRequest
+from fake_workspace.request_log import RecordedRequest
 from fake_workspace.routes import Auth, RouteMatch, match_route
 from fake_workspace.state import FakeState
 

@@ -3,7 +3,7 @@ operations that create and delete branches.
 
 A branch is a copy-on-write copy of its source branch: it gets the source's databases (same
 database ids) and a read-write endpoint named ``primary`` of its own, whose credentials the
-:class:`~fake_workspace.database.Lakebase` mints like any endpoint's. Deleting a branch removes
+:class:`~fake_workspace.lakebase.Lakebase` mints like any endpoint's. Deleting a branch removes
 its endpoints and databases; a branch whose expiry has passed on the fake's clock
 (``Lakebase.now``) is gone the next time anything looks.
 
@@ -29,9 +29,9 @@ from typing import Any, Literal
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from fake_workspace.database import Lakebase
 from fake_workspace.errors import ApiError, invalid_parameter, not_found
 from fake_workspace.identity import Principal
+from fake_workspace.lakebase import Lakebase
 from fake_workspace.listeners import Listeners
 from fake_workspace.reference import POSTGRES_ENDPOINTS
 from fake_workspace.reference.specs import PostgresEndpointDef

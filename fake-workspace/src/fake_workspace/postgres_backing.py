@@ -36,7 +36,7 @@ from psycopg import sql
 from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from fake_workspace.branches import Branches, BranchEvent
-from fake_workspace.database import MintedCredential
+from fake_workspace.lakebase import MintedCredential
 
 logger = logging.getLogger(__name__)
 

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Self
 
 from fake_workspace.app import FakeApp
 from fake_workspace.branches import Branches
-from fake_workspace.database import Lakebase
 from fake_workspace.faults import Faults
 from fake_workspace.fidelity.shapes import ShapeBook
 from fake_workspace.identity import FakeUser, IdentityStore
-from fake_workspace.recorder import RecordedRequest, RequestLog
+from fake_workspace.lakebase import Lakebase
 from fake_workspace.reference import APP_SP, WAREHOUSE_ID
 from fake_workspace.reference.specs import ServicePrincipalDef, UserDef
+from fake_workspace.request_log import RecordedRequest, RequestLog
 from fake_workspace.routes import Route
 from fake_workspace.serving import ServingState
 from fake_workspace.state import FakeState

@@ -7,10 +7,10 @@ import traceback
 from dataclasses import dataclass
 
 from fake_workspace.branches import Branches
-from fake_workspace.database import Lakebase
 from fake_workspace.faults import Faults
 from fake_workspace.identity import IdentityStore
-from fake_workspace.recorder import RequestLog
+from fake_workspace.lakebase import Lakebase
+from fake_workspace.request_log import RequestLog
 from fake_workspace.serving import ServingState
 from fake_workspace.sql_engine import SqlEngine, TableStore
 from fake_workspace.statements import StatementStore

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from fake_workspace.recorder import RecordedRequest
 from fake_workspace.reference.identities import ALICE
+from fake_workspace.request_log import RecordedRequest
 from fake_workspace.routes import Route
 from fake_workspace.server import FakeWorkspace
 from tests.harness import auth

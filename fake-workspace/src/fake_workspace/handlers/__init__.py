@@ -1,6 +1,6 @@
 """HTTP parsing and rendering per service (moto's ``responses.py``), keyed by route."""
 
-from fake_workspace.handlers import auth, branches, database, serving, sql, unity_catalog
+from fake_workspace.handlers import auth, branches, lakebase, serving, sql, unity_catalog
 from fake_workspace.handlers.context import Ctx, Handler
 from fake_workspace.routes import Route
 
@@ -24,9 +24,9 @@ HANDLERS: dict[Route, Handler] = {
     Route.SERVING_GET: serving.get_endpoint,
     Route.SERVING_OPENAPI: serving.get_openapi,
     Route.INVOCATIONS: serving.invoke_endpoint,
-    Route.DATABASE_INSTANCE: database.get_instance,
-    Route.DATABASE_CREDENTIAL: database.generate_credential,
-    Route.POSTGRES_CREDENTIAL: database.generate_postgres_credential,
+    Route.DATABASE_INSTANCE: lakebase.get_instance,
+    Route.DATABASE_CREDENTIAL: lakebase.generate_credential,
+    Route.POSTGRES_CREDENTIAL: lakebase.generate_postgres_credential,
     Route.POSTGRES_BRANCH_CREATE: branches.create_branch,
     Route.POSTGRES_RESOURCE: branches.get_postgres_resource,
     Route.POSTGRES_DELETE: branches.delete_postgres_resource,

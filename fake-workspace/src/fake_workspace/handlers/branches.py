@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 from fake_workspace.branches import rfc3339
 from fake_workspace.errors import invalid_parameter
 from fake_workspace.handlers.context import Ctx
-from fake_workspace.handlers.database import endpoint_json
+from fake_workspace.handlers.lakebase import endpoint_json
 from fake_workspace.paging import PageRequest, paginate
 
 # A listing's page when the caller sets no page_size (the real default is not documented).
