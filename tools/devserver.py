@@ -21,9 +21,8 @@ from pathlib import Path
 
 import uvicorn
 
-from fake_workspace.reference import ALICE, APP_SP, BOB, CAROL, WORKSPACE_ID
-from fake_workspace.reference.specs import UserDef
-from fake_workspace.server import FakeWorkspace
+from fake_workspace import FakeWorkspace
+from fake_workspace.reference import ALICE, APP_SP, BOB, CAROL, WAREHOUSE_ID, WORKSPACE_ID, UserDef
 from server.app import create_app
 from server.config import Settings
 from tools.apps_proxy import AppsProxy, SignedInUser
@@ -61,7 +60,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def app_settings(fake: FakeWorkspace, database: Path) -> Settings:
     return Settings(
         databricks_host=fake.base_url,
-        databricks_warehouse_id=fake.warehouse_id,
+        databricks_warehouse_id=WAREHOUSE_ID,
         databricks_client_id=APP_SP.client_id,
         databricks_client_secret=APP_SP.client_secret,
         database_url=f"sqlite+aiosqlite:///{database.resolve()}",
@@ -85,7 +84,7 @@ The app, locally, against a fake Databricks workspace (no workspace needed)
   open     {proxy}/docs   signed in as {USERS[user][0].user_name}
   proxy    {proxy}   adds X-Forwarded-Access-Token, -User, -Email as Databricks Apps does
   app      {app}   the app itself (no identity headers: /api/ answers 401)
-  fake     {fake.base_url}   fake workspace, SQL warehouse {fake.warehouse_id}
+  fake     {fake.base_url}   fake workspace, SQL warehouse {WAREHOUSE_ID}
   database {database} (SQLite, migrated)
   try
 {tries}

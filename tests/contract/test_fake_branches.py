@@ -77,7 +77,7 @@ def test_create_answers_an_operation_done_at_once_and_the_waiter_reads_it(
 ) -> None:
     create(sdk(ALICE))
 
-    (posted,) = fake.requests_for(Route.POSTGRES_BRANCH_CREATE)
+    (posted,) = fake.requests.for_route(Route.POSTGRES_BRANCH_CREATE)
     assert posted.query == {"branch_id": "run-1"}
     assert posted.json == {"spec": {"source_branch": SOURCE, "ttl": "3600s"}}
     answer = json.loads(posted.response_body)
@@ -87,7 +87,7 @@ def test_create_answers_an_operation_done_at_once_and_the_waiter_reads_it(
         "@type": "type.googleapis.com/databricks.postgres.v1.BranchOperationMetadata"
     }
     assert answer["response"]["name"] == f"{PROJECT}/branches/run-1"
-    polled = fake.requests_for(Route.POSTGRES_RESOURCE)
+    polled = fake.requests.for_route(Route.POSTGRES_RESOURCE)
     assert [r.path_params["name"] for r in polled] == [answer["name"]]
 
 
@@ -103,7 +103,9 @@ def test_an_operation_can_take_several_polls(fake: FakeWorkspace, sdk: SdkFactor
     assert meanwhile.status.current_state is BranchStatusState.INIT
     assert branch.status is not None
     assert branch.status.current_state is BranchStatusState.READY
-    polls = [r for r in fake.requests_for(Route.POSTGRES_RESOURCE) if "/operations/" in r.path]
+    polls = [
+        r for r in fake.requests.for_route(Route.POSTGRES_RESOURCE) if "/operations/" in r.path
+    ]
     assert [json.loads(r.response_body)["done"] for r in polls] == [False, True]
 
 
@@ -218,7 +220,7 @@ def test_deleting_a_branch_removes_it_with_its_endpoint_and_databases(
             read()
     with pytest.raises(NotFound):
         w.postgres.generate_database_credential(endpoint=f"{name}/endpoints/primary")
-    deleted = fake.requests_for(Route.POSTGRES_DELETE)[0]
+    deleted = fake.requests.for_route(Route.POSTGRES_DELETE)[0]
     assert b'"@type":"type.googleapis.com/google.protobuf.Empty"' in deleted.response_body
 
 

@@ -28,7 +28,7 @@ def test_fail_next_is_consumed_then_the_sdk_succeeds(sdk: SdkFactory, fake: Fake
     me = sdk(ALICE).current_user.me()
 
     assert me.user_name == ALICE.user_name
-    assert [r.status for r in fake.requests_for(Route.SCIM_ME)] == [503, 200]
+    assert [r.status for r in fake.requests.for_route(Route.SCIM_ME)] == [503, 200]
     assert fake.faults.pending == []
 
 
@@ -120,13 +120,13 @@ def test_sdk_retries_a_dropped_connection(sdk: SdkFactory, fake: FakeWorkspace) 
     endpoint = sdk(ALICE).serving_endpoints.get(FRAUD_DETECTOR.name)
 
     assert endpoint.name == FRAUD_DETECTOR.name
-    assert [r.fault for r in fake.requests_for(Route.SERVING_GET)] == ["drop", None]
+    assert [r.fault for r in fake.requests.for_route(Route.SERVING_GET)] == ["drop", None]
 
 
 def test_requests_record_token_query_and_body(sdk: SdkFactory, fake: FakeWorkspace) -> None:
     list(sdk(BOB).schemas.list("main"))
 
-    (request,) = fake.requests_for(Route.SCHEMAS_LIST)
+    (request,) = fake.requests.for_route(Route.SCHEMAS_LIST)
     assert request.bearer_token == BOB.token
     assert request.principal == BOB.user_name
     assert request.query == {"catalog_name": "main", "max_results": "0"}
@@ -139,7 +139,7 @@ def test_in_flight_peak_tells_sequential_from_overlapping_requests(
 ) -> None:
     for _ in range(3):
         assert http.get(ME, headers=bearer(ALICE)).status_code == 200
-    sequential = fake.requests_for(Route.SCIM_ME)
+    sequential = fake.requests.for_route(Route.SCIM_ME)
     assert all(r.answered_at is not None and r.answered_at >= r.timestamp for r in sequential)
     assert peak_in_flight(sequential) == 1
 
@@ -152,7 +152,7 @@ def test_in_flight_peak_tells_sequential_from_overlapping_requests(
         assert http.get(ME, headers=bearer(BOB)).status_code == 200
         gate.open()
         assert held.result().status_code == 200
-    assert peak_in_flight(fake.requests_for(Route.SCIM_ME)) == 2
+    assert peak_in_flight(fake.requests.for_route(Route.SCIM_ME)) == 2
 
 
 def test_a_held_request_waits_for_its_gate_and_a_reset_drops_it(

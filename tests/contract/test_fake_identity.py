@@ -33,7 +33,7 @@ def test_sdk_config_reads_workspace_id_from_well_known(fake: FakeWorkspace) -> N
     config = Config(host=fake.base_url, token=ALICE.token, auth_type="pat")
 
     assert config.workspace_id == WORKSPACE_ID
-    assert fake.requests_for(Route.WELL_KNOWN)
+    assert fake.requests.for_route(Route.WELL_KNOWN)
 
 
 def test_me_returns_the_user_of_the_token(sdk: SdkFactory) -> None:
@@ -84,10 +84,10 @@ def test_missing_authorization_is_401(http: httpx.Client) -> None:
 
 
 def test_revoked_token_is_rejected(fake: FakeWorkspace, http: httpx.Client) -> None:
-    token = fake.add_user("revoked@example.com")
+    token = fake.identity.add_user("revoked@example.com").token
     assert http.get("/api/2.0/preview/scim/v2/Me", headers=bearer(token)).status_code == 200
 
-    fake.revoke_token(token)
+    fake.identity.revoke_token(token)
 
     assert http.get("/api/2.0/preview/scim/v2/Me", headers=bearer(token)).status_code == 401
 
@@ -97,11 +97,11 @@ def test_service_principal_authenticates_with_oauth_m2m(fake: FakeWorkspace) -> 
 
     assert me.user_name == APP_SP.application_id
     assert me.display_name == APP_SP.display_name
-    token_request = fake.requests_for(Route.OIDC_TOKEN)[0]
+    token_request = fake.requests.for_route(Route.OIDC_TOKEN)[0]
     assert token_request.basic_auth == (APP_SP.client_id, APP_SP.client_secret)
     assert b"grant_type=client_credentials" in token_request.body
     assert b"scope=all-apis" in token_request.body
-    scim = fake.requests_for(Route.SCIM_ME)[0]
+    scim = fake.requests.for_route(Route.SCIM_ME)[0]
     assert scim.principal == APP_SP.application_id
     assert fake.identity.oauth_tokens_minted == 1
 

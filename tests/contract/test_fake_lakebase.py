@@ -25,7 +25,7 @@ from databricks.sdk.service.postgres import EndpointStatusState, EndpointType
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from fake_workspace import FakeWorkspace, Route
+from fake_workspace import FakeWorkspace, FakeWorkspaceError, Route
 from fake_workspace.reference import (
     ALICE,
     LAKEBASE,
@@ -33,7 +33,6 @@ from fake_workspace.reference import (
     OTHER_LAKEBASE,
     OTHER_LAKEBASE_ENDPOINT,
 )
-from fake_workspace.server import FakeWorkspaceError
 from tests.harness.http import SdkFactory
 
 pytestmark = pytest.mark.fake_only
@@ -77,7 +76,7 @@ def test_credentials_are_minted_and_counted(sdk: SdkFactory, fake: FakeWorkspace
     assert fake.lakebase.tokens_minted == 2
     assert [c.user_name for c in fake.lakebase.minted] == [ALICE.user_name] * 2
     assert fake.lakebase.is_valid(first.token, ALICE.user_name)
-    sent = fake.requests_for(Route.DATABASE_CREDENTIAL)[0].json
+    sent = fake.requests.for_route(Route.DATABASE_CREDENTIAL)[0].json
     assert sent["instance_names"] == [LAKEBASE.name]
     assert sent["request_id"]
 
@@ -108,7 +107,7 @@ def test_credentials_for_claims_alone_need_no_instance(
     credential = sdk(ALICE).database.generate_database_credential(claims=[TABLE_CLAIM])
 
     assert credential.token
-    sent = fake.requests_for(Route.DATABASE_CREDENTIAL)[0].json
+    sent = fake.requests.for_route(Route.DATABASE_CREDENTIAL)[0].json
     assert "instance_names" not in sent
     assert sent["claims"] == [TABLE_CLAIM.as_dict()]
     with_empty_names = sdk(ALICE).api_client.do(
@@ -215,7 +214,7 @@ def test_endpoint_credentials_are_minted_for_that_endpoint(
     assert minted.request_id is None
     assert fake.lakebase.is_valid(credential.token, ALICE.user_name, LAKEBASE_ENDPOINT.name)
     assert not fake.lakebase.is_valid(credential.token, ALICE.user_name, LAKEBASE.name)
-    answered = fake.requests_for(Route.POSTGRES_CREDENTIAL)[0]
+    answered = fake.requests.for_route(Route.POSTGRES_CREDENTIAL)[0]
     assert answered.json == {"endpoint": LAKEBASE_ENDPOINT.name}
     assert set(json.loads(answered.response_body)) == {"token", "expire_time"}
 
@@ -238,7 +237,7 @@ def test_endpoint_credentials_live_as_long_as_asked(sdk: SdkFactory, fake: FakeW
     assert timedelta(minutes=4) < lifetime <= timedelta(minutes=5)
     assert dated.expire_time is not None
     assert abs(dated.expire_time.ToDatetime(tzinfo=UTC) - until) <= timedelta(seconds=1)
-    assert fake.requests_for(Route.POSTGRES_CREDENTIAL)[0].json["ttl"] == "300s"
+    assert fake.requests.for_route(Route.POSTGRES_CREDENTIAL)[0].json["ttl"] == "300s"
 
 
 @pytest.mark.parametrize(
@@ -280,7 +279,7 @@ def test_endpoint_credentials_need_an_existing_endpoint(
         )
 
     assert raised.value.error_code == "NOT_FOUND"
-    assert fake.requests_for(Route.POSTGRES_CREDENTIAL)[0].status == 404
+    assert fake.requests.for_route(Route.POSTGRES_CREDENTIAL)[0].status == 404
     assert fake.lakebase.minted == []
 
 

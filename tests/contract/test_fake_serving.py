@@ -164,7 +164,7 @@ async def test_async_httpx_client_invokes_like_the_app(fake: FakeWorkspace) -> N
         )
 
     assert response.json() == {"predictions": EXPECTED_FRAUD}
-    assert fake.requests_for(Route.INVOCATIONS)[0].bearer_token == ALICE.token
+    assert fake.requests.for_route(Route.INVOCATIONS)[0].bearer_token == ALICE.token
 
 
 def test_sdk_query_parses_predictions(sdk: SdkFactory) -> None:
@@ -182,7 +182,7 @@ def test_unicode_endpoint_is_invoked_by_its_encoded_name(
     response = invoke(http, UNICODE_MODEL.name, {"dataframe_records": [{"x": 1.25, "y": 2}]})
 
     assert response.json() == {"predictions": [models.pair_sum(1.25, 2)]}
-    assert fake.requests_for(Route.INVOCATIONS, UNICODE_MODEL.name)
+    assert fake.requests.for_route(Route.INVOCATIONS, UNICODE_MODEL.name)
 
 
 @pytest.mark.parametrize(

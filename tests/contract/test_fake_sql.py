@@ -91,7 +91,7 @@ def test_large_result_is_served_in_chunks(sdk: SdkFactory, fake: FakeWorkspace) 
     assert response.result
     assert response.result.next_chunk_internal_link
     assert all_rows(w, response) == expected_data_array(ORDERS.rows, ORDERS.columns)
-    assert len(fake.requests_for(Route.SQL_CHUNK)) == 4
+    assert len(fake.requests.for_route(Route.SQL_CHUNK)) == 4
 
 
 def test_row_limit_truncates(sdk: SdkFactory) -> None:
@@ -393,7 +393,7 @@ def test_query_tags_are_taken_up_to_twenty(sdk: SdkFactory, fake: FakeWorkspace)
 
     assert response.status
     assert response.status.state is StatementState.SUCCEEDED
-    sent = fake.requests_for(Route.SQL_EXECUTE)[0].json
+    sent = fake.requests.for_route(Route.SQL_EXECUTE)[0].json
     assert sent["query_tags"] == [tag.as_dict() for tag in tags]
 
 

@@ -127,7 +127,7 @@ def test_listing_pages_include_an_empty_page(sdk: SdkFactory, fake: FakeWorkspac
     names = [t.name for t in sdk(ALICE).tables.list("main", "sales")]
 
     assert names == [n for n in tables_in("main", "sales") if not n.startswith("margins")]
-    pages = [r.response_json for r in fake.requests_for(Route.TABLES_LIST)]
+    pages = [r.response_json for r in fake.requests.for_route(Route.TABLES_LIST)]
     assert len(pages) >= 3
     assert [] in [p.get("tables", []) for p in pages]
     assert all("next_page_token" in p for p in pages[:-1])
@@ -165,7 +165,7 @@ def test_hidden_objects_leave_empty_pages(
     names = [item.name for item in listing(sdk(ALICE))]
 
     assert names == expected
-    pages = [r.response_json for r in fake.requests_for(route)]
+    pages = [r.response_json for r in fake.requests.for_route(route)]
     assert len(pages) > len(expected)
     assert [] in [p.get(key, []) for p in pages]
 
@@ -177,7 +177,7 @@ def test_inserted_empty_pages_are_followed(sdk: SdkFactory, fake: FakeWorkspace)
     catalogs = [c.name for c in sdk(CAROL).catalogs.list()]
 
     assert catalogs == ["main", "restricted", "samples", "system"]
-    assert len(fake.requests_for(Route.CATALOGS_LIST)) == 7
+    assert len(fake.requests.for_route(Route.CATALOGS_LIST)) == 7
 
 
 def test_max_results_rules(http: httpx.Client, fake: FakeWorkspace) -> None:

@@ -18,7 +18,7 @@ import httpx
 from databricks.sdk.oauth import HostMetadata
 from databricks.sdk.service import catalog, database, iam, postgres, serving, sql
 
-from fake_workspace import FakeWorkspace
+from fake_workspace import FakeWorkspace, Route
 from fake_workspace.reference import (
     ALICE,
     APP_SP,
@@ -35,9 +35,8 @@ from fake_workspace.reference import (
     USERS,
     WAREHOUSE_ID,
     WARMING_UP,
+    ModelKind,
 )
-from fake_workspace.reference.specs import ModelKind
-from fake_workspace.routes import Route
 from tests.harness.http import bearer
 
 Call = Callable[[FakeWorkspace, httpx.Client], httpx.Response]

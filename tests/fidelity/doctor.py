@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from fake_workspace import Route
 from fake_workspace.fidelity.proxy import RecordingProxy
-from fake_workspace.routes import Route
 
 DOCTORED = Route.SQL_EXECUTE
 

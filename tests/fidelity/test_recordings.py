@@ -14,10 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from fake_workspace import FakeWorkspace
+from fake_workspace import FakeWorkspace, Route
 from fake_workspace.fidelity.shapes import shape_of
 from fake_workspace.reference import ALICE, WAREHOUSE_ID
-from fake_workspace.routes import Route
 from tests.fidelity.conftest import TALLY
 from tests.fidelity.judge import sdk_error
 from tests.fidelity.recorded import ERROR_DETAIL_TYPES, STATEMENT_EXECUTION

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from fake_workspace import FakeWorkspace
+from fake_workspace import FakeWorkspace, Route
 from fake_workspace.fidelity.shapes import shape_of
 from fake_workspace.reference import (
     CAROL,
@@ -30,7 +30,6 @@ from fake_workspace.reference import (
     SCHEMAS,
     TABLES,
 )
-from fake_workspace.routes import Route
 from tests.fidelity.conftest import TALLY
 from tests.harness.http import bearer
 

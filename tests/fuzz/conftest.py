@@ -9,7 +9,7 @@ import httpx
 import pytest
 import schemathesis
 
-from fake_workspace.server import FakeWorkspace
+from fake_workspace import FakeWorkspace
 from server.config import Settings
 from tests.fuzz import document
 from tests.fuzz.app_server import serve_app

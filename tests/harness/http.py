@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from databricks.sdk import WorkspaceClient
 
-from fake_workspace.identity import FakeUser
+from fake_workspace import FakeUser
 from fake_workspace.reference import UserDef
 
 TOKEN_HEADER = "X-Forwarded-Access-Token"

@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from fake_workspace import FakeWorkspace
 from fake_workspace.postgres_backing import BranchBacking, PasswordKeeper
-from fake_workspace.server import FakeWorkspace
 from tests.harness.backends import BackendChoice
 from tests.harness.lakebase_standin import LakebaseStandIn
 from tests.harness.lakebase_targets import LakebaseTarget

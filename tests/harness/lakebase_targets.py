@@ -7,13 +7,13 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from fake_workspace import Route
 from fake_workspace.reference import (
     LAKEBASE,
     LAKEBASE_ENDPOINT,
     OTHER_LAKEBASE,
     OTHER_LAKEBASE_ENDPOINT,
 )
-from fake_workspace.routes import Route
 from suite_environment import FLAVOUR_VARIABLES
 from tests.harness.backends import LakebaseFlavour
 

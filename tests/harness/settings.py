@@ -19,8 +19,8 @@ import pytest
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 from sqlalchemy.engine import URL, make_url
 
-from fake_workspace.reference import APP_SP
-from fake_workspace.server import FakeWorkspace
+from fake_workspace import FakeWorkspace
+from fake_workspace.reference import APP_SP, WAREHOUSE_ID
 from server.app import create_app
 from server.config import Settings
 from tests.harness.lakebase_targets import LakebaseTarget
@@ -120,9 +120,9 @@ def workspace_target(
         )
     return WorkspaceTarget(
         fake_server.base_url,
-        fake_server.warehouse_id,
-        fake_server.service_principal.client_id,
-        fake_server.service_principal.client_secret,
+        WAREHOUSE_ID,
+        APP_SP.client_id,
+        APP_SP.client_secret,
     )
 
 

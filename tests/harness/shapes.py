@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from fake_workspace import FakeWorkspace
 from fake_workspace.fidelity.proxy import RecordingProxy
 from fake_workspace.fidelity.shapes import ShapeBook
-from fake_workspace.server import FakeWorkspace
 
 _BOOK = pytest.StashKey[ShapeBook]()
 _MODE = pytest.StashKey[str]()

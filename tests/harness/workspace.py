@@ -14,8 +14,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from fake_workspace.identity import FakeUser
-from fake_workspace.server import FakeWorkspace
+from fake_workspace import FakeUser, FakeWorkspace
 from suite_environment import is_live
 from tests.harness.lakebase_fixtures import PasswordKeeper
 from tests.harness.shapes import record_fake

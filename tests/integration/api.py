@@ -12,10 +12,8 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
+from fake_workspace import FakeWorkspace, RecordedRequest, Route
 from fake_workspace.reference import ALICE, FRAUD_DETECTOR, TableDef
-from fake_workspace.request_log import RecordedRequest
-from fake_workspace.routes import Route
-from fake_workspace.server import FakeWorkspace
 from tests.harness import auth
 
 UC = "/api/unity-catalog"
@@ -59,7 +57,7 @@ async def get_ok(
 
 def statements(fake: FakeWorkspace) -> list[RecordedRequest]:
     """The SQL statements the app sent to the warehouse, in order."""
-    return fake.requests_for(Route.SQL_EXECUTE)
+    return fake.requests.for_route(Route.SQL_EXECUTE)
 
 
 # --- preferences -----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from fake_workspace import Route
 from fake_workspace.reference import (
     ALICE,
     FRAUD_DETECTOR,
@@ -19,7 +20,6 @@ from fake_workspace.reference import (
     fraud_score,
 )
 from fake_workspace.request_log import peak_in_flight
-from fake_workspace.routes import Route
 from server.models.model_inference import ModelInference
 from server.models.user_preference import UserPreference
 from tests.harness import auth
@@ -74,7 +74,7 @@ async def test_ten_inferences_at_once_all_succeed_and_are_logged(client, databas
     rows = await rows_of(database, ModelInference, ModelInference.user_name == ALICE.user_name)
     assert sorted(r.request_id for r in rows) == sorted(r.json()["request_id"] for r in responses)
     assert {r.status for r in rows} == {"SUCCESS"}
-    assert len(fake.requests_for(Route.INVOCATIONS, FRAUD_DETECTOR.name)) == N
+    assert len(fake.requests.for_route(Route.INVOCATIONS, FRAUD_DETECTOR.name)) == N
 
 
 async def test_concurrent_writes_and_reads_of_one_key_never_tear(client, database) -> None:
@@ -110,7 +110,7 @@ async def test_ten_users_querying_one_table_at_once_get_identical_correct_pages(
     assert {r.json()["total_row_count"] for r in responses} == {len(ORDERS.rows)}
     pages = [
         r
-        for r in fake.requests_for(Route.SQL_EXECUTE)
+        for r in fake.requests.for_route(Route.SQL_EXECUTE)
         if "LIMIT 100 OFFSET 250" in r.json["statement"]
     ]
     assert sorted(r.bearer_token for r in pages) == sorted(u.token for u in ten_users)
@@ -132,5 +132,7 @@ async def test_workspace_calls_in_flight_never_exceed_the_configured_limit(
     responses = await answers
 
     assert [r.json()["user_name"] for r in responses] == [u.user_name for u in callers]
-    assert {r.principal for r in fake.requests_for(Route.SCIM_ME)} == {u.user_name for u in callers}
+    assert {r.principal for r in fake.requests.for_route(Route.SCIM_ME)} == {
+        u.user_name for u in callers
+    }
     assert peak_in_flight(fake.requests.snapshot()) == limit

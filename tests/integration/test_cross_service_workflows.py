@@ -14,8 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
+from fake_workspace import Route
 from fake_workspace.reference import ALICE, BOB, FRAUD_DETECTOR, ORDER_COUNT
-from fake_workspace.routes import Auth, Route
+from fake_workspace.routes import Auth
 from tests.integration.api import (
     LOGS,
     PREFS,
@@ -50,7 +51,7 @@ async def test_browse_query_score_and_find_the_call_in_the_log(client, fake) -> 
     assert "orders" in tables["items"]
     assert page["rows"] == [api_order(i) for i in range(41, 61)]
     assert answer["predictions"] == expected_scores(41, 20)
-    [sent] = fake.requests_for(Route.INVOCATIONS, FRAUD_DETECTOR.name)
+    [sent] = fake.requests.for_route(Route.INVOCATIONS, FRAUD_DETECTOR.name)
     assert sent.json == fraud_inputs(order_features(page["rows"]))
     assert logs["total"] == 1
     assert logs["items"][0]["request_id"] == answer["request_id"]

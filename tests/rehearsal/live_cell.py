@@ -31,8 +31,7 @@ from typing import Any
 import psycopg
 from databricks.sdk import WorkspaceClient
 
-from fake_workspace.reference import APP_SP, LAKEBASE, LAKEBASE_ENDPOINT
-from fake_workspace.reference.identities import ALICE
+from fake_workspace.reference import ALICE, APP_SP, LAKEBASE, LAKEBASE_ENDPOINT
 from suite_environment import FLAVOUR_TITLES
 from tests.harness.backends import UNREACHABLE_POSTGRES, ensure_login_role, libpq_url
 from tests.harness.lakebase_standin import LakebaseStandIn

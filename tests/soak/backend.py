@@ -12,9 +12,9 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from fake_workspace import FakeWorkspace
 from fake_workspace.postgres_backing import PasswordKeeper
 from fake_workspace.reference import APP_SP
-from fake_workspace.server import FakeWorkspace
 from suite_environment import DEFAULT_POSTGRES_URL
 from tests.harness.backends import (
     BackendName,

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import httpx
 
-from fake_workspace.server import FakeWorkspace
+from fake_workspace import FakeWorkspace
 from server.deps import TOKEN_HEADER
 from server.errors import STATUS_BY_CODE
 from tests.harness.backends import BACKENDS

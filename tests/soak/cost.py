@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from fake_workspace.server import FakeWorkspace
+from fake_workspace import FakeWorkspace
 from server.deps import TOKEN_HEADER
 from tests.harness.backends import BACKENDS
 from tests.soak.backend import prepared
@@ -201,7 +201,7 @@ def run(
     costs: list[Cost] = []
     with ExitStack() as stack:
         fake = stack.enter_context(FakeWorkspace())
-        token = fake.add_user("bench@example.com")
+        token = fake.identity.add_user("bench@example.com").token
         bare = stack.enter_context(uvicorn_process("tests.soak.bare:app", {}, scratch / "bare.log"))
         copies = {"current": None, **({"baseline": baseline} if baseline else {})}
         for db in databases:

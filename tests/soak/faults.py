@@ -17,8 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from fake_workspace.routes import Route
-from fake_workspace.server import FakeWorkspace
+from fake_workspace import FakeWorkspace, Route
 from tests.harness.backends import BACKENDS
 from tests.harness.pg_faults import table_locked, terminate_connections
 from tests.soak.backend import Backend

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from fake_workspace.reference import APP_SP, LAKEBASE, LAKEBASE_ENDPOINT, USERS
+from fake_workspace.reference import APP_SP, LAKEBASE, LAKEBASE_ENDPOINT, USERS, WAREHOUSE_ID
 from fake_workspace.request_log import RecordedRequest
 from fake_workspace.server import FakeWorkspace
 
@@ -91,7 +91,7 @@ def back_with_postgres(fake: FakeWorkspace, url: str) -> str:
 def ready_document(fake: FakeWorkspace) -> dict[str, object]:
     return {
         "base_url": fake.base_url,
-        "warehouse_id": fake.warehouse_id,
+        "warehouse_id": WAREHOUSE_ID,
         "app_client_id": APP_SP.client_id,
         "app_client_secret": APP_SP.client_secret,
         "users": {u.user_name: u.token for u in USERS},
@@ -127,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         backed = f"  Lakebase served by the PostgreSQL server at {host}\n" if host else ""
         print(
             f"fake Databricks workspace at {fake.base_url}\n"
-            f"  SQL warehouse {fake.warehouse_id}\n{users}\n"
+            f"  SQL warehouse {WAREHOUSE_ID}\n{users}\n"
             f"  app service principal: client id {APP_SP.client_id}, "
             f"secret {APP_SP.client_secret}\n{backed}"
             "Ctrl-C stops it.",

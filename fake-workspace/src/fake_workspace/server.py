@@ -11,10 +11,8 @@ from fake_workspace.faults import Faults
 from fake_workspace.fidelity.shapes import ShapeBook
 from fake_workspace.identity import FakeUser, IdentityStore
 from fake_workspace.lakebase import Lakebase
-from fake_workspace.reference import APP_SP, WAREHOUSE_ID
-from fake_workspace.reference.specs import ServicePrincipalDef, UserDef
+from fake_workspace.reference.specs import UserDef
 from fake_workspace.request_log import RecordedRequest, RequestLog
-from fake_workspace.routes import Route
 from fake_workspace.serving import ServingState
 from fake_workspace.state import FakeState
 from fake_workspace.statements import StatementStore
@@ -94,18 +92,6 @@ class FakeWorkspace:
             lines = "\n".join(f"  {r.method} {r.path} {r.query}" for r in unmatched)
             raise FakeWorkspaceError(f"requests to routes the fake does not serve:\n{lines}")
 
-    # -- reference data ----------------------------------------------------------------------
-
-    @property
-    def warehouse_id(self) -> str:
-        """The only SQL warehouse (any other id answers 404 ``RESOURCE_DOES_NOT_EXIST``)."""
-        return WAREHOUSE_ID
-
-    @property
-    def service_principal(self) -> ServicePrincipalDef:
-        """The app's service principal (``client_id`` / ``client_secret`` for OAuth M2M)."""
-        return APP_SP
-
     # -- control surfaces --------------------------------------------------------------------
 
     @property
@@ -138,29 +124,12 @@ class FakeWorkspace:
         """Lakebase Autoscaling branches, their databases and operations (``on_branch``)."""
         return self.state.branches
 
-    def add_user(self, user_name: str, display_name: str | None = None) -> str:
-        """A new user (member of ``account users``) valid until the end of the test; its token.
-
-        ``fake.identity.add_user(...)`` returns the whole :class:`FakeUser` instead.
-        """
-        return self.state.identity.add_user(user_name, display_name).token
-
-    def revoke_token(self, token: str) -> None:
-        self.state.identity.revoke_token(token)
-
     # -- request log -------------------------------------------------------------------------
 
     @property
     def requests(self) -> RequestLog:
-        """Every request of this test: iterate it, or ``for_route(Route.X, target)``."""
+        """This test's requests: iterate, ``for_route(Route.X, target)`` or ``unmatched()``."""
         return self.state.requests
-
-    def requests_for(self, route: Route, target: str | None = None) -> list[RecordedRequest]:
-        return self.state.requests.for_route(route, target)
-
-    @property
-    def unmatched_requests(self) -> list[RecordedRequest]:
-        return self.state.requests.unmatched()
 
     # -- clients -----------------------------------------------------------------------------
 

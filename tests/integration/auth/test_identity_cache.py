@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 
-from fake_workspace.reference.identities import ALICE, BOB
-from fake_workspace.routes import Route
-from fake_workspace.server import FakeWorkspace
+from fake_workspace import FakeWorkspace, Route
+from fake_workspace.reference import ALICE, BOB
 from server.config import Settings
 from server.errors import AppError, ErrorCode
 from server.services.user_service import UserService
@@ -63,7 +62,10 @@ async def test_identity_is_looked_up_once_per_token_while_cached(
 
     assert [r.status_code for r in [*alices, bobs]] == [200] * 4
     # One SCIM lookup per token: the cache serves alice's later requests, never bob's.
-    assert [r.bearer_token for r in fake.requests_for(Route.SCIM_ME)] == [ALICE.token, BOB.token]
+    assert [r.bearer_token for r in fake.requests.for_route(Route.SCIM_ME)] == [
+        ALICE.token,
+        BOB.token,
+    ]
     # And the token itself never reaches a log line.
     assert not [r for r in caplog.records if ALICE.token in r.getMessage()]
 
@@ -78,7 +80,7 @@ async def test_the_cache_holds_as_many_identities_as_its_size(
         assert (await client.get(PREFS, headers=auth(user.token))).status_code == 200
 
     # With room for one identity, bob's pushes alice's out and she is looked up again.
-    assert [r.bearer_token for r in fake.requests_for(Route.SCIM_ME)] == [
+    assert [r.bearer_token for r in fake.requests.for_route(Route.SCIM_ME)] == [
         user.token for user in lookups
     ]
 
@@ -89,7 +91,7 @@ async def test_identity_cache_can_be_turned_off(client_factory, fake: FakeWorksp
     responses = [await client.get(PREFS, headers=auth(ALICE.token)) for _ in range(3)]
 
     assert [r.status_code for r in responses] == [200] * 3
-    assert [r.bearer_token for r in fake.requests_for(Route.SCIM_ME)] == [ALICE.token] * 3
+    assert [r.bearer_token for r in fake.requests.for_route(Route.SCIM_ME)] == [ALICE.token] * 3
 
 
 async def test_cached_identity_lasts_exactly_the_lifetime(
@@ -101,7 +103,7 @@ async def test_cached_identity_lasts_exactly_the_lifetime(
     users = UserService(WorkspaceGateway(settings, clock), settings, clock)
     assert (await users.identify(ALICE.token)).user_name == ALICE.user_name
 
-    fake.revoke_token(ALICE.token)
+    fake.identity.revoke_token(ALICE.token)
     clock.advance(2.5)
     still_cached = await users.identify(ALICE.token)
     clock.advance(0.5)  # exactly the lifetime: expired
@@ -110,7 +112,7 @@ async def test_cached_identity_lasts_exactly_the_lifetime(
 
     assert still_cached.user_name == ALICE.user_name
     assert refused.value.code is ErrorCode.AUTH_INVALID
-    assert len(fake.requests_for(Route.SCIM_ME)) == 2  # first identify, then after expiry
+    assert len(fake.requests.for_route(Route.SCIM_ME)) == 2  # first identify, then after expiry
 
 
 async def test_revoked_token_is_refused_at_once_without_the_identity_cache(
@@ -119,7 +121,7 @@ async def test_revoked_token_is_refused_at_once_without_the_identity_cache(
     client = await client_factory(identity_cache_ttl_seconds=0)
     assert (await client.get(PREFS, headers=auth(ALICE.token))).status_code == 200
 
-    fake.revoke_token(ALICE.token)
+    fake.identity.revoke_token(ALICE.token)
 
     assert_error(await client.get(PREFS, headers=auth(ALICE.token)), 401, "AUTH_INVALID")
 
@@ -130,7 +132,7 @@ async def test_revoked_token_is_refused_once_the_identity_cache_lifetime_has_pas
     # A route that calls only the database trusts the cached identity for its lifetime.
     client = await client_factory(identity_cache_ttl_seconds=10)
     assert (await client.get(PREFS, headers=auth(ALICE.token))).status_code == 200
-    fake.revoke_token(ALICE.token)
+    fake.identity.revoke_token(ALICE.token)
 
     clock.advance(9)
     still_cached = await client.get(PREFS, headers=auth(ALICE.token))
@@ -139,7 +141,7 @@ async def test_revoked_token_is_refused_once_the_identity_cache_lifetime_has_pas
 
     assert still_cached.status_code == 200, still_cached.text
     assert_error(expired, 401, "AUTH_INVALID")
-    assert len(fake.requests_for(Route.SCIM_ME)) == 2
+    assert len(fake.requests.for_route(Route.SCIM_ME)) == 2
 
 
 async def test_revoked_token_is_refused_on_every_route_once_the_lifetime_passed(
@@ -155,10 +157,10 @@ async def test_revoked_token_is_refused_on_every_route_once_the_lifetime_passed(
         before = await client.request(method, path, json=body, headers=auth(ALICE.token))
         assert before.status_code < 400, f"{method} {path}: {before.text}"
 
-    fake.revoke_token(ALICE.token)
+    fake.identity.revoke_token(ALICE.token)
     clock.advance(lifetime)
 
     for method, path, body in AUTHENTICATED_CALLS:
         response = await client.request(method, path, json=body, headers=auth(ALICE.token))
         assert_error(response, 401, "AUTH_INVALID")
-    assert fake.requests_for(Route.SQL_EXECUTE)  # the routes really ran before the revocation
+    assert fake.requests.for_route(Route.SQL_EXECUTE)  # the routes really ran before the revocation

@@ -9,9 +9,8 @@ import re
 import httpx
 import pytest
 
-from fake_workspace.reference.identities import ALICE
-from fake_workspace.routes import Route
-from fake_workspace.server import FakeWorkspace
+from fake_workspace import FakeWorkspace, Route
+from fake_workspace.reference import ALICE
 from tests.harness import auth
 from tests.harness.settings import app_document
 from tests.integration.api import PREFS, REJECTED_TOKEN
@@ -72,7 +71,7 @@ async def test_a_token_is_sent_on_without_the_spaces_around_it(
     response = await client.get("/api/user/me", headers=auth(f"  {ALICE.token} "))
 
     assert response.status_code == 200
-    assert {call.bearer_token for call in fake.requests_for(Route.SCIM_ME)} == {ALICE.token}
+    assert {call.bearer_token for call in fake.requests.for_route(Route.SCIM_ME)} == {ALICE.token}
 
 
 @pytest.mark.parametrize(("method", "path"), PROTECTED, ids=[f"{m} {p}" for m, p in PROTECTED])
@@ -89,7 +88,7 @@ async def test_principal_without_a_user_name_is_refused(
     client: httpx.AsyncClient, fake: FakeWorkspace
 ) -> None:
     # Rows are keyed by user name: an empty one would be shared by every such principal.
-    token = fake.add_user("", display_name="No Name")
+    token = fake.identity.add_user("", display_name="No Name").token
 
     response = await client.get(PREFS, headers=auth(token))
 

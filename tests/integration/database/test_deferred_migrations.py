@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from fake_workspace.reference.identities import ALICE
+from fake_workspace.reference import ALICE
 from tests.harness import auth
 from tests.integration.api import PREFS
 

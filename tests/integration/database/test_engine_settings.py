@@ -21,9 +21,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from fake_workspace.reference import APP_SP
-from fake_workspace.reference.identities import ALICE
-from fake_workspace.server import FakeWorkspace
+from fake_workspace import FakeWorkspace
+from fake_workspace.reference import ALICE, APP_SP
 from server.config import Settings
 from server.db.database import Database
 from server.db.engine import is_sqlite_memory, normalise_url, statement_timeout_ms

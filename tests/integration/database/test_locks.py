@@ -11,7 +11,7 @@ import asyncio
 
 import pytest
 
-from fake_workspace.reference.identities import ALICE, BOB
+from fake_workspace.reference import ALICE, BOB
 from server.db.database import Database
 from tests.harness import auth
 from tests.harness.backends import BackendChoice, with_database

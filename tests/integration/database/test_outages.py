@@ -9,7 +9,7 @@ import logging
 
 import pytest
 
-from fake_workspace.reference.identities import ALICE
+from fake_workspace.reference import ALICE
 from server.db.database import Database
 from tests.harness import auth
 from tests.harness.backends import UNREACHABLE_POSTGRES, BackendChoice, with_database

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from fake_workspace.reference.identities import ALICE
+from fake_workspace.reference import ALICE
 from server.db.database import Database
 from tests.harness import auth
 from tests.integration.api import PREFS, UC, pref_url, save_pref

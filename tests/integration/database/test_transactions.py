@@ -11,8 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import event
 
-from fake_workspace.reference import ORDERS, TRIPS
-from fake_workspace.reference.identities import ALICE
+from fake_workspace.reference import ALICE, ORDERS, TRIPS
 from server.db.database import Database
 from tests.harness import auth
 from tests.harness.backends import BackendChoice

@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 
-from fake_workspace.reference import PRODUCTS
-from fake_workspace.reference.identities import ALICE
+from fake_workspace.reference import ALICE, PRODUCTS
 from tests.harness import auth
 from tests.harness.clock import FakeClock
 from tests.integration.api import query_url

@@ -10,7 +10,7 @@ import re
 import httpx
 import pytest
 
-from fake_workspace.reference.identities import ALICE
+from fake_workspace.reference import ALICE
 from tests.harness import auth
 from tests.integration.api import REJECTED_TOKEN
 from tests.integration.expectations import assert_error

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from fake_workspace.reference.identities import ALICE
+from fake_workspace.reference import ALICE
 from tests.harness import auth
 from tests.integration.api import PREFS, QUERY
 from tests.integration.expectations import assert_error

@@ -9,7 +9,7 @@ import re
 import httpx
 import pytest
 
-from fake_workspace.reference.identities import ALICE
+from fake_workspace.reference import ALICE
 from tests.harness import auth
 from tests.harness.settings import app_document
 from tests.integration.expectations import assert_error

@@ -7,10 +7,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from fake_workspace.reference import PRODUCTS
-from fake_workspace.reference.identities import ALICE
-from fake_workspace.routes import Route
-from fake_workspace.server import FakeWorkspace
+from fake_workspace import FakeWorkspace, Route
+from fake_workspace.reference import ALICE, PRODUCTS
 from tests.harness import auth
 from tests.integration.api import UC, query_url
 from tests.integration.expectations import assert_error

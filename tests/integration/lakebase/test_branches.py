@@ -12,9 +12,9 @@ import pytest
 from databricks.sdk.service.postgres import Branch, BranchSpec
 from google.protobuf.duration_pb2 import Duration
 
+from fake_workspace import FakeWorkspace
 from fake_workspace.postgres_backing import BranchBacking
 from fake_workspace.reference import ALICE, APP_SP, LAKEBASE_ENDPOINT
-from fake_workspace.server import FakeWorkspace
 from server.config import Settings
 from tests.harness.backends import (
     BackendChoice,

@@ -10,7 +10,7 @@ from functools import partial
 import databricks.sdk.config
 import pytest
 
-from fake_workspace.reference.identities import ALICE
+from fake_workspace.reference import ALICE
 from server.clock import SdkClock
 from tests.harness import auth
 from tests.harness.backends import UNREACHABLE_POSTGRES

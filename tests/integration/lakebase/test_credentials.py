@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from fake_workspace import FakeWorkspace
 from fake_workspace.reference import APP_SP
-from fake_workspace.server import FakeWorkspace
 from server.config import Settings
 from server.db.lakebase import LakebaseCredentialProvider, service_principal_minter
 from tests.harness.backends import LakebaseFlavour

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from fake_workspace.reference import APP_SP
-from fake_workspace.reference.identities import ALICE
-from fake_workspace.routes import Route
-from fake_workspace.server import FakeWorkspace
+from fake_workspace import FakeWorkspace, Route
+from fake_workspace.reference import ALICE, APP_SP
 from server.db.database import Database
 from tests.harness import auth
 from tests.harness.backends import BackendChoice, LakebaseFlavour, ensure_login_role
@@ -68,12 +66,12 @@ async def test_connection_password_is_the_token_the_service_principal_minted(
     assert await connection_password(app_database) == minted[0].token
     # Minted with the service principal's OAuth token, never with the user's, and only from
     # the flavour's own API.
-    credential_calls = fake.requests_for(APP_TARGETS[flavour].credential_route)
+    credential_calls = fake.requests.for_route(APP_TARGETS[flavour].credential_route)
     assert credential_calls
     assert all(call.bearer_token != ALICE.token for call in credential_calls)
-    assert fake.requests_for(Route.OIDC_TOKEN)
+    assert fake.requests.for_route(Route.OIDC_TOKEN)
     other = next(t for f, t in APP_TARGETS.items() if f != flavour)
-    assert fake.requests_for(other.credential_route) == []
+    assert fake.requests.for_route(other.credential_route) == []
 
 
 async def test_ready_and_the_start_up_line_name_the_flavour(

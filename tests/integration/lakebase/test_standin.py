@@ -18,9 +18,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from fake_workspace.reference import APP_SP
-from fake_workspace.reference.identities import ALICE
-from fake_workspace.server import FakeWorkspace
+from fake_workspace import FakeWorkspace
+from fake_workspace.reference import ALICE, APP_SP
 from server.clock import SystemClock
 from server.config import Settings
 from server.db.database import Database
@@ -263,7 +262,7 @@ async def test_a_revoked_service_principal_gives_503_and_recovers_once_it_may_mi
     during = await client.get(PREFS, headers=auth(ALICE.token))
 
     assert_error(during, 503, "DATABASE_UNAVAILABLE")
-    denied = fake.requests_for(lakebase_target.credential_route)[-1]
+    denied = fake.requests.for_route(lakebase_target.credential_route)[-1]
     assert denied.status == 403
     assert "password authentication failed" in refused(lakebase_settings, first)
 

@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 
-from fake_workspace.routes import Route
-from fake_workspace.server import FakeWorkspace
+from fake_workspace import FakeWorkspace, Route
 from server.db.database import Database
 from tests.harness import auth
 from tests.harness.apps import ClientFactory
@@ -89,5 +88,5 @@ async def test_a_service_principal_the_workspace_rejects_is_503_in_the_envelope(
     assert REJECTED not in response.text
     assert any(r.getMessage().startswith("database unavailable") for r in caplog.records)
     if fake_server is not None:  # offline: refused at the token, and nothing minted
-        assert [r.status for r in fake_server.requests_for(Route.OIDC_TOKEN)] == [401]
+        assert [r.status for r in fake_server.requests.for_route(Route.OIDC_TOKEN)] == [401]
         assert fake_server.lakebase.minted == []

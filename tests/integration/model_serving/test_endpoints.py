@@ -9,10 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
+from fake_workspace import FakeWorkspace, Route
 from fake_workspace.handlers.serving import CREATED_MS, UPDATED_MS
 from fake_workspace.reference import ALICE, CHAT_ASSISTANT, ENDPOINTS, FRAUD_DETECTOR, WARMING_UP
-from fake_workspace.routes import Route
-from fake_workspace.server import FakeWorkspace
 from tests.harness import auth
 from tests.integration.api import MS, endpoint_url
 from tests.integration.expectations import assert_error, assert_utc_timestamps, iso

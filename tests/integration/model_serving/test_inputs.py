@@ -9,10 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from fake_workspace.reference import CHAT_ASSISTANT
-from fake_workspace.reference.identities import ALICE
-from fake_workspace.routes import Route
-from fake_workspace.server import FakeWorkspace
+from fake_workspace import FakeWorkspace, Route
+from fake_workspace.reference import ALICE, CHAT_ASSISTANT
 from tests.harness import auth
 from tests.integration.api import INVOKE, JSON, invoke
 from tests.integration.expectations import assert_error
@@ -121,7 +119,7 @@ async def test_lone_surrogate_in_model_inputs_is_400_without_a_call(
         "/api/model-serving/invoke", content=body, headers={**auth(ALICE.token), **JSON}
     )
     assert_error(response, 400, "INVALID_INPUT")
-    assert fake.requests_for(Route.INVOCATIONS) == []
+    assert fake.requests.for_route(Route.INVOCATIONS) == []
 
 
 @pytest.mark.parametrize("value", [True, 1.0, 30.5, "30"])
@@ -138,4 +136,4 @@ async def test_invoke_timeout_must_be_an_integer(
 
     error = assert_error(response, 400, "INVALID_REQUEST")
     assert error["details"][0]["field"] == "timeout_seconds"
-    assert fake.requests_for(Route.INVOCATIONS) == []
+    assert fake.requests.for_route(Route.INVOCATIONS) == []

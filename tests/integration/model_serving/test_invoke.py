@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from fake_workspace import FakeWorkspace, Route
 from fake_workspace.reference import (
     ALICE,
     BOB,
@@ -20,8 +21,6 @@ from fake_workspace.reference import (
     WARMING_UP,
 )
 from fake_workspace.reference import endpoints as models
-from fake_workspace.routes import Route
-from fake_workspace.server import FakeWorkspace
 from server.db.database import Database
 from tests.harness import auth
 from tests.harness.clock import FakeClock
@@ -254,7 +253,7 @@ async def test_busy_model_answers_after_retries_and_is_logged_once(
 
     assert response.status_code == 200, response.text
     assert response.json()["predictions"] == [models.fraud_score(*row) for row in FRAUD_ROWS]
-    calls = fake.requests_for(Route.INVOCATIONS, FRAUD_DETECTOR.name)
+    calls = fake.requests.for_route(Route.INVOCATIONS, FRAUD_DETECTOR.name)
     assert [c.status for c in calls] == [status] * failures + [200]
     assert {(c.bearer_token, c.body) for c in calls} == {(ALICE.token, calls[0].body)}
     assert clock.sleeps == [1] * failures  # what Retry-After asked, before each new attempt

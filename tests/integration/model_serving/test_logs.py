@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from fake_workspace import FakeWorkspace, Route
 from fake_workspace.reference import (
     ALICE,
     BOB,
@@ -20,8 +21,6 @@ from fake_workspace.reference import (
     WARMING_UP,
     fraud_score,
 )
-from fake_workspace.routes import Route
-from fake_workspace.server import FakeWorkspace
 from server.db.database import Database
 from server.json_text import canonical_json
 from tests.harness import auth
@@ -123,7 +122,7 @@ async def test_log_holds_exactly_the_history_of_25_invocations_newest_first(clie
 
     assert logs["total"] == 25
     assert [i["request_id"] for i in logs["items"]] == [a["request_id"] for a in answers][::-1]
-    sent = fake.requests_for(Route.INVOCATIONS, FRAUD_DETECTOR.name)
+    sent = fake.requests.for_route(Route.INVOCATIONS, FRAUD_DETECTOR.name)
     assert [i["input_bytes"] for i in logs["items"]] == [len(r.body) for r in sent][::-1]
     assert {(i["endpoint_name"], i["status"]) for i in logs["items"]} == {
         (FRAUD_DETECTOR.name, "SUCCESS")

@@ -8,8 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from fake_workspace.routes import Route
-from fake_workspace.server import FakeWorkspace
+from fake_workspace import FakeWorkspace, Route
 from tests.integration.api import fraud_inputs, invoke
 from tests.integration.expectations import assert_error
 

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from fake_workspace import FakeWorkspace, Route
 from fake_workspace.reference import (
     ALICE,
     BOB,
@@ -18,8 +19,6 @@ from fake_workspace.reference import (
     TEXT_EMBEDDER,
     fraud_score,
 )
-from fake_workspace.routes import Route
-from fake_workspace.server import FakeWorkspace
 from tests.harness import auth
 from tests.integration.api import FRAUD_COLUMNS, endpoint_url, invoke
 from tests.integration.expectations import assert_error

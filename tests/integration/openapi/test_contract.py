@@ -14,7 +14,7 @@ import httpx
 import pytest
 from jsonschema import Draft202012Validator
 
-from fake_workspace.reference.identities import ALICE
+from fake_workspace.reference import ALICE
 from tests.harness import auth
 from tests.integration.api import INVOKE, LOGS, MS, PREFS, UC, fraud_inputs
 

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from fake_workspace.reference.identities import ALICE
+from fake_workspace.reference import ALICE
 from tests.harness import auth
 from tests.integration.expectations import assert_error
 

@@ -9,7 +9,7 @@ from datetime import datetime
 import httpx
 import pytest
 
-from fake_workspace.reference.identities import ALICE, BOB
+from fake_workspace.reference import ALICE, BOB
 from server.db.database import Database
 from tests.harness import auth
 from tests.integration.api import PREFS, post_pref, pref_url

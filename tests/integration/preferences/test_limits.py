@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from fake_workspace.reference.identities import ALICE
+from fake_workspace.reference import ALICE
 from server.db.database import Database
 from server.models.user_preference import PREFERENCE_KEY_MAX_LENGTH, PREFERENCE_VALUE_MAX_BYTES
 from tests.harness import auth

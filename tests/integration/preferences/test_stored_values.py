@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
-from fake_workspace.reference.identities import ALICE
+from fake_workspace.reference import ALICE
 from server.db.database import Database
 from server.models.base import utc_now
 from server.models.user_preference import PREFERENCE_VALUE_MAX_DEPTH, UserPreference

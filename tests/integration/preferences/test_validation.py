@@ -8,7 +8,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from fake_workspace.reference.identities import ALICE
+from fake_workspace.reference import ALICE
 from server.db.database import Database
 from server.models.user_preference import PreferenceIn
 from tests.harness import auth

@@ -7,10 +7,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from fake_workspace.reference import ACCOUNT_USERS, Privilege
-from fake_workspace.reference.identities import ALICE, BOB
-from fake_workspace.routes import Route
-from fake_workspace.server import FakeWorkspace
+from fake_workspace import FakeWorkspace, Route
+from fake_workspace.reference import ACCOUNT_USERS, ALICE, BOB, Privilege
 from tests.harness import auth
 from tests.integration.api import QUERY, UC, statements
 from tests.integration.expectations import assert_error
@@ -47,7 +45,7 @@ async def test_grant_revoked_mid_session_is_refused_on_the_next_request(
 ) -> None:
     url = "/api/unity-catalog/query?catalog=main&schema=sales&table=orders&limit=5"
     before = await client.get(url, headers=auth(ALICE.token))
-    statements_before = len(fake.requests_for(Route.SQL_EXECUTE))
+    statements_before = len(fake.requests.for_route(Route.SQL_EXECUTE))
 
     fake.unity_catalog.revoke(ACCOUNT_USERS, Privilege.SELECT, "main.sales.orders")
     after = await client.get(url, headers=auth(ALICE.token))
@@ -55,7 +53,7 @@ async def test_grant_revoked_mid_session_is_refused_on_the_next_request(
     assert before.status_code == 200, before.text
     assert before.json()["row_count"] == 5
     assert_error(after, 403, "CATALOG_PERMISSION_DENIED")
-    assert len(fake.requests_for(Route.SQL_EXECUTE)) == statements_before
+    assert len(fake.requests.for_route(Route.SQL_EXECUTE)) == statements_before
 
 
 async def test_missing_table_is_404(client, fake) -> None:

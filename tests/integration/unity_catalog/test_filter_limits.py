@@ -10,10 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from fake_workspace.reference.identities import ALICE
-from fake_workspace.request_log import RecordedRequest
-from fake_workspace.routes import Route
-from fake_workspace.server import FakeWorkspace
+from fake_workspace import FakeWorkspace, RecordedRequest, Route
+from fake_workspace.reference import ALICE
 from tests.harness import auth
 from tests.integration.api import JSON, QUERY
 from tests.integration.expectations import assert_error
@@ -34,7 +32,7 @@ async def query(client: httpx.AsyncClient, column: str, op: str, value: Any) -> 
 
 def sent_filter(fake: FakeWorkspace) -> dict[str, Any]:
     """The filter's parameter of the page statement (the first one is the table)."""
-    statements: list[RecordedRequest] = fake.requests_for(Route.SQL_EXECUTE)
+    statements: list[RecordedRequest] = fake.requests.for_route(Route.SQL_EXECUTE)
     parameter: dict[str, Any] = statements[0].json["parameters"][1]
     return parameter
 
@@ -67,7 +65,7 @@ async def test_bigint_filter_one_past_the_range_is_refused(
         "Filter on column 'order_id' (bigint) is out of the 64-bit integer range."
     )
     assert error["details"] == {"column": "order_id"}
-    assert fake.requests_for(Route.SQL_EXECUTE) == []
+    assert fake.requests.for_route(Route.SQL_EXECUTE) == []
 
 
 @pytest.mark.parametrize(
@@ -106,7 +104,7 @@ async def test_decimal_filter_the_warehouse_cannot_hold_is_refused(
     error = assert_error(response, 400, "INVALID_QUERY")
     assert error["message"] == f"Filter on column 'amount' (decimal(10,2)) {reason}."
     assert error["details"] == {"column": "amount"}
-    assert fake.requests_for(Route.SQL_EXECUTE) == []
+    assert fake.requests.for_route(Route.SQL_EXECUTE) == []
 
 
 async def test_number_too_large_for_a_double_column_is_400(
@@ -121,7 +119,7 @@ async def test_number_too_large_for_a_double_column_is_400(
     response = await client.post("/api/unity-catalog/query", json=body, headers=auth(ALICE.token))
     error = assert_error(response, 400, "INVALID_QUERY")
     assert error["details"]["column"] == "discount"
-    assert fake.requests_for(Route.SQL_EXECUTE) == []
+    assert fake.requests.for_route(Route.SQL_EXECUTE) == []
 
 
 @pytest.mark.parametrize(
@@ -145,4 +143,4 @@ async def test_lone_surrogate_in_a_filter_is_400_without_a_statement(
 
     error = assert_error(response, 400, "INVALID_REQUEST")
     assert "filters" in error["details"][0]["field"]
-    assert fake.requests_for(Route.SQL_EXECUTE) == []
+    assert fake.requests.for_route(Route.SQL_EXECUTE) == []

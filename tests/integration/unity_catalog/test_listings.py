@@ -9,11 +9,18 @@ from typing import Any
 import httpx
 import pytest
 
+from fake_workspace import Route
 from fake_workspace.handlers.unity_catalog import CREATED_AT_MS, UPDATED_AT_MS
-from fake_workspace.reference import ORDERS, PRODUCTS, tables_in
-from fake_workspace.reference.catalogs import CATALOGS, SCHEMAS
-from fake_workspace.reference.identities import ALICE, BOB, CAROL
-from fake_workspace.routes import Route
+from fake_workspace.reference import (
+    ALICE,
+    BOB,
+    CAROL,
+    CATALOGS,
+    ORDERS,
+    PRODUCTS,
+    SCHEMAS,
+    tables_in,
+)
 from tests.harness import auth
 from tests.integration.api import UC, query_url
 from tests.integration.expectations import (
@@ -49,7 +56,9 @@ async def test_upstream_calls_carry_the_callers_token(client, fake) -> None:
     await client.get(f"{UC}/catalogs", headers=auth(BOB.token))
     await client.get(query_url(PRODUCTS), headers=auth(BOB.token))
 
-    calls = fake.requests_for(Route.CATALOGS_LIST) + fake.requests_for(Route.SQL_EXECUTE)
+    calls = fake.requests.for_route(Route.CATALOGS_LIST) + fake.requests.for_route(
+        Route.SQL_EXECUTE
+    )
     assert len(calls) == 2
     assert {r.bearer_token for r in calls} == {BOB.token}
 
@@ -73,7 +82,7 @@ async def test_table_names_follow_every_upstream_page_including_empty_ones(clien
 
     visible = [n for n in tables_in("main", "sales") if n not in HIDDEN_FROM_ALICE]
     assert response.json() == {"items": visible[2:5], "total": 5, "limit": 3, "offset": 2}
-    pages = fake.requests_for(Route.TABLES_LIST)
+    pages = fake.requests.for_route(Route.TABLES_LIST)
     assert len(pages) >= 6
     assert all(p.query.get("omit_columns") == "true" for p in pages)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from fake_workspace import Route
 from fake_workspace.reference import ALICE, ORDER_COUNT
-from fake_workspace.routes import Route
 from tests.harness import auth
 from tests.integration.api import UC
 from tests.integration.expectations import api_order
@@ -22,7 +22,7 @@ async def test_5000_orders_read_1000_at_a_time_come_once_each(client, fake) -> N
 
     assert rows == [api_order(i) for i in range(1, ORDER_COUNT + 1)]
     # Each 1000-row page arrives in 4 chunks: 1 inline, 3 fetched.
-    assert len(fake.requests_for(Route.SQL_CHUNK)) == 5 * 3
+    assert len(fake.requests.for_route(Route.SQL_CHUNK)) == 5 * 3
 
 
 async def test_orders_in_uneven_pages_come_once_each(client, fake) -> None:

@@ -8,8 +8,8 @@ import logging
 
 import pytest
 
+from fake_workspace import Route
 from fake_workspace.reference import ALICE, BOB, CUSTOMERS, ORDERS, TRIPS, tables_in
-from fake_workspace.routes import Route
 from tests.harness import auth
 from tests.harness.backends import UNREACHABLE_POSTGRES
 from tests.integration.api import PREFS, UC, get_ok, query_url, save_pref
@@ -44,7 +44,7 @@ async def test_saved_defaults_change_what_tables_lists(client, fake) -> None:
 
     assert "main.sales.orders" in [t["full_name"] for t in before["items"]]
     assert [t["full_name"] for t in after["items"]] == ["samples.nyctaxi.trips"]
-    listed = fake.requests_for(Route.TABLES_LIST)
+    listed = fake.requests.for_route(Route.TABLES_LIST)
     assert [(r.query["catalog_name"], r.query["schema_name"]) for r in listed] == [
         ("main", "sales"),
         ("samples", "nyctaxi"),
@@ -78,7 +78,7 @@ async def test_saved_defaults_and_limit_change_what_query_reads(client, fake) ->
 
     assert (page["catalog"], page["schema"], page["table"]) == ("samples", "nyctaxi", "trips")
     assert (page["limit"], page["row_count"], page["total_row_count"]) == (7, 7, len(TRIPS.rows))
-    sent = fake.requests_for(Route.SQL_EXECUTE)[0].json
+    sent = fake.requests.for_route(Route.SQL_EXECUTE)[0].json
     assert sent["statement"].endswith(" LIMIT 7 OFFSET 0")
     assert sent["parameters"][0]["value"] == "`samples`.`nyctaxi`.`trips`"
 

@@ -9,10 +9,16 @@ from typing import Any
 import httpx
 import pytest
 
-from fake_workspace.reference import CLIENTS_EUR, CUSTOMERS, ORDERS, PRODUCTS, WEATHER
-from fake_workspace.reference.identities import ALICE, WAREHOUSE_ID
-from fake_workspace.routes import Route
-from fake_workspace.server import FakeWorkspace
+from fake_workspace import FakeWorkspace, Route
+from fake_workspace.reference import (
+    ALICE,
+    CLIENTS_EUR,
+    CUSTOMERS,
+    ORDERS,
+    PRODUCTS,
+    WAREHOUSE_ID,
+    WEATHER,
+)
 from tests.harness import auth
 from tests.integration.api import QUERY, UC, query_url, statements
 from tests.integration.expectations import assert_error, assert_utc_timestamps, expected_rows
@@ -77,7 +83,7 @@ async def test_multi_chunk_results_are_followed(client, fake) -> None:
     response = await client.get(query_url(ORDERS, limit=30), headers=auth(ALICE.token))
 
     assert response.json()["rows"] == expected_rows(ORDERS, ORDERS.rows[:30])
-    assert len(fake.requests_for(Route.SQL_CHUNK)) == 4
+    assert len(fake.requests.for_route(Route.SQL_CHUNK)) == 4
 
 
 async def test_unicode_schema_table_and_column_names_work_end_to_end(client, fake) -> None:
@@ -265,4 +271,4 @@ async def test_query_page_fields_must_be_integers(
 
     error = assert_error(response, 400, "INVALID_REQUEST")
     assert error["details"][0]["field"] == field
-    assert fake.requests_for(Route.SQL_EXECUTE) == []
+    assert fake.requests.for_route(Route.SQL_EXECUTE) == []

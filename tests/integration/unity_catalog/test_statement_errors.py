@@ -15,9 +15,8 @@ from databricks.sdk.service.sql import (
     StatementStatus,
 )
 
-from fake_workspace.reference import PRODUCTS
-from fake_workspace.reference.identities import ALICE
-from fake_workspace.server import FakeWorkspace
+from fake_workspace import FakeWorkspace
+from fake_workspace.reference import ALICE, PRODUCTS
 from server.errors import ErrorCode
 from server.services.statement_runner import statement_error
 from tests.harness import auth

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from fake_workspace.reference import ORDERS, PRODUCTS
-from fake_workspace.reference.identities import ALICE
-from fake_workspace.routes import Route
+from fake_workspace import Route
+from fake_workspace.reference import ALICE, ORDERS, PRODUCTS
 from tests.harness import auth
 from tests.integration.api import query_url, statements
 from tests.integration.expectations import assert_error, expected_rows
@@ -22,7 +21,7 @@ async def test_a_statement_running_for_a_few_polls_then_succeeds(client, fake) -
     response = await client.get(query_url(PRODUCTS), headers=auth(ALICE.token))
 
     assert response.json()["rows"] == expected_rows(PRODUCTS)
-    assert len(fake.requests_for(Route.SQL_GET)) == 4
+    assert len(fake.requests.for_route(Route.SQL_GET)) == 4
 
 
 async def test_a_statement_past_the_query_timeout_is_cancelled_and_503(
@@ -36,7 +35,7 @@ async def test_a_statement_past_the_query_timeout_is_cancelled_and_503(
     error = assert_error(response, 503, "QUERY_TIMEOUT")
     assert error["retry_after"] >= 1
     statement_id = error["details"]["statement_id"]
-    assert [r.target for r in fake.requests_for(Route.SQL_CANCEL)] == [statement_id]
+    assert [r.target for r in fake.requests.for_route(Route.SQL_CANCEL)] == [statement_id]
     assert statements(fake)[0].json["wait_timeout"] == "0s"
 
 
@@ -52,7 +51,7 @@ async def test_the_page_and_its_count_share_one_query_budget(client_factory, fak
     assert "COUNT(*)" in count.json["statement"].upper()
     # The page finished; the COUNT ran out of the budget the page had used and was cancelled.
     assert error["details"]["statement_id"] == count.response_json["statement_id"]
-    assert [r.target for r in fake.requests_for(Route.SQL_CANCEL)] == [
+    assert [r.target for r in fake.requests.for_route(Route.SQL_CANCEL)] == [
         count.response_json["statement_id"]
     ]
     assert page.response_json["statement_id"] != count.response_json["statement_id"]
@@ -94,4 +93,4 @@ async def test_missing_warehouse_is_503_with_a_clear_message(client_factory, fak
         "DATABRICKS_WAREHOUSE_ID"
         in assert_error(response, 503, "DATABRICKS_UNAVAILABLE")["message"]
     )
-    assert fake.requests_for(Route.TABLES_GET) == []
+    assert fake.requests.for_route(Route.TABLES_GET) == []

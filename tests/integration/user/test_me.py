@@ -10,9 +10,8 @@ import httpx
 import pytest
 from databricks.sdk.service.iam import ComplexValue, User
 
-from fake_workspace.reference.identities import ALICE, APP_SP, WORKSPACE_ID
-from fake_workspace.routes import Route
-from fake_workspace.server import FakeWorkspace
+from fake_workspace import FakeWorkspace, Route
+from fake_workspace.reference import ALICE, APP_SP, WORKSPACE_ID
 from server.errors import AppError, ErrorCode
 from server.services.user_service import _user_info
 from tests.harness import auth
@@ -46,7 +45,7 @@ async def test_me_describes_the_caller_from_scim(
         "active": True,
         "emails": [{"value": ALICE.user_name, "primary": True, "type": "work"}],
     }
-    assert {r.bearer_token for r in fake.requests_for(Route.SCIM_ME)} == {ALICE.token}
+    assert {r.bearer_token for r in fake.requests.for_route(Route.SCIM_ME)} == {ALICE.token}
 
 
 async def test_service_principal_is_identified_by_its_application_id(
