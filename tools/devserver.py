@@ -12,20 +12,18 @@ stops all three; nothing is left running.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import signal
 import sys
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Sequence
 from pathlib import Path
-
-import uvicorn
 
 from fake_workspace import FakeWorkspace
 from fake_workspace.reference import ALICE, APP_SP, BOB, CAROL, WAREHOUSE_ID, WORKSPACE_ID, UserDef
+from fake_workspace.uvicorn_thread import ServerThread, serve_in_thread
 from server.app import create_app
 from server.config import Settings
-from tools.apps_proxy import AppsProxy, SignedInUser
+from tools.apps_proxy import SignedInUser, apps_proxy
 
 USERS: dict[str, tuple[UserDef, str]] = {
     "alice": (ALICE, "reads main and samples, not restricted nor the margins tables"),
@@ -35,16 +33,8 @@ USERS: dict[str, tuple[UserDef, str]] = {
 DEFAULT_DATABASE = Path(".dev") / "app.db"
 TRY = ("/api/user/me", "/api/unity-catalog/query?catalog=main&schema=sales&table=orders&limit=5")
 
-
-class _Server(uvicorn.Server):
-    """A uvicorn server that leaves the signals to `serve`, which stops every server at once."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-    def install_signal_handlers(self) -> None:  # uvicorn < 0.29
-        return None
+# How often the main thread checks that no server stopped on its own, between Ctrl-Cs.
+_WATCH_SECONDS = 0.2
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -96,64 +86,36 @@ Ctrl-C stops everything.
 """
 
 
-async def _start(server: _Server) -> tuple[asyncio.Task[None], str]:
-    """Serve in a task; return it and the URL once the server listens."""
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            await task  # raises what stopped it
-            raise RuntimeError("server stopped before it started")
-        await asyncio.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    return task, f"http://127.0.0.1:{port}"
-
-
-def _server(app: object, port: int) -> _Server:
-    config = uvicorn.Config(
-        app,  # type: ignore[arg-type]
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        access_log=False,  # the app logs each request itself
-        timeout_graceful_shutdown=5,
-    )
-    return _Server(config)
-
-
-async def serve(args: argparse.Namespace) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
+def serve(args: argparse.Namespace) -> None:
+    """The fake, the app and the proxy, each on the fake's own server thread, until a signal."""
+    stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+        signal.signal(signum, lambda *_: stop.set())
     args.database.parent.mkdir(parents=True, exist_ok=True)
     fake = FakeWorkspace().start(port=args.fake_port)
-    servers: list[_Server] = []
-    tasks: list[asyncio.Task[None]] = []
+    servers: list[ServerThread] = []
     try:
-        app_server = _server(create_app(app_settings(fake, args.database)), args.app_port)
+        app = create_app(app_settings(fake, args.database))
+        app_server = serve_in_thread(app, name="the app", port=args.app_port, lifespan="on")
         servers.append(app_server)
-        app_task, app_url = await _start(app_server)
-        tasks.append(app_task)
-        proxy = AppsProxy(app_url, signed_in(USERS[args.user][0]))
-        proxy_server = _server(proxy, args.port)
+        proxy = apps_proxy(app_server.base_url, signed_in(USERS[args.user][0]))
+        proxy_server = proxy.serve("the Apps proxy", port=args.port)
         servers.append(proxy_server)
-        proxy_task, proxy_url = await _start(proxy_server)
-        tasks.append(proxy_task)
-        print(banner(args.user, proxy_url, app_url, fake, args.database), flush=True)
-        # Until Ctrl-C, or until a server stops on its own (its error is then raised below).
-        waiter = asyncio.create_task(stop.wait())
-        await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
-        waiter.cancel()
+        urls = (proxy_server.base_url, app_server.base_url)
+        print(banner(args.user, *urls, fake, args.database), flush=True)
+        # Until Ctrl-C, or until a server stops on its own (its error is in the log above).
+        while not stop.wait(_WATCH_SECONDS):
+            if not all(server.thread.is_alive() for server in servers):
+                raise RuntimeError("a server stopped on its own (see the log above)")
     finally:
         for server in reversed(servers):
-            server.should_exit = True
-        await asyncio.gather(*tasks)
+            server.stop()
         fake.stop()
         print("stopped: proxy, app and fake workspace", flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    asyncio.run(serve(parse_args(argv)))
+    serve(parse_args(argv))
     return 0
 
 
