@@ -515,6 +515,23 @@ def _second_branch_page(fake: FakeWorkspace, http: httpx.Client) -> httpx.Respon
     )
 
 
+# GET answers of the Postgres API, each one case: (case name, resource path, SDK model).
+SEEDED_READS: tuple[tuple[str, str, type[Any]], ...] = (
+    ("seeded branch", SOURCE, postgres.Branch),
+    ("child branch", f"{PROJECT}/branches/development", postgres.Branch),
+    ("database", f"{SOURCE}/databases/databricks-postgres", postgres.Database),
+)
+# The same, once the branch ``fidelity`` was created from the app's branch.
+NEW_BRANCH_READS: tuple[tuple[str, str, type[Any]], ...] = (
+    ("new branch", NEW_BRANCH, postgres.Branch),
+    ("branches", f"{PROJECT}/branches", postgres.ListBranchesResponse),
+    ("new branch endpoint", f"{NEW_BRANCH}/endpoints/primary", postgres.Endpoint),
+    ("endpoints", f"{NEW_BRANCH}/endpoints", postgres.ListEndpointsResponse),
+    ("databases", f"{NEW_BRANCH}/databases", postgres.ListDatabasesResponse),
+    ("branch's database", f"{NEW_BRANCH}/databases/databricks-postgres", postgres.Database),
+)
+
+
 def branch_cases() -> Iterator[Case]:
     """Lakebase Autoscaling branches: operations, branches, their endpoints and databases."""
     create, resource, delete = (
@@ -533,57 +550,17 @@ def branch_cases() -> Iterator[Case]:
         _operation_of(_create_branch(polls=2)),
         postgres.Operation,
     )
-    yield Case(resource, "seeded branch", _get(f"{PG}/{SOURCE}"), postgres.Branch)
-    yield Case(
-        resource,
-        "child branch",
-        _get(f"{PG}/{PROJECT}/branches/development"),
-        postgres.Branch,
-    )
-    yield Case(resource, "new branch", _with_branch(_get(f"{PG}/{NEW_BRANCH}")), postgres.Branch)
+    for name, path, model in SEEDED_READS:
+        yield Case(resource, name, _get(f"{PG}/{path}"), model)
+    for name, path, model in NEW_BRANCH_READS:
+        yield Case(resource, name, _with_branch(_get(f"{PG}/{path}")), model)
     yield Case(
         resource,
         "new branch initialising",
         _with_branch(_get(f"{PG}/{NEW_BRANCH}"), polls=1),
         postgres.Branch,
     )
-    yield Case(
-        resource,
-        "branches",
-        _with_branch(_get(f"{PG}/{PROJECT}/branches")),
-        postgres.ListBranchesResponse,
-    )
     yield Case(resource, "branches page 2", _second_branch_page, postgres.ListBranchesResponse)
-    yield Case(
-        resource,
-        "new branch endpoint",
-        _with_branch(_get(f"{PG}/{NEW_BRANCH}/endpoints/primary")),
-        postgres.Endpoint,
-    )
-    yield Case(
-        resource,
-        "endpoints",
-        _with_branch(_get(f"{PG}/{NEW_BRANCH}/endpoints")),
-        postgres.ListEndpointsResponse,
-    )
-    yield Case(
-        resource,
-        "databases",
-        _with_branch(_get(f"{PG}/{NEW_BRANCH}/databases")),
-        postgres.ListDatabasesResponse,
-    )
-    yield Case(
-        resource,
-        "database",
-        _get(f"{PG}/{SOURCE}/databases/databricks-postgres"),
-        postgres.Database,
-    )
-    yield Case(
-        resource,
-        "branch's database",
-        _with_branch(_get(f"{PG}/{NEW_BRANCH}/databases/databricks-postgres")),
-        postgres.Database,
-    )
     yield Case(delete, "operation", _with_branch(_delete(NEW_BRANCH)), postgres.Operation)
     yield Case(
         delete,
