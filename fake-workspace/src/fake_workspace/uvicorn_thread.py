@@ -1,5 +1,6 @@
-"""An ASGI app served by uvicorn on 127.0.0.1 in a background thread (the fake, and the app
-under fuzzing): started when it listens, stopped without touching the test runner's signals."""
+"""An ASGI app served by uvicorn on 127.0.0.1 in a background thread (the fake, its reverse
+proxies, the app under fuzzing and under `nox -s dev`): started when it listens, stopped without
+touching the signals of the test runner or of the dev server's main thread."""
 
 from __future__ import annotations
 
