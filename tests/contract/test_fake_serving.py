@@ -26,14 +26,17 @@ from fake_workspace.reference import (
     TEXT_EMBEDDER,
     UNICODE_MODEL,
     WARMING_UP,
+    chat_reply,
+    embedding,
+    fraud_score,
+    pair_sum,
 )
-from fake_workspace.reference import endpoints as models
 from tests.harness.http import SdkFactory, bearer
 
 pytestmark = pytest.mark.fake_only
 
 FRAUD_ROWS = [[120.0, 0.4, 3], [15.5, 0.9, 14]]
-EXPECTED_FRAUD = [models.fraud_score(*row) for row in FRAUD_ROWS]  # type: ignore[arg-type]
+EXPECTED_FRAUD = [fraud_score(*row) for row in FRAUD_ROWS]  # type: ignore[arg-type]
 
 
 def invoke(http: httpx.Client, name: str, body: Any) -> httpx.Response:
@@ -181,7 +184,7 @@ def test_unicode_endpoint_is_invoked_by_its_encoded_name(
 ) -> None:
     response = invoke(http, UNICODE_MODEL.name, {"dataframe_records": [{"x": 1.25, "y": 2}]})
 
-    assert response.json() == {"predictions": [models.pair_sum(1.25, 2)]}
+    assert response.json() == {"predictions": [pair_sum(1.25, 2)]}
     assert fake.requests.for_route(Route.INVOCATIONS, UNICODE_MODEL.name)
 
 
@@ -221,7 +224,7 @@ def test_chat_assistant_echoes_with_usage(http: httpx.Client) -> None:
 
     answer = invoke(http, CHAT_ASSISTANT.name, {"messages": messages, "max_tokens": 50}).json()
 
-    content, finish = models.chat_reply("Bonjour à tous")
+    content, finish = chat_reply("Bonjour à tous")
     assert answer["object"] == "chat.completion"
     assert answer["choices"][0]["message"] == {"role": "assistant", "content": content}
     assert answer["choices"][0]["finish_reason"] == finish
@@ -233,7 +236,7 @@ def test_chat_max_tokens_truncates(http: httpx.Client) -> None:
 
     choice = invoke(http, CHAT_ASSISTANT.name, body).json()["choices"][0]
 
-    assert (choice["message"]["content"], choice["finish_reason"]) == models.chat_reply(
+    assert (choice["message"]["content"], choice["finish_reason"]) == chat_reply(
         "one two three four", 2
     )
 
@@ -242,8 +245,8 @@ def test_text_embedder_is_deterministic(http: httpx.Client) -> None:
     answer = invoke(http, TEXT_EMBEDDER.name, {"input": ["a", "b c"]}).json()
 
     assert [d["embedding"] for d in answer["data"]] == [
-        models.embedding("a"),
-        models.embedding("b c"),
+        embedding("a"),
+        embedding("b c"),
     ]
     assert [d["index"] for d in answer["data"]] == [0, 1]
 

@@ -19,8 +19,11 @@ from fake_workspace.reference import (
     TEXT_EMBEDDER,
     UNICODE_MODEL,
     WARMING_UP,
+    chat_reply,
+    embedding,
+    fraud_score,
+    pair_sum,
 )
-from fake_workspace.reference import endpoints as models
 from server.db.database import Database
 from tests.harness import auth
 from tests.harness.clock import FakeClock
@@ -45,7 +48,7 @@ async def test_invocation_returns_the_models_predictions(client: httpx.AsyncClie
     body = response.json()
     assert body["status"] == "SUCCESS"
     assert body["endpoint_name"] == FRAUD_DETECTOR.name
-    assert body["predictions"] == [models.fraud_score(*row) for row in FRAUD_ROWS]
+    assert body["predictions"] == [fraud_score(*row) for row in FRAUD_ROWS]
     assert body["output"] == {"predictions": body["predictions"]}
     assert body["served_model_name"] == FRAUD_DETECTOR.served_entity_name
     assert body["execution_time_ms"] >= 0
@@ -77,7 +80,7 @@ async def test_chat_endpoint_answers_with_a_message(client: httpx.AsyncClient) -
     response = await invoke(client, inputs, CHAT_ASSISTANT.name)
 
     assert response.status_code == 200, response.text
-    content, _ = models.chat_reply("How are you?", 10)
+    content, _ = chat_reply("How are you?", 10)
     assert response.json()["message"] == {"role": "assistant", "content": content}
     assert response.json()["output"]["choices"][0]["message"]["content"] == content
     assert response.json()["predictions"] is None
@@ -86,7 +89,7 @@ async def test_chat_endpoint_answers_with_a_message(client: httpx.AsyncClient) -
 async def test_embeddings_are_in_the_raw_output(client: httpx.AsyncClient) -> None:
     response = await invoke(client, {"input": "hello world"}, TEXT_EMBEDDER.name)
 
-    assert response.json()["output"]["data"][0]["embedding"] == models.embedding("hello world")
+    assert response.json()["output"]["data"][0]["embedding"] == embedding("hello world")
 
 
 async def test_unicode_endpoint_name_works_end_to_end(
@@ -101,7 +104,7 @@ async def test_unicode_endpoint_name_works_end_to_end(
     assert details.json()["name"] == name
     assert response.status_code == 200, response.text
     x, y = schema.json()["example"]["dataframe_split"]["data"][0]
-    assert response.json()["predictions"] == [models.pair_sum(x, y)]
+    assert response.json()["predictions"] == [pair_sum(x, y)]
     assert [r.endpoint_name for r in await log_rows(database)] == [name]
     assert len(invocations(fake, name)) == 1
 
@@ -252,7 +255,7 @@ async def test_busy_model_answers_after_retries_and_is_logged_once(
     response = await invoke(client, fraud_inputs())
 
     assert response.status_code == 200, response.text
-    assert response.json()["predictions"] == [models.fraud_score(*row) for row in FRAUD_ROWS]
+    assert response.json()["predictions"] == [fraud_score(*row) for row in FRAUD_ROWS]
     calls = fake.requests.for_route(Route.INVOCATIONS, FRAUD_DETECTOR.name)
     assert [c.status for c in calls] == [status] * failures + [200]
     assert {(c.bearer_token, c.body) for c in calls} == {(ALICE.token, calls[0].body)}

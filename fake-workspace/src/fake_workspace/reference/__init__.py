@@ -47,6 +47,7 @@ from fake_workspace.reference.specs import (
     Grant,
     InputColumn,
     ModelKind,
+    PostgresEndpointDef,
     Privilege,
     SchemaDef,
     ServicePrincipalDef,
