@@ -62,7 +62,7 @@ def lakebase_passwords(
         lakebase_target.flavour,
         lakebase_target.name,
         backing,
-        lock=fake_server.state.lock,
+        lock=fake_server.lock,
     )
     stops.append(fake_server.lakebase.on_credential(keeper.follow))
     try:

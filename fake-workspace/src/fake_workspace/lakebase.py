@@ -228,10 +228,6 @@ class Lakebase:
                 key=lambda e: e.endpoint_id,
             )
 
-    def check_access(self, who: Principal, what: str) -> None:
-        """403 ``PERMISSION_DENIED`` for a principal :meth:`revoke_access` named."""
-        self._check_access(who, what)
-
     def endpoint(self, name: str) -> PostgresEndpointDef:
         """The endpoint ``projects/<p>/branches/<b>/endpoints/<e>``; 404 names the first level
         that does not exist, as the Postgres API does."""
@@ -280,7 +276,7 @@ class Lakebase:
             raise invalid_parameter("At least one of instance_names or claims must be specified.")
         for name in instance_names:
             self.instance(name)
-        self._check_access(
+        self.check_access(
             who,
             f"database instance '{instance_names[0]}'" if instance_names else "the claimed tables",
         )
@@ -303,7 +299,7 @@ class Lakebase:
         check_claims(claims)
         self.endpoint(endpoint)
         lifetime = self._requested_lifetime(ttl, expire_time)
-        self._check_access(who, f"endpoint '{endpoint}'")
+        self.check_access(who, f"endpoint '{endpoint}'")
         return self._mint(who, "autoscaling", (endpoint,), None, lifetime)
 
     def _requested_lifetime(self, ttl: object, expire_time: object) -> timedelta:
@@ -337,7 +333,8 @@ class Lakebase:
             body = {"token": body["token"]}
         return body
 
-    def _check_access(self, who: Principal, what: str) -> None:
+    def check_access(self, who: Principal, what: str) -> None:
+        """403 ``PERMISSION_DENIED`` for a principal :meth:`revoke_access` named."""
         with self._lock:
             revoked = who.user_name in self._revoked
         if revoked:

@@ -271,7 +271,7 @@ class PasswordKeeper:
         self.target = target
         self.backing = backing
         # Following (in the fake's thread, under its state lock) and putting back (in the
-        # test's) must not interleave: pass the fake's `state.lock`, taken in the same order.
+        # test's) must not interleave: pass the fake's `lock`, taken in the same order.
         self._lock = lock or threading.RLock()
         self._in_test = False
         self._saved: dict[str, PasswordState] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Self
 
@@ -32,8 +33,8 @@ class FakeWorkspace:
     """Handle on a running fake: its URL, control surfaces and request log."""
 
     def __init__(self) -> None:
-        self.state = FakeState()
-        self._app = FakeApp(self.state)
+        self._state = FakeState()
+        self._app = FakeApp(self._state)
         self._serving: ServerThread | None = None
         self.base_url = ""
 
@@ -49,7 +50,7 @@ class FakeWorkspace:
         self._app.closing.set()
         if self._serving is not None:
             self._serving.stop()
-        self.state.table_store.close()
+        self._state.table_store.close()
 
     def __enter__(self) -> Self:
         return self.start()
@@ -61,7 +62,7 @@ class FakeWorkspace:
 
     def reset(self) -> None:
         """Forget everything a test changed; reference data stays."""
-        self.state.reset()
+        self._state.reset()
 
     def record_shapes(self) -> ShapeBook:
         """From now on, the shape of every answer (fidelity.shapes); resets keep it."""
@@ -76,13 +77,13 @@ class FakeWorkspace:
 
     def allow_unmatched(self) -> None:
         """This test sends requests to unknown routes on purpose (``check_errors`` ignores them)."""
-        self.state.allow_unmatched = True
+        self._state.allow_unmatched = True
 
     def check_errors(self) -> None:
         """Re-raise errors captured inside the fake and report unmatched requests."""
-        errors = list(self.state.errors)
-        unmatched = [] if self.state.allow_unmatched else self.state.requests.unmatched()
-        self.state.errors = []
+        errors = list(self._state.errors)
+        unmatched = [] if self._state.allow_unmatched else self._state.requests.unmatched()
+        self._state.errors = []
         if errors:
             detail = "\n".join(e.describe() for e in errors)
             raise FakeWorkspaceError(f"{len(errors)} error(s) inside the fake:\n{detail}") from (
@@ -92,44 +93,49 @@ class FakeWorkspace:
             lines = "\n".join(f"  {r.method} {r.path} {r.query}" for r in unmatched)
             raise FakeWorkspaceError(f"requests to routes the fake does not serve:\n{lines}")
 
-    # -- control surfaces --------------------------------------------------------------------
+    # -- control surfaces: the one way into each part ----------------------------------------
+
+    @property
+    def lock(self) -> threading.RLock:
+        """The lock every part takes while the fake answers: hold it to act between answers."""
+        return self._state.lock
 
     @property
     def faults(self) -> Faults:
-        return self.state.faults
+        return self._state.faults
 
     @property
     def identity(self) -> IdentityStore:
-        return self.state.identity
+        return self._state.identity
 
     @property
     def unity_catalog(self) -> UnityCatalog:
-        return self.state.unity_catalog
+        return self._state.unity_catalog
 
     @property
     def sql(self) -> StatementStore:
-        return self.state.statements
+        return self._state.statements
 
     @property
     def serving(self) -> ServingState:
-        return self.state.serving
+        return self._state.serving
 
     @property
     def lakebase(self) -> Lakebase:
         """Lakebase of both generations: instances, endpoints and the credentials minted."""
-        return self.state.lakebase
+        return self._state.lakebase
 
     @property
     def branches(self) -> Branches:
         """Lakebase Autoscaling branches, their databases and operations (``on_branch``)."""
-        return self.state.branches
+        return self._state.branches
 
     # -- request log -------------------------------------------------------------------------
 
     @property
     def requests(self) -> RequestLog:
         """This test's requests: iterate, ``for_route(Route.X, target)`` or ``unmatched()``."""
-        return self.state.requests
+        return self._state.requests
 
     # -- clients -----------------------------------------------------------------------------
 
