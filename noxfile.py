@@ -26,7 +26,8 @@ from tools import flakes as flake_hunter
 from tools import mutation as mutation_runner
 from tools.matrix import (
     BACKENDS,
-    LAKEBASE_FLAVOURS,
+    INDEPENDENT_TESTS_BACKEND,
+    LAKEBASE_CELLS,
     LOCAL_BACKENDS,
     PYTHONS,
     WHERE,
@@ -40,7 +41,10 @@ from tools.suite import (
     PYTEST_ARGS,
     ROOT,
     backend_env,
+    choose_workers,
+    default_workers,
     install,
+    pytest_command,
     run_suite,
     start_session,
 )
@@ -67,6 +71,9 @@ DIFF_COVER_ARGS = (
 nox.options.sessions = [
     "lint",
     "typecheck",
+    # Mostly downloads (pip checks every hash): it overlaps the cells' CPU instead of running
+    # before them as a step of its own.
+    "installable",
     # Early: its two minutes (mostly nested nox and pip) overlap the cells instead of running
     # on after them, and the last cell then has the machine to itself.
     "automation",
@@ -74,12 +81,16 @@ nox.options.sessions = [
     "lowest",  # the lower bounds pyproject.toml promises: one SQLite cell's time
     *(f"integration-{db}-{py}" for db in LOCAL_BACKENDS for py in PYTHONS),
     # Both Lakebase flavours, offline here, on the Python Databricks Apps run (3.11).
-    *(f"integration-{db}-{PYTHONS[0]}" for db in LAKEBASE_FLAVOURS),
+    *(f"integration-{db}-{PYTHONS[0]}" for db in LAKEBASE_CELLS),
     # The release job's live Lakebase cell, both flavours, against the fake served on its own
     # and a stand-in holding "production" rows (tests/rehearsal): it must leave them as found.
     "rehearse-live",
     "coverage",  # last: it combines what the sessions above wrote
 ]
+
+
+# Sessions that only pull in others (`requires`): selecting one runs several at once.
+UMBRELLAS: list[str] = ["integration-lakebase"]
 
 
 def integration_cell(db: str, python: str) -> None:
@@ -89,7 +100,7 @@ def integration_cell(db: str, python: str) -> None:
     def cell(session: nox.Session) -> None:
         if missing:
             session.skip(f"Python {python} not found; its cells are optional here (CI runs them)")
-        flavour = LAKEBASE_FLAVOURS.get(db)
+        flavour = LAKEBASE_CELLS.get(db)
         env = lakebase_env(session, flavour) if flavour else {}
         start_session(session)
         install(session, "test", project=True)
@@ -103,7 +114,8 @@ def integration_cell(db: str, python: str) -> None:
         finally:
             fidelity_checks.check_live(session, db)
 
-    cell.__doc__ = f"pytest tests/ {' '.join(suite_args(db))} on Python {python}: {WHERE[db]}."
+    which = "all tests" if db == INDEPENDENT_TESTS_BACKEND else "the tests it can change"
+    cell.__doc__ = f"pytest {' '.join(suite_args(db))} on Python {python}: {WHERE[db]}; {which}."
     nox.session(
         name=f"integration-{db}-{python}",
         python=False if missing else python,  # False: nothing to look for, the cell only skips
@@ -120,11 +132,28 @@ def integration_backend(db: str) -> None:
         session.log(f"integration-{db} ran on: {', '.join(PYTHONS)}")
 
     every_python.__doc__ = f"All integration-{db}-* cells ({', '.join(PYTHONS)})."
+    UMBRELLAS.append(f"integration-{db}")
     nox.session(
         name=f"integration-{db}",
         python=False,
         requires=[f"integration-{db}-{py}" for py in PYTHONS],
     )(every_python)
+
+
+def integration_lakebase(python: str) -> None:
+    """Register `integration-lakebase-<python>`: both Lakebase flavours' cells on one Python
+    (the name Lakebase runs had before each flavour got a cell of its own)."""
+
+    def both_flavours(session: nox.Session) -> None:
+        session.log(f"integration-lakebase-{python} ran: {', '.join(LAKEBASE_CELLS)}")
+
+    both_flavours.__doc__ = f"Both Lakebase flavours' cells on Python {python}."
+    UMBRELLAS.append(f"integration-lakebase-{python}")
+    nox.session(
+        name=f"integration-lakebase-{python}",
+        python=False,
+        requires=[f"integration-{db}-{python}" for db in LAKEBASE_CELLS],
+    )(both_flavours)
 
 
 def lakebase_env(session: nox.Session, flavour: str) -> dict[str, str]:
@@ -140,11 +169,28 @@ for _db in BACKENDS:
     for _python in PYTHONS:
         integration_cell(_db, _python)
     integration_backend(_db)
+for _python in PYTHONS:
+    integration_lakebase(_python)
+
+
+@nox.session(
+    name="integration-lakebase", python=False, requires=[f"integration-lakebase-{PYTHONS[0]}"]
+)
+def integration_lakebase_default(session: nox.Session) -> None:
+    """Both Lakebase flavours' cells on the Python Databricks Apps run (3.11)."""
+    session.log(f"integration-lakebase ran both flavours on {PYTHONS[0]}")
+
+
+# The suite cells' parallelism, by a fixed rule from this run's command line (tools/suite.py):
+# only when nox itself runs, not when a test loads this file.
+if Path(sys.argv[0]).name == "nox" or Path(sys.argv[0]).parent.name == "nox":
+    choose_workers(sys.argv[1:], nox.options.parallel or 1, UMBRELLAS)
 
 
 @nox.session(python=PYTHONS[0], tags=["lowest"], allow_parallel=True)
 def lowest(session: nox.Session) -> None:
-    """SQLite suite on the lowest versions pyproject.toml allows (--resolution lowest-direct)."""
+    """SQLite suite on the lowest versions pyproject.toml allows (--resolution lowest-direct),
+    without coverage."""
     start_session(session)
     session.install(
         "--resolution",
@@ -158,7 +204,9 @@ def lowest(session: nox.Session) -> None:
         env=COMPILE_AT_INSTALL,
     )
     session.run("uv", "pip", "list")
-    run_suite(session, "sqlite", {}, session.posargs)
+    # Without coverage: the 3.11 SQLite cell measures the same code on the pinned versions.
+    env = backend_env("sqlite")
+    session.run(*pytest_command("sqlite", *session.posargs, workers=default_workers(env)), env=env)
 
 
 @nox.session(python=PYTHONS[0], tags=["flakes"], default=False)
@@ -296,7 +344,7 @@ def rehearse_live(session: nox.Session) -> None:
 
     Each runs as the release runner would (its variables, LAKEBASE_REQUIRED, no local
     PostgreSQL) against `python -m fake_workspace --postgres` and a stand-in holding rows that
-    must survive; reports/rehearse-live.md says what it saw, requests and shapes included.
+    must survive; coverage/rehearse-live.md says what it saw, requests and shapes included.
     """
     start_session(session)
     install(session, "test", project=True)
@@ -307,7 +355,7 @@ def rehearse_live(session: nox.Session) -> None:
 @nox.session(name="rehearse-migrations", python=PYTHONS[0], tags=["rehearsal"], default=False)
 def rehearse_migrations(session: nox.Session) -> None:
     """`alembic upgrade head` on a branch of production, then the app until /ready (live
-    Lakebase Autoscaling variables); reports/rehearse-migrations.md. Deletes the branch."""
+    Lakebase Autoscaling variables); coverage/rehearse-migrations.md. Deletes the branch."""
     start_session(session)
     install(session, "test", project=True)
     session.run("python", "-m", "tests.rehearsal", "migrations")
@@ -354,7 +402,7 @@ def dev(session: nox.Session) -> None:
 
 @nox.session(python=PYTHONS[0], tags=["mutation"], default=False)
 def mutation(session: nox.Session) -> None:
-    """mutmut on all of server/ (migrations aside) vs the SQLite suite: reports/mutation.md, a gate.
+    """mutmut on server/ (migrations aside) vs the SQLite suite: coverage/mutation.md, a gate.
 
     `-- FILE...` limits it to those files; `-- --changed-since=origin/main` to the functions
     changed against that ref (the PR gate). Logic and thresholds: tools/mutation.py.

@@ -7,8 +7,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import Literal, get_args
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+# The suite's `--db` values (TEST_DB too); the default first. `lakebase` is either flavour
+# (`--lakebase-flavour`); tools/matrix.py makes the nox cells from these.
+DatabaseName = Literal["sqlite", "postgres", "lakebase"]
+DATABASES: tuple[DatabaseName, ...] = get_args(DatabaseName)
+# xdist's -n for the suite cells of one nox run: `auto`, or `0` (serial). noxfile.py sets it
+# from nox's command line (tools/suite.py choose_workers) unless it is set already.
+SUITE_WORKERS = "SUITE_WORKERS"
 
 # Live mode (TEST_MODE=live): the workspace the app and the tests talk to, and what they read.
 LIVE_VARIABLES = (
@@ -76,9 +84,7 @@ def lakebase_mode(flavour: str, env: Mapping[str, str] = os.environ) -> tuple[st
         return "live", f"LIVE ({title}): a real workspace and database (TEST_MODE=live)"
     if is_truthy(env.get("LAKEBASE_REQUIRED")):
         other_flavour = next(f for f in FLAVOUR_VARIABLES if f != flavour)
-        other_cell = "integration-lakebase" + (
-            "-provisioned" if other_flavour == "provisioned" else ""
-        )
+        other_cell = f"integration-lakebase-{other_flavour}"
         other = FLAVOUR_VARIABLES[other_flavour]
         hint = (
             f"; {other} names a {FLAVOUR_TITLES[other_flavour]} database: run {other_cell}-*"

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import nox
 
-from tools.suite import ROOT, backend_env, mark_idle, pytest_command
+from tools.suite import ROOT, backend_env, pytest_command
 
 RESULTS = ROOT / "bench" / "results.md"
 # Wall seconds, user and system CPU seconds (of the command and the children it waited for),
@@ -155,7 +155,7 @@ def suite_rows(session: nox.Session, options: Options, scratch: Path) -> tuple[l
 def matrix_row(session: nox.Session, scratch: Path) -> Row:
     """Plain `nox`, warm (its environments exist), once: what everyone runs before pushing."""
     command = [sys.executable, "-m", "nox", "--no-color"]
-    mark_idle(session)  # its cells should see the machine as `nox` alone would
+    # The nested nox decides its cells' parallelism itself, as a plain `nox` run does.
     return Row("plain `nox`, warm", "nox", [measure(session, command, scratch, {})])
 
 

@@ -3,7 +3,9 @@ cells together and to each backend's cells alone.
 
 A backend's cells are told apart by what coverage recorded, not by file names: every cell
 records the static context `py<python>-<backend>` (tools/suite.py), and coverage's own
-`--contexts` filter reports the combined data of one backend's contexts.
+`--contexts` filter reports the combined data of one backend's contexts. The backend-independent
+tests run only in the SQLite cells, under the context `py<python>-any`; every backend's gate
+counts those as its own, as it did when each backend's cells ran them too.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import nox
 
-from tools.matrix import BACKENDS
+from tools.matrix import ANY_BACKEND, BACKENDS
 from tools.suite import COVERAGE_DIR
 
 TARGETS = COVERAGE_DIR / "targets.toml"
@@ -44,21 +46,23 @@ def gate(session: nox.Session, coverage_json: Path) -> tuple[bool, str]:
     return text.startswith("Success"), text
 
 
-def context_pattern(backend: str) -> str:
-    """The `--contexts` regex of one backend's cells: the whole static context, so `lakebase`
-    leaves `lakebase-provisioned` out (each Lakebase flavour is a backend of its own); a
-    dynamic context, should one be recorded, follows the static one after a `|`."""
-    return rf"^py[0-9.]+-{re.escape(backend)}(\|.*)?$"
+def context_pattern(backend: str, *, shared: bool = True) -> str:
+    """The `--contexts` regex of one backend's cells: the whole static context, so one backend's
+    name never matches another that starts with it; with `shared`, the backend-independent
+    tests' context (`py<python>-any`) too. A dynamic context, should one be recorded, follows
+    the static one after a `|`."""
+    names = f"(?:{re.escape(backend)}|{ANY_BACKEND})" if shared else re.escape(backend)
+    return rf"^py[0-9.]+-{names}(\|.*)?$"
 
 
 def recorded_backends(session: nox.Session, data_file: Path) -> list[str]:
-    """The backends (sorted) whose cells' contexts `data_file` holds."""
+    """The backends (sorted) whose own cells' contexts `data_file` holds."""
     output = session.run("python", "-c", MEASURED_CONTEXTS, str(data_file), silent=True)
     contexts = str(output).splitlines()
     return sorted(
         backend
         for backend in BACKENDS
-        if any(re.match(context_pattern(backend), context) for context in contexts)
+        if any(re.match(context_pattern(backend, shared=False), c) for c in contexts)
     )
 
 
@@ -80,7 +84,8 @@ def write_reports(session: nox.Session, data: list[Path]) -> dict[str, tuple[boo
     table = session.run("coverage", "report", *with_data, "--format=markdown", silent=True)
 
     verdicts = {"all cells combined": gate(session, coverage_json)}
-    # Each backend must reach the targets on its own, not only thanks to the other's tests.
+    # Each backend must reach the targets on its own (with the backend-independent tests), not
+    # only thanks to the other backends' tests.
     for backend in recorded_backends(session, combined):
         alone_json = COVERAGE_DIR / f"coverage-{backend}.json"
         only = f"--contexts={context_pattern(backend)}"

@@ -17,9 +17,10 @@ from pathlib import Path
 
 import nox
 
-from tools.suite import REPORTS_DIR, backend_env, pytest_command
+from suite_environment import DATABASES
+from tools.suite import COVERAGE_DIR, backend_env, pytest_command
 
-REPORT = REPORTS_DIR / "flakes.md"
+REPORT = COVERAGE_DIR / "flakes.md"
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class Failure:
 def parse(posargs: Sequence[str]) -> Options:
     parser = argparse.ArgumentParser(prog="nox -s flakes --", add_help=True)
     parser.add_argument("--runs", type=int, default=5, help="how many runs (default 5)")
-    parser.add_argument("--db", default="sqlite", choices=("sqlite", "postgres", "lakebase"))
+    parser.add_argument("--db", default="sqlite", choices=DATABASES)
     parser.add_argument(
         "--workers",
         type=int,

@@ -1,12 +1,17 @@
-"""The matrix axes (the default first) and which cells this machine can run.
+"""The matrix axes (the default first), the cells they make, and which this machine can run.
 
 The one list of Python versions: noxfile.py registers its cells from it, and the workflows read
 it from `python -m tools.matrix` (a job's outputs, then `fromJSON`) rather than repeating it.
+The databases (`--db` values) come from suite_environment.DATABASES and the Lakebase flavours
+from server/lakebase_flavours.py; a cell's backend is a database, or Lakebase and a flavour.
 """
 
 from __future__ import annotations
 
 import json
+
+from server.lakebase_flavours import LAKEBASE_FLAVOURS
+from suite_environment import DATABASES
 
 PYTHONS = ["3.11", "3.12", "3.13", "3.14"]
 # Cells on these are skipped, with a message, where the interpreter is missing, even with CI
@@ -14,22 +19,39 @@ PYTHONS = ["3.11", "3.12", "3.13", "3.14"]
 OPTIONAL_PYTHONS = {"3.14"}
 # What must run everywhere, e.g. the release's live Lakebase cells (one workspace, in turn).
 REQUIRED_PYTHONS = [python for python in PYTHONS if python not in OPTIONAL_PYTHONS]
-# `lakebase` is Lakebase Autoscaling (every database created since March 2026),
-# `lakebase-provisioned` a Provisioned database instance.
-BACKENDS = ["sqlite", "postgres", "lakebase", "lakebase-provisioned"]
-LOCAL_BACKENDS = ["sqlite", "postgres"]  # need no workspace: what a bare `nox` runs
-LAKEBASE_FLAVOURS = {"lakebase": "autoscaling", "lakebase-provisioned": "provisioned"}
+# A cell's backend -> the Lakebase flavour it runs (`lakebase-autoscaling`: an endpoint, every
+# database created since March 2026; `lakebase-provisioned`: a database instance).
+LAKEBASE_CELLS = {f"lakebase-{flavour}": flavour for flavour in LAKEBASE_FLAVOURS}
+# sqlite, postgres, lakebase-autoscaling, lakebase-provisioned: what `integration-<backend>-<py>`
+# names, and what each cell's coverage context records (tools/coverage_gate.py).
+BACKENDS = [*(db for db in DATABASES if db != "lakebase"), *LAKEBASE_CELLS]
+LOCAL_BACKENDS = [db for db in BACKENDS if db not in LAKEBASE_CELLS]  # need no workspace
 WHERE = {
     "sqlite": "SQLite (in-process)",
     "postgres": "a database per worker on $TEST_POSTGRES_URL",
-    "lakebase": "Lakebase Autoscaling (an endpoint), offline on a local stand-in or live",
+    "lakebase-autoscaling": "Lakebase Autoscaling (an endpoint), offline on a stand-in or live",
     "lakebase-provisioned": "Lakebase Provisioned (an instance), offline on a stand-in or live",
 }
+# Tests whose answer does not depend on the database: they run once per Python, in the SQLite
+# cells, not in every backend's (tools/tests/test_matrix_split.py checks that none of them asks
+# for a database). Paths relative to the repository; every other test under tests/ runs on
+# each backend.
+BACKEND_INDEPENDENT = (
+    "tests/unit",
+    "tests/contract",
+    "tests/soak/test_verdicts.py",
+    "tests/rehearsal/test_verdicts.py",
+)
+# The backend whose cells run them: every Python has a SQLite cell, and SQLite is the cheapest.
+INDEPENDENT_TESTS_BACKEND = "sqlite"
+# Those cells run them as a pytest run of its own, under the coverage context `py<python>-any`,
+# which every backend's coverage gate counts as its own (tools/coverage_gate.py).
+ANY_BACKEND = "any"
 
 
 def suite_args(backend: str) -> tuple[str, ...]:
     """How a backend's cells choose it: `--db`, and for Lakebase its flavour."""
-    flavour = LAKEBASE_FLAVOURS.get(backend)
+    flavour = LAKEBASE_CELLS.get(backend)
     if flavour is None:
         return (f"--db={backend}",)
     return ("--db=lakebase", f"--lakebase-flavour={flavour}")

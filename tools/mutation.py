@@ -24,11 +24,11 @@ from dataclasses import dataclass
 import nox
 
 from tools import mutation_scope
-from tools.suite import REPORTS_DIR, ROOT, backend_env, install
+from tools.suite import COVERAGE_DIR, ROOT, backend_env, install
 
-REPORT = REPORTS_DIR / "mutation.md"
-SUMMARY = REPORTS_DIR / "mutation.json"
-COMMENT = REPORTS_DIR / "mutation-comment.md"  # the same, fewer diffs: for the PR comment
+REPORT = COVERAGE_DIR / "mutation.md"
+SUMMARY = COVERAGE_DIR / "mutation.json"
+COMMENT = COVERAGE_DIR / "mutation-comment.md"  # the same, fewer diffs: for the PR comment
 WORKDIR = ROOT / "mutants"  # mutmut's copy of the sources, its mutants and its results
 
 
@@ -105,7 +105,7 @@ def run(session: nox.Session) -> None:
     except ValueError as error:
         session.error(str(error))
     install(session, "mutation", project=True)
-    REPORTS_DIR.mkdir(exist_ok=True)
+    COVERAGE_DIR.mkdir(exist_ok=True)
     if options.changed_since and not patterns:
         session.log("no function of server/ changed")
         for report in (REPORT, COMMENT):

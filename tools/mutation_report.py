@@ -1,4 +1,4 @@
-"""reports/mutation.md and reports/mutation.json from what `mutmut run` left in mutants/.
+"""coverage/mutation.md and coverage/mutation.json from what `mutmut run` left in mutants/.
 
 Why it exists: mutmut 3.8.1 reports only on a whole run (`export-cicd-stats`: totals; `results`:
 text lines, no files), not per file nor for a selection of mutants, so this reads its

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import nox
+import nox.command
 
-from suite_environment import DEFAULT_POSTGRES_URL
-from tools.matrix import suite_args
+from suite_environment import DEFAULT_POSTGRES_URL, SUITE_WORKERS
+from tools.matrix import ANY_BACKEND, BACKEND_INDEPENDENT, INDEPENDENT_TESTS_BACKEND, suite_args
 
 ROOT = Path(__file__).resolve().parents[1]
+# The one reports folder: coverage's data and reports, and what the flake hunter, mutation
+# testing and the rehearsals conclude.
 COVERAGE_DIR = ROOT / "coverage"
-# What the flake hunter and mutation testing conclude (coverage/ holds coverage's own reports).
-REPORTS_DIR = ROOT / "reports"
 
 # strict config/markers and -ra come from pyproject.toml
 PYTEST_ARGS = ("--durations=10",)
@@ -28,9 +30,7 @@ WRITE_BYTECODE = {"PYTHONDONTWRITEBYTECODE": ""}
 
 
 def start_session(session: nox.Session) -> None:
-    """Every session's first step: mark it running (`default_workers` counts the sessions
-    running beside a cell), then record what it runs on, so every log says it."""
-    mark_running(session)
+    """Every session's first step: record what it runs on, so every log says it."""
     session.run(
         "python",
         "-c",
@@ -64,12 +64,15 @@ def backend_env(db: str) -> dict[str, str]:
     return {**WRITE_BYTECODE}
 
 
-def pytest_command(db: str, *extra: str, workers: str | None = None) -> list[str]:
-    """`pytest tests/` on one backend of the matrix; `workers` is xdist's -n (None: serial)."""
+def pytest_command(
+    db: str, *extra: str, paths: Sequence[str] = ("tests",), workers: str | None = None
+) -> list[str]:
+    """`pytest tests/` (or `paths`) on one backend of the matrix; `workers` is xdist's -n
+    (None: serial)."""
     parallel = ("-n", workers) if workers is not None else ()
     return [
         "pytest",
-        "tests",
+        *paths,
         *suite_args(db),
         *PYTEST_ARGS,
         *parallel,
@@ -77,84 +80,90 @@ def pytest_command(db: str, *extra: str, workers: str | None = None) -> list[str
     ]
 
 
-def default_workers(env: dict[str, str], running: int = 1) -> str | None:
-    """A worker per core, each with its own database (SQLite in memory, a PostgreSQL database,
-    a Lakebase stand-in cluster), when the suite has the machine to itself. Beside another
-    session (plain `nox` runs two at once) the cores are taken already and extra interpreters
-    only cost: a coverage cell takes about a fifth less CPU serially (bench/results.md). A live
+def runs_alone(config: Any, jobs: int, umbrellas: Collection[str]) -> bool:
+    """Whether a nox run runs one session at a time: `-j 1` (or a `parallel` of 1), or `-s`
+    naming one session that pulls in no others (not an umbrella such as
+    `integration-sqlite`), without `-t` or `-k`. `config` is nox's own reading of the
+    command line, so the same command always gets the same answer."""
+    if (config.parallel or jobs) <= 1:
+        return True
+    selected = config.sessions or []
+    return (
+        len(selected) == 1
+        and selected[0] not in umbrellas
+        and not config.tags
+        and not config.keywords
+    )
+
+
+def choose_workers(argv: Sequence[str], jobs: int, umbrellas: Collection[str]) -> None:
+    """Set SUITE_WORKERS for the cells of the nox run started with `argv`: `auto` (a worker
+    per core) when the run has the machine to itself, `0` (serial) when other sessions run
+    beside its cells - plain `nox` runs two at once, and extra interpreters then only cost: a
+    coverage cell takes about a fifth less CPU serially (bench/results.md). A session that
+    nox's parallel scheduler runs in a process of its own keeps what its parent decided."""
+    from nox._options import options  # nox's own parser: what nox makes of the arguments
+
+    config = options.parse_args(list(argv))
+    if not config.parallel_worker:
+        os.environ[SUITE_WORKERS] = "auto" if runs_alone(config, jobs, umbrellas) else "0"
+
+
+def default_workers(env: Mapping[str, str]) -> str | None:
+    """xdist's -n for a cell (None: serial), as choose_workers decided for this nox run. A live
     or given database is shared, so it always runs serially (workers would clean each other's
     rows)."""
     if env.get("TEST_MODE") == "live" or os.environ.get("TEST_DATABASE_URL"):
         return None
-    return "auto" if running <= 1 else None
+    workers = os.environ.get(SUITE_WORKERS, "0")
+    return None if workers in {"", "0"} else workers
 
 
-def mark_running(session: nox.Session) -> None:
-    """Leave a marker named by this process beside the session environments. Under `nox -j N`
-    each session runs in a process of its own, so the live markers count the sessions running
-    now; a marker outlives its process harmlessly (`sessions_running` ignores and removes it)."""
-    markers = _markers(session)
-    markers.mkdir(parents=True, exist_ok=True)
-    (markers / str(os.getpid())).touch()
-
-
-def mark_idle(session: nox.Session) -> None:
-    """This process no longer keeps a core busy (it waits on a nested `nox`)."""
-    (_markers(session) / str(os.getpid())).unlink(missing_ok=True)
-
-
-def sessions_running(session: nox.Session) -> int:
-    """How many sessions run now (at least this one): the markers whose process is alive."""
-    markers = _markers(session)
-    alive = 1
-    for marker in markers.glob("*") if markers.is_dir() else ():
-        if marker.name == str(os.getpid()):
-            continue
-        if _alive(marker.name):
-            alive += 1
-        else:
-            marker.unlink(missing_ok=True)
-    return alive
-
-
-def _markers(session: nox.Session) -> Path:
-    return Path(session.virtualenv.location).parent / ".sessions-running"
-
-
-def _alive(pid: str) -> bool:
-    try:
-        os.kill(int(pid), 0)
-    except (ValueError, ProcessLookupError):
-        return False
-    except PermissionError:
-        return True  # another user's process: alive
-    return True
+def suite_parts(db: str) -> list[tuple[str, tuple[str, ...]]]:
+    """The pytest runs of a cell, as (coverage context's backend, what to collect and keep): the
+    tests whose answer may depend on the backend, and in the SQLite cells the others too, once
+    per Python (tools/suite_part.py tells them apart)."""
+    plugin = ("-p", "tools.suite_part")
+    parts = [(db, ("tests", *plugin, "--suite-part=backend"))]
+    if db == INDEPENDENT_TESTS_BACKEND:
+        parts.append((ANY_BACKEND, (*BACKEND_INDEPENDENT, *plugin, "--suite-part=any")))
+    return parts
 
 
 def run_suite(
     session: nox.Session, db: str, env: dict[str, str], posargs: Sequence[str] = ()
 ) -> None:
-    """Run the suite with branch coverage into coverage/.coverage.<session>."""
+    """Run the cell's part(s) of the suite with branch coverage into
+    coverage/.coverage.<session>: every part runs, and the session fails if one failed."""
     data_file = COVERAGE_DIR / f".coverage.{session.name}"
     scratch = Path(session.create_tmp()) / "coverage-data"
     shutil.rmtree(scratch, ignore_errors=True)
-    scratch.mkdir(parents=True)
-    env = {
-        **backend_env(db),
-        **env,
-        "COVERAGE_FILE": str(scratch / ".coverage"),
-        "COVERAGE_CONTEXT": f"py{session.python}-{db}",
-    }
-    workers = default_workers(env, sessions_running(session))
-    command = pytest_command(db, "--cov", "--cov-report=", *posargs, workers=workers)
+    env = {**backend_env(db), **env}
+    workers = default_workers(env)
+    failed = []
     try:
-        session.run(*command, env=env)
+        for context, paths in suite_parts(db):
+            # A directory per part: pytest-cov erases the data files beside its COVERAGE_FILE.
+            (scratch / context).mkdir(parents=True)
+            coverage = {
+                "COVERAGE_FILE": str(scratch / context / ".coverage"),
+                "COVERAGE_CONTEXT": f"py{session.python}-{context}",
+            }
+            command = pytest_command(
+                db, "--cov", "--cov-report=", *posargs, paths=paths, workers=workers
+            )
+            try:
+                session.run(*command, env={**env, **coverage})
+            except nox.command.CommandFailed:
+                failed.append(context)
     finally:
         # Fold what pytest-cov left (one file, or one per process) into the session's single
         # data file, also when tests failed, so the report still shows what ran.
-        parts = sorted(str(p) for p in scratch.glob(".coverage*"))
+        parts = sorted(str(p) for p in scratch.glob("*/.coverage*"))
         if parts:
             COVERAGE_DIR.mkdir(exist_ok=True)
             data_file.unlink(missing_ok=True)
             session.run("coverage", "combine", "--quiet", f"--data-file={data_file}", *parts)
             session.log(f"coverage data: {data_file.relative_to(ROOT)}")
+    if failed:
+        session.error(f"tests failed (the {' and the '.join(failed)} part of the suite)")

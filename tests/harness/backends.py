@@ -8,18 +8,13 @@ import os
 import re
 import uuid
 from dataclasses import dataclass
-from typing import Literal
 
 import psycopg
 from psycopg import sql
 from sqlalchemy.engine import URL, make_url
 
-from suite_environment import DEFAULT_POSTGRES_URL, FLAVOUR_VARIABLES
-
-BackendName = Literal["sqlite", "postgres", "lakebase"]
-BACKENDS: tuple[BackendName, ...] = ("sqlite", "postgres", "lakebase")
-LakebaseFlavour = Literal["autoscaling", "provisioned"]
-LAKEBASE_FLAVOURS: tuple[LakebaseFlavour, ...] = ("autoscaling", "provisioned")
+from server.lakebase_flavours import LAKEBASE_FLAVOURS, LakebaseFlavour
+from suite_environment import DATABASES, DEFAULT_POSTGRES_URL, FLAVOUR_VARIABLES, DatabaseName
 
 SQLITE_MEMORY_URL = "sqlite+aiosqlite://"
 TEST_DATABASE_PREFIX = "dbx_app_test_"
@@ -33,7 +28,7 @@ class BackendUnavailable(Exception):
 
 @dataclass(frozen=True)
 class BackendChoice:
-    name: BackendName
+    name: DatabaseName
     # Where to create per-run databases (PostgreSQL server URL), or the database to use as is.
     url: str
     # True when the URL came from TEST_DATABASE_URL: used as is, never created or dropped.
@@ -54,13 +49,13 @@ def choose_backend(option: str | None, flavour: str | None = None) -> BackendCho
     given = os.environ.get("TEST_DATABASE_URL")
     if given:
         backend = make_url(given).get_backend_name()
-        name: BackendName = "sqlite" if backend == "sqlite" else "postgres"
+        name: DatabaseName = "sqlite" if backend == "sqlite" else "postgres"
         if option and option != name:
             raise BackendUnavailable(f"--db {option} contradicts TEST_DATABASE_URL ({backend}).")
         return BackendChoice(name, given, given=True, flavour=chosen)
     name = (option or os.environ.get("TEST_DB") or "sqlite").lower()  # type: ignore[assignment]
-    if name not in BACKENDS:
-        raise BackendUnavailable(f"--db must be one of {', '.join(BACKENDS)}, not {name!r}.")
+    if name not in DATABASES:
+        raise BackendUnavailable(f"--db must be one of {', '.join(DATABASES)}, not {name!r}.")
     if name == "sqlite":
         return BackendChoice("sqlite", SQLITE_MEMORY_URL, flavour=chosen)
     url = os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)

@@ -13,7 +13,7 @@ import dataclasses
 import pytest
 from sqlalchemy.engine import make_url
 
-from suite_environment import FLAVOUR_TITLES
+from suite_environment import DATABASES, FLAVOUR_TITLES
 from tests.harness.backends import (
     LAKEBASE_FLAVOURS,
     BackendChoice,
@@ -35,7 +35,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--db",
         action="store",
         default=None,
-        choices=("sqlite", "postgres", "lakebase"),
+        choices=DATABASES,
         help="storage backend for the whole run (default: sqlite, or TEST_DB / TEST_DATABASE_URL)",
     )
     parser.addoption(

@@ -45,12 +45,12 @@ from tests.rehearsal.verdicts import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-REPORTS = ROOT / "reports"
+REPORTS = ROOT / "coverage"
 CONFIGURED_DATABASE = "app_production"
 PYTHON = "3.11"
 # The release job's `lakebase` cell: its variables, with the fake and the stand-in behind them.
 RELEASE_CELLS = {
-    "autoscaling": f"integration-lakebase-{PYTHON}",
+    "autoscaling": f"integration-lakebase-autoscaling-{PYTHON}",
     "provisioned": f"integration-lakebase-provisioned-{PYTHON}",
 }
 # What the suite may read from the shell that the release runner does not set.
@@ -122,14 +122,13 @@ def rehearse(flavour: str, scratch: Path) -> Rehearsal:
 def release_env(flavour: str, ready: Mapping[str, Any], standin: LakebaseStandIn) -> dict[str, str]:
     """The release job's `lakebase` cell environment (.github/workflows/release.yml), its
     workspace the fake and its database the stand-in."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_CLEARED)}
     target = (
         {"LAKEBASE_ENDPOINT": LAKEBASE_ENDPOINT.name}
         if flavour == "autoscaling"
         else {"LAKEBASE_INSTANCE_NAME": LAKEBASE.name}
     )
     return {
-        **env,
+        **_plain_env(),
         **target,
         "LAKEBASE_REQUIRED": "1",
         "DATABRICKS_HOST": ready["base_url"],
@@ -325,6 +324,7 @@ def _shapes_recorded(checkout: Path) -> int:
 
 
 def _plain_env() -> dict[str, str]:
+    """This shell's environment without what the release runner does not set."""
     return {k: v for k, v in os.environ.items() if not k.startswith(_CLEARED)}
 
 

@@ -5,7 +5,7 @@ workspace, the runner's token, the app's service principal, LAKEBASE_ENDPOINT an
 variables of the production database): branches the endpoint's branch (a copy-on-write copy of
 production's data, with a time to live), runs `alembic upgrade head` on the copy as the app's
 service principal, starts the app against it (`uvicorn server.app:app`, as app.yaml does) until
-`/ready` answers 200, writes what it did to `reports/rehearse-migrations.md`, and deletes the
+`/ready` answers 200, writes what it did to `coverage/rehearse-migrations.md`, and deletes the
 branch whatever happened. Production's own branch is only read. Lakebase Autoscaling only:
 Provisioned has no branches.
 """
@@ -26,7 +26,7 @@ from tests.harness.live_database import OwnDatabase, branch_of_endpoint, runner_
 from tests.harness.ports import free_loopback_port
 
 ROOT = Path(__file__).resolve().parents[2]
-REPORT = ROOT / "reports" / "rehearse-migrations.md"
+REPORT = ROOT / "coverage" / "rehearse-migrations.md"
 READY_SECONDS = 120
 # What it reads: the workspace as the runner (to branch) and as the app (to mint and connect).
 REQUIRED = (

@@ -15,9 +15,8 @@ from sqlalchemy.engine import make_url
 from fake_workspace import FakeWorkspace
 from fake_workspace.postgres_backing import PasswordKeeper
 from fake_workspace.reference import APP_SP
-from suite_environment import DEFAULT_POSTGRES_URL
+from suite_environment import DEFAULT_POSTGRES_URL, DatabaseName
 from tests.harness.backends import (
-    BackendName,
     check_postgres,
     create_database,
     drop_database,
@@ -40,7 +39,7 @@ HARNESS_APPLICATION = "soak-harness"  # our own connections, left out of the app
 
 @dataclass(frozen=True)
 class Backend:
-    name: BackendName
+    name: DatabaseName
     app_env: dict[str, str]
     server_url: str | None = None  # PostgreSQL server (admin) for the monitor and the faults
     database: str | None = None
@@ -60,7 +59,7 @@ class Backend:
 
 
 @contextmanager
-def prepared(name: BackendName, scratch: Path, fake: FakeWorkspace) -> Iterator[Backend]:
+def prepared(name: DatabaseName, scratch: Path, fake: FakeWorkspace) -> Iterator[Backend]:
     common = {"DB_POOL_SIZE": str(POOL_SIZE)}
     if name == "sqlite":
         url = f"sqlite+aiosqlite:///{(scratch / 'app.db').resolve()}"

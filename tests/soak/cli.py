@@ -31,7 +31,7 @@ import httpx
 from fake_workspace import FakeWorkspace
 from server.deps import TOKEN_HEADER
 from server.errors import STATUS_BY_CODE
-from tests.harness.backends import BACKENDS
+from suite_environment import DATABASES
 from tests.soak import report, verdicts
 from tests.soak.backend import prepared
 from tests.soak.faults import FaultRunner, schedule
@@ -55,7 +55,7 @@ PHASE_SEQ = {
 
 def parse(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="nox -s soak --", description=__doc__.split("\n")[0])
-    parser.add_argument("--db", choices=BACKENDS, default="postgres")
+    parser.add_argument("--db", choices=DATABASES, default="postgres")
     parser.add_argument("--users", type=int, default=50, help="virtual users (default 50)")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds a phase (60)")
     parser.add_argument("--warmup", type=float, default=10.0, help="warm-up seconds (10)")

@@ -27,7 +27,7 @@ import httpx
 
 from fake_workspace import FakeWorkspace
 from server.deps import TOKEN_HEADER
-from tests.harness.backends import BACKENDS
+from suite_environment import DATABASES
 from tests.soak.backend import prepared
 from tests.soak.processes import Served, uvicorn_process
 from tests.soak.records import PREFS
@@ -229,7 +229,7 @@ def run(
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.soak.cost", description=__doc__)
     parser.add_argument("out", type=Path, help="where the measurements go (JSON)")
-    parser.add_argument("--db", action="append", choices=BACKENDS, help="sqlite, postgres")
+    parser.add_argument("--db", action="append", choices=DATABASES, help="sqlite, postgres")
     parser.add_argument("--requests", type=int, default=1000, help="per route (1000)")
     parser.add_argument(
         "--baseline-source",

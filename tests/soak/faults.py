@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fake_workspace import FakeWorkspace, Route
-from tests.harness.backends import BACKENDS
+from suite_environment import DATABASES
 from tests.harness.pg_faults import table_locked, terminate_connections
 from tests.soak.backend import Backend
 
@@ -35,12 +35,12 @@ class Fault:
 
 # (kind, how often in a phase, how long it lasts, which databases it applies to)
 KINDS: tuple[tuple[str, int, float, tuple[str, ...]], ...] = (
-    ("warehouse 429 burst", 2, 0.0, BACKENDS),
-    ("warehouse 503 burst", 2, 0.0, BACKENDS),
-    ("model 429 burst", 2, 0.0, BACKENDS),
-    ("model 503 burst", 2, 0.0, BACKENDS),
-    ("slow warehouse", 1, 0.0, BACKENDS),
-    ("slow models", 1, 0.0, BACKENDS),
+    ("warehouse 429 burst", 2, 0.0, DATABASES),
+    ("warehouse 503 burst", 2, 0.0, DATABASES),
+    ("model 429 burst", 2, 0.0, DATABASES),
+    ("model 503 burst", 2, 0.0, DATABASES),
+    ("slow warehouse", 1, 0.0, DATABASES),
+    ("slow models", 1, 0.0, DATABASES),
     ("connections killed", 2, 0.0, ("postgres", "lakebase")),
     ("preferences locked", 1, LOCK_SECONDS, ("postgres", "lakebase")),
     ("inference log locked", 1, LOCK_SECONDS, ("postgres", "lakebase")),

@@ -190,7 +190,7 @@ def test_each_backend_must_meet_the_targets_on_its_own(sandbox: Sandbox) -> None
     sandbox.write("server/services/pricing.py", PRICING)
     sandbox.write("tests/test_pricing.py", TEST_BOTH_PATHS)
     sandbox.measure("tests", "cell-1", context="py3.11-sqlite")
-    sandbox.measure("tests", "cell-2", context="py3.12-lakebase")
+    sandbox.measure("tests", "cell-2", context="py3.12-lakebase-autoscaling")
     sandbox.write("tests/test_pricing.py", TEST_MEMBER_ONLY)
     sandbox.measure("tests", "cell-3", context="py3.11-postgres")
     sandbox.measure("tests", "cell-4", context="py3.12-lakebase-provisioned")
@@ -202,7 +202,7 @@ def test_each_backend_must_meet_the_targets_on_its_own(sandbox: Sandbox) -> None
     assert "#### all cells combined: passed" in summary
     assert "#### sqlite cells alone: passed" in summary
     assert "#### postgres cells alone: FAILED" in summary
-    assert "#### lakebase cells alone: passed" in summary
+    assert "#### lakebase-autoscaling cells alone: passed" in summary
     assert "#### lakebase-provisioned cells alone: FAILED" in summary
     assert (
         "targets not met (lakebase-provisioned cells alone, postgres cells alone; coverage"
@@ -210,12 +210,35 @@ def test_each_backend_must_meet_the_targets_on_its_own(sandbox: Sandbox) -> None
     )
 
 
-def test_a_backends_contexts_are_its_cells_and_only_its_cells() -> None:
-    lakebase = context_pattern("lakebase")
+def test_the_backend_independent_tests_count_for_every_backend(sandbox: Sandbox) -> None:
+    """The SQLite cells alone run the tests whose answer no backend changes (context
+    `py<python>-any`); each backend's gate still counts them, as when every cell ran them."""
+    sandbox.write("server/services/pricing.py", PRICING)
+    sandbox.write("tests/test_pricing.py", TEST_MEMBER_ONLY)
+    sandbox.measure("tests", "cell-1", context="py3.11-sqlite")
+    sandbox.measure("tests", "cell-2", context="py3.11-postgres")
+    sandbox.write("tests/test_pricing.py", TEST_BOTH_PATHS)
+    sandbox.measure("tests", "cell-1-any", context="py3.11-any")
 
-    assert re.match(lakebase, "py3.11-lakebase")
-    assert re.match(lakebase, "py3.14-lakebase|tests/test_x.py::test_y")  # with a dynamic one
-    assert not re.match(lakebase, "py3.11-lakebase-provisioned")
-    assert not re.match(lakebase, "")  # data recorded outside a cell
+    result = sandbox.nox("-s", "coverage")
+
+    assert result.returncode == 0, result.stdout
+    summary = (sandbox.path / "coverage" / "summary.md").read_text()
+    assert "#### sqlite cells alone: passed" in summary
+    assert "#### postgres cells alone: passed" in summary
+    assert "any cells alone" not in summary  # not a backend of its own
+
+
+def test_a_backends_contexts_are_its_cells_and_only_its_cells() -> None:
+    autoscaling = context_pattern("lakebase-autoscaling")
+
+    assert re.match(autoscaling, "py3.11-lakebase-autoscaling")
+    # with a dynamic one
+    assert re.match(autoscaling, "py3.14-lakebase-autoscaling|tests/test_x.py::test_y")
+    assert not re.match(autoscaling, "py3.11-lakebase-provisioned")
+    assert not re.match(autoscaling, "py3.11-sqlite")
+    assert not re.match(autoscaling, "")  # data recorded outside a cell
+    assert re.match(autoscaling, "py3.12-any")  # the backend-independent tests count for it
+    assert not re.match(context_pattern("sqlite", shared=False), "py3.12-any")
     assert re.match(context_pattern("lakebase-provisioned"), "py3.12-lakebase-provisioned")
-    assert "," not in lakebase, "coverage's --contexts splits its argument at commas"
+    assert "," not in autoscaling, "coverage's --contexts splits its argument at commas"

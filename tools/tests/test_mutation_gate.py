@@ -70,7 +70,7 @@ def gate(sandbox: Sandbox) -> tuple[int, re.Match[str], str]:
     lines = [line for line in result.stdout.splitlines() if not line.startswith("nox > ")]
     score = SCORE.match(lines[-1]) if lines else None
     assert score, result.stdout
-    report = (sandbox.path / "reports" / "mutation.md").read_text()
+    report = (sandbox.path / "coverage" / "mutation.md").read_text()
     return result.returncode, score, report
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tools.matrix import BACKENDS, LAKEBASE_FLAVOURS, OPTIONAL_PYTHONS, PYTHONS, REQUIRED_PYTHONS
+from tools.matrix import BACKENDS, LAKEBASE_CELLS, OPTIONAL_PYTHONS, PYTHONS, REQUIRED_PYTHONS
 
 from .sandbox import ROOT, clean_env, run
 
@@ -232,9 +232,7 @@ def test_workflows_run_every_ci_cell(nox_sessions: list[dict[str, Any]]) -> None
     cells = {s["session"] for s in nox_sessions if "integration" in s["tags"]}
     # Every cell runs on pull requests (Lakebase offline, on the stand-in); the release runs the
     # live Lakebase cells on the required Pythons only (one workspace, cells in turn).
-    optional_live = {
-        f"integration-{db}-{py}" for db in LAKEBASE_FLAVOURS for py in OPTIONAL_PYTHONS
-    }
+    optional_live = {f"integration-{db}-{py}" for db in LAKEBASE_CELLS for py in OPTIONAL_PYTHONS}
     assert cells <= ci, f"ci.yml misses {cells - ci}"
     assert (cells - optional_live) | {"lowest", "coverage", "lint", "typecheck"} <= release
     assert {"coverage", "diff-cover", "lint", "typecheck", "lowest"} <= ci
@@ -317,7 +315,7 @@ def test_every_session_explains_itself(nox_sessions: list[dict[str, Any]]) -> No
 
 
 def test_cells_are_tagged_by_backend_and_python(nox_sessions: list[dict[str, Any]]) -> None:
-    assert BACKENDS == ["sqlite", "postgres", "lakebase", "lakebase-provisioned"]
+    assert BACKENDS == ["sqlite", "postgres", "lakebase-autoscaling", "lakebase-provisioned"]
     for db in BACKENDS:
         for py in PYTHONS:
             (cell,) = [s for s in nox_sessions if s["session"] == f"integration-{db}-{py}"]
@@ -340,9 +338,12 @@ def test_plain_nox_runs_the_local_matrix_then_coverage_last() -> None:
     # Both Lakebase flavours (offline without a workspace) on the Databricks Apps runtime's
     # Python only.
     assert [name for name in default if "lakebase" in name] == [
-        f"integration-{db}-{PYTHONS[0]}" for db in LAKEBASE_FLAVOURS
+        f"integration-{db}-{PYTHONS[0]}" for db in LAKEBASE_CELLS
     ]
-    assert LAKEBASE_FLAVOURS == {"lakebase": "autoscaling", "lakebase-provisioned": "provisioned"}
+    assert LAKEBASE_CELLS == {
+        "lakebase-autoscaling": "autoscaling",
+        "lakebase-provisioned": "provisioned",
+    }
     # The lower bounds pyproject.toml promises hold in every full run, not only on GitHub's
     # pull requests; benchmarks are measured on purpose, never as a side effect.
     assert "lowest" in default

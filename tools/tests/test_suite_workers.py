@@ -1,73 +1,78 @@
-"""How many xdist workers a cell starts: one per core alone, none beside another session."""
+"""How many xdist workers a cell starts: a fixed rule from nox's command line, not timing.
+
+A worker per core when the run has the machine to itself; serial when other sessions run
+beside the cell (plain `nox` runs two at once); serial on a shared database, always.
+"""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from collections.abc import Iterator
-from pathlib import Path
-from types import SimpleNamespace
-from typing import Any, cast
-
 import pytest
 
-from tools.suite import default_workers, mark_running, sessions_running
+from suite_environment import SUITE_WORKERS
+from tools.suite import choose_workers, default_workers
+
+UMBRELLAS = ["integration-sqlite", "integration-lakebase", "integration-lakebase-3.11"]
+JOBS = 2  # noxfile.py's nox.options.parallel
 
 
-def session_in(envdir: Path, name: str) -> Any:
-    """What the markers need of a nox session: where its virtualenv is."""
-    return cast(Any, SimpleNamespace(virtualenv=SimpleNamespace(location=str(envdir / name))))
+def workers_for(monkeypatch: pytest.MonkeyPatch, *argv: str) -> str | None:
+    monkeypatch.setenv(SUITE_WORKERS, "")  # restored afterwards, whatever choose_workers sets
+    monkeypatch.delenv("TEST_DATABASE_URL", raising=False)
+    choose_workers(argv, JOBS, UMBRELLAS)
+    return default_workers({})
 
 
-@pytest.fixture
-def other_session() -> Iterator[subprocess.Popen[bytes]]:
-    """Another live process: a session that nox runs beside ours (it waits until killed, so
-    it outlives the test however slow the machine is)."""
-    forever = "import threading; threading.Event().wait()"
-    process = subprocess.Popen([sys.executable, "-c", forever])
-    yield process
-    process.kill()
-    process.wait()
-
-
-def mark(envdir: Path, pid: int) -> Path:
-    marker = envdir / ".sessions-running" / str(pid)
-    marker.parent.mkdir(exist_ok=True)
-    marker.touch()
-    return marker
-
-
-def test_a_cell_alone_uses_a_worker_per_core(tmp_path: Path) -> None:
-    cell = session_in(tmp_path, "integration-sqlite-3-11")
-    mark_running(cell)
-    mark_running(cell)  # `nox -j 1` runs every session in one process: still one
-
-    assert sessions_running(cell) == 1
-    assert default_workers({}, sessions_running(cell)) == "auto"
-
-
-def test_a_cell_beside_another_session_runs_serially(
-    tmp_path: Path, other_session: subprocess.Popen[bytes]
+@pytest.mark.parametrize(
+    "argv",
+    [
+        pytest.param(("-s", "integration-sqlite-3.11"), id="one cell"),
+        pytest.param(("--session", "integration-postgres-3.12", "--", "-k", "x"), id="posargs"),
+        pytest.param(("-e", "lowest"), id="lowest"),
+        pytest.param(("-j", "1"), id="plain nox, one at a time"),
+        pytest.param(("-t", "lakebase", "--parallel", "1"), id="tag, one at a time"),
+    ],
+)
+def test_a_cell_that_runs_alone_uses_a_worker_per_core(
+    monkeypatch: pytest.MonkeyPatch, argv: tuple[str, ...]
 ) -> None:
-    mark(tmp_path, other_session.pid)
-    cell = session_in(tmp_path, "integration-postgres-3-12")
-    mark_running(cell)
-
-    assert sessions_running(cell) == 2
-    assert default_workers({}, sessions_running(cell)) is None
+    assert workers_for(monkeypatch, *argv) == "auto"
 
 
-def test_a_session_that_has_ended_does_not_count_and_its_marker_goes(tmp_path: Path) -> None:
-    ended = subprocess.Popen([sys.executable, "-c", "pass"])
-    ended.wait()
-    stale = mark(tmp_path, ended.pid)
-    cell = session_in(tmp_path, "integration-sqlite-3-13")
-    mark_running(cell)
+@pytest.mark.parametrize(
+    "argv",
+    [
+        pytest.param((), id="plain nox"),
+        pytest.param(("-s", "lint", "integration-sqlite-3.11"), id="two sessions"),
+        pytest.param(("-s", "integration-sqlite"), id="every Python's cell"),
+        pytest.param(("-s", "integration-lakebase-3.11"), id="both flavours"),
+        pytest.param(("-t", "lakebase"), id="a tag"),
+        pytest.param(("-k", "sqlite"), id="a keyword"),
+    ],
+)
+def test_a_cell_beside_other_sessions_runs_serially(
+    monkeypatch: pytest.MonkeyPatch, argv: tuple[str, ...]
+) -> None:
+    assert workers_for(monkeypatch, *argv) is None
 
-    assert sessions_running(cell) == 1
-    assert default_workers({}, 1) == "auto"
-    assert not stale.exists()
+
+def test_a_session_nox_runs_in_a_process_of_its_own_keeps_its_parents_choice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """nox's parallel scheduler starts each session as `nox -s <it> --parallel 1
+    --parallel-worker`: that alone must not make the cell think it runs alone."""
+    assert workers_for(monkeypatch) is None  # the parent: plain `nox`
+    child = ("-s", "integration-sqlite-3.11", "--parallel", "1", "--parallel-worker")
+    choose_workers(child, JOBS, UMBRELLAS)
+    assert default_workers({}) is None
 
 
-def test_a_shared_database_always_runs_serially() -> None:
-    assert default_workers({"TEST_MODE": "live"}, 1) is None
+def test_the_same_command_always_gets_the_same_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    answers = {workers_for(monkeypatch, "-s", "integration-sqlite-3.11") for _ in range(3)}
+    assert answers == {"auto"}
+
+
+def test_a_shared_database_always_runs_serially(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert workers_for(monkeypatch, "-s", "integration-sqlite-3.11") == "auto"
+    assert default_workers({"TEST_MODE": "live"}) is None
+    monkeypatch.setenv("TEST_DATABASE_URL", "sqlite+aiosqlite:///shared.db")
+    assert default_workers({}) is None
