@@ -16,9 +16,9 @@ DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 # Every variable read anywhere in the suite, the sessions or the tools: name -> what it means.
 VARIABLES: dict[str, str] = {
     # Which database the suite runs on (pytest's --db wins over both).
-    "TEST_DB": "the suite's database when --db is not given: sqlite (default), postgres, lakebase",
+    "TEST_DB": "the suite's database without --db: sqlite (default), postgres, lakebase",
     "TEST_DATABASE_URL": "run the suite on this existing database instead of creating one",
-    "TEST_POSTGRES_URL": f"PostgreSQL server for the test databases; default {DEFAULT_POSTGRES_URL}",
+    "TEST_POSTGRES_URL": f"the server of the test databases; default {DEFAULT_POSTGRES_URL}",
     "PG_BINDIR": "where the Lakebase stand-in finds initdb and pg_ctl",
     "TMPDIR": "where the stand-in's cluster goes; one the postgres OS user can enter, as root",
     # Live mode: a real workspace instead of the fake one.

@@ -56,12 +56,15 @@ def _strings(node: ast.expr) -> tuple[str, ...] | None:
         return (node.value,)
     if isinstance(node, ast.Tuple | ast.List) and node.elts:
         items = [e.value for e in node.elts if isinstance(e, ast.Constant)]
-        if len(items) == len(node.elts) and all(isinstance(i, str) for i in items):
-            return tuple(items)  # type: ignore[arg-type]
+        strings = [item for item in items if isinstance(item, str)]
+        if len(strings) == len(node.elts):
+            return tuple(strings)
     return None
 
 
-def _loop_variables(tree: ast.Module, constants: Mapping[str, tuple[str, ...]]) -> dict[str, set[str]]:
+def _loop_variables(
+    tree: ast.Module, constants: Mapping[str, tuple[str, ...]]
+) -> dict[str, set[str]]:
     """Loop variables iterating over a module-level tuple of strings: name -> those strings."""
     loops: dict[str, set[str]] = {}
     for node in ast.walk(tree):
@@ -122,9 +125,9 @@ def settings_in(source: str) -> set[str]:
         if "BaseSettings" not in bases:
             continue
         for item in node.body:
-            if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
-                if item.target.id != "model_config":
-                    names.add(item.target.id.upper())
+            field = item.target if isinstance(item, ast.AnnAssign) else None
+            if isinstance(field, ast.Name) and field.id != "model_config":
+                names.add(field.id.upper())
     return names
 
 
