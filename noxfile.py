@@ -1,11 +1,10 @@
 """Test automation: `nox -l` lists the sessions, `nox` runs the local matrix.
 
+Plain `nox` runs the sessions `nox -l` marks `*`: `nox.options.sessions` below, in its order
+(each entry says why it is where it is), two at a time, the coverage gate last and alone.
 Every environment is built with uv from the pinned, hashed files in requirements/
-(`nox -s lock` regenerates them from pyproject.toml). Plain `nox` runs lint, typecheck,
-the fake workspace's fidelity, the automation tests, the SQLite and PostgreSQL suites on every
-Python found, the Lakebase suites on 3.11 (offline unless the workspace variables are set), the
-rehearsal of the release job's live Lakebase cells, and finally the coverage gate. The logic
-behind the sessions lives in tools/, one job a module.
+(`nox -s lock`). The logic lives in tools/, one job a module; docs/sessions.md describes each
+session.
 """
 
 from __future__ import annotations

@@ -1,6 +1,9 @@
 """The environment variables the suite and the automation read: one list, one default each.
 
 Standard library only: noxfile.py (before any environment exists) and the tests both import it.
+`VARIABLES` is the list; docs/variables.md is its table for people, and
+tools/tests/test_environment.py fails when code in tests/, tools/, noxfile.py or here reads a
+variable missing from either. The app's own settings are server/config.py's (docs/deploy.md).
 """
 
 from __future__ import annotations
@@ -17,6 +20,45 @@ DATABASES: tuple[DatabaseName, ...] = get_args(DatabaseName)
 # xdist's -n for the suite cells of one nox run: `auto`, or `0` (serial). noxfile.py sets it
 # from nox's command line (tools/suite.py choose_workers) unless it is set already.
 SUITE_WORKERS = "SUITE_WORKERS"
+
+# Every variable read anywhere in the suite, the sessions or the tools: name -> what it means.
+VARIABLES: dict[str, str] = {
+    # Which database the suite runs on (pytest's --db wins over both).
+    "TEST_DB": "the suite's database without --db: sqlite (default), postgres, lakebase",
+    "TEST_DATABASE_URL": "run the suite on this existing database instead of creating one",
+    "TEST_POSTGRES_URL": f"the server of the test databases; default {DEFAULT_POSTGRES_URL}",
+    "PG_BINDIR": "where the Lakebase stand-in finds initdb and pg_ctl",
+    "TMPDIR": "where the stand-in's cluster goes; one the postgres OS user can enter, as root",
+    # Live mode: a real workspace instead of the fake one.
+    "TEST_MODE": "live: a real workspace instead of the fake one (fake, the default)",
+    "DATABRICKS_HOST": "live: the workspace URL",
+    "DATABRICKS_TOKEN": "live: token of the user the tests act as (and who creates branches)",
+    "DATABRICKS_WAREHOUSE_ID": "live: the SQL warehouse of the Unity Catalog queries",
+    "LIVE_CATALOG": "live: catalog of the table the live tests read",
+    "LIVE_SCHEMA": "live: schema of that table",
+    "LIVE_TABLE": "live: that table (a string or integer column and an orderable one)",
+    "LIVE_ENDPOINT": "live: a READY serving endpoint with an input schema the app detects",
+    # Lakebase, live: as Databricks Apps injects them for the app.
+    "DATABRICKS_CLIENT_ID": "Lakebase: the app's service principal, which mints credentials",
+    "DATABRICKS_CLIENT_SECRET": "Lakebase: that service principal's secret",
+    "PGHOST": "Lakebase: the database host",
+    "PGPORT": "Lakebase: its port (default 5432)",
+    "PGDATABASE": "Lakebase: the database; live, only read: the run makes its own branch/schema",
+    "PGUSER": "Lakebase: the role the app logs in as (the service principal)",
+    "PGSSLMODE": "Lakebase: SSL mode (default require)",
+    "LAKEBASE_ENDPOINT": "live Lakebase Autoscaling: projects/<p>/branches/<b>/endpoints/<e>",
+    "LAKEBASE_INSTANCE_NAME": "live Lakebase Provisioned: the instance (never with the above)",
+    "LAKEBASE_REQUIRED": "a Lakebase cell missing a live variable fails instead of going offline",
+    # Which tests are collected, and by whom.
+    "RUN_FIDELITY": "collect tests/fidelity (set by nox -s fidelity)",
+    "RUN_FUZZ": "collect tests/fuzz (set by nox -s fuzz)",
+    "MUTANT_UNDER_TEST": "set by mutmut; `stats` (its first run) builds an app per test",
+    "PYTEST_XDIST_WORKER": "set by pytest-xdist: the worker's name, for per-worker files",
+    # The sessions.
+    "CI": "set: a missing required Python is an error instead of a skip",
+    "BENCH_RUNS": "nox -s bench: runs per measurement (default 3; --runs wins)",
+    "PATH": "passed on to the app processes some tests start with an otherwise empty environment",
+}
 
 # Live mode (TEST_MODE=live): the workspace the app and the tests talk to, and what they read.
 LIVE_VARIABLES = (

@@ -33,7 +33,7 @@ ROW_LENGTH_RULE = re.compile(r"dataframe_split\.data\[\d+\] has \d+ values for \
 # says to mark such rules, and `test_api_fuzz.only_the_undeclarable_rules` holds every such 400
 # to one of these rules and nothing else.
 MARKED = sorted({*WHOLE_NUMBERS, ("POST", PREFS)})
-DEFAULT_MAX_EXAMPLES = 300  # per operation and phase: >= 5,000 requests in all (see README)
+DEFAULT_MAX_EXAMPLES = 300  # per operation and phase: >= 5,000 requests in all (README.md)
 AUTH = {TOKEN_HEADER: ALICE.token}
 
 

@@ -1,5 +1,5 @@
 """databricks.yml, app.yaml and server/config.py agree: a renamed resource key, `valueFrom` or
-setting fails here, not at deployment. The same holds for the README's Provisioned variant (a
+setting fails here, not at deployment. The same holds for docs/deploy.md's Provisioned variant (a
 `database` resource and LAKEBASE_INSTANCE_NAME instead of the `postgres` resource and
 LAKEBASE_ENDPOINT).
 
@@ -158,19 +158,19 @@ def _postgres_paths(postgres: Postgres, bundle: dict[str, Any]) -> list[str]:
     return problems
 
 
-def readme_provisioned(
+def documented_provisioned(
     bundle: dict[str, Any], app_yaml: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The README's Provisioned variant applied to copies of `bundle` and `app_yaml`: its
+    """docs/deploy.md's Provisioned variant applied to copies of `bundle` and `app_yaml`: its
     `database` resource in place of the `postgres` one, its LAKEBASE_INSTANCE_NAME in place of
     LAKEBASE_ENDPOINT."""
-    text = (ROOT / "README.md").read_text()
+    text = (ROOT / "docs" / "deploy.md").read_text()
     blocks = dict(
         re.findall(
             r"```yaml\n# (databricks\.yml|app\.yaml), Provisioned\b[^\n]*\n(.*?)```", text, re.S
         )
     )
-    assert set(blocks) == {"databricks.yml", "app.yaml"}, "README lacks the Provisioned variant"
+    assert set(blocks) == {"databricks.yml", "app.yaml"}, "docs/deploy.md lacks the variant"
     resources, env = yaml.safe_load(blocks["databricks.yml"]), yaml.safe_load(blocks["app.yaml"])
     bundle, app_yaml = copy.deepcopy(bundle), copy.deepcopy(app_yaml)
     app = bundle["resources"]["apps"][APP_KEY]
@@ -183,7 +183,7 @@ def both_flavours() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
     bundle, app_yaml = load("databricks.yml"), load("app.yaml")
     return {
         "autoscaling": (bundle, app_yaml),
-        "provisioned": readme_provisioned(bundle, app_yaml),
+        "provisioned": documented_provisioned(bundle, app_yaml),
     }
 
 

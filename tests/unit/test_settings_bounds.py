@@ -109,7 +109,7 @@ def test_each_bound_takes_the_value_just_inside_and_refuses_the_one_outside(
 
 
 def test_the_identity_cache_defaults(environment: pytest.MonkeyPatch) -> None:
-    # A few seconds (README: "default 3, at most 60") and room for 1024 tokens.
+    # A few seconds (docs/deploy.md: "3 (at most 60)") and room for 1024 tokens.
     settings = get_settings()
     assert settings.identity_cache_ttl_seconds == 3
     assert settings.identity_cache_size == 1024

@@ -1,4 +1,5 @@
-"""Every nox session or tag that the workflows, README and .ci/run name exists."""
+"""Every nox session or tag that the workflows, the docs and .ci/run name exists, and every session
+is in docs/sessions.md's table."""
 
 from __future__ import annotations
 
@@ -147,6 +148,17 @@ def workflow_nox_commands(
     return commands
 
 
+SESSIONS_DOC = "docs/sessions.md"
+
+
+def markdown_files() -> list[str]:
+    """The repository's own Markdown, tracked or new (what git ignores, such as generated
+    reports and caches, left out): every nox command it names must exist."""
+    listed = run(["git", "ls-files", "-co", "--exclude-standard", "*.md"], cwd=ROOT)
+    assert listed.returncode == 0, listed.stdout
+    return sorted({name for name in listed.stdout.split() if (ROOT / name).exists()})
+
+
 def readme_code(name: str = "README.md") -> str:
     text = (ROOT / name).read_text()
     fenced = re.findall(r"```[^\n]*\n(.*?)```", text, re.S)
@@ -154,16 +166,27 @@ def readme_code(name: str = "README.md") -> str:
     return "\n".join(fenced + inline)
 
 
-def readme_table_sessions() -> list[str]:
-    """Session names in the first column of the table under the README's "Sessions" heading."""
-    text = (ROOT / "README.md").read_text()
-    section = re.search(r"^## Sessions\b.*?(?=^#|\Z)", text, re.M | re.S)
-    assert section, 'README has no "## Sessions" section'
+def session_table(text: str) -> list[str]:
+    """Session names in the first column of the table under the "# Sessions" heading."""
+    section = re.search(r"^# Sessions\b.*?(?=^#|\Z)", text, re.M | re.S)
+    assert section, f'{SESSIONS_DOC} has no "# Sessions" section'
     names = []
     for line in section.group(0).splitlines():
         if line.startswith("|"):
             names += re.findall(r"`([\w.-]+)`", line.split("|")[1])
     return names
+
+
+def undocumented(sessions: list[dict[str, Any]], listed: list[str]) -> list[str]:
+    """Sessions the table does not name; a cell `integration-<db>-<python>` is documented by the
+    row of `integration-<db>`."""
+    missing = []
+    for session in sessions:
+        name = session["session"]
+        family = re.sub(r"-\d+\.\d+$", "", name)
+        if name not in listed and family not in listed:
+            missing.append(name)
+    return missing
 
 
 def load_noxfile() -> ModuleType:
@@ -195,8 +218,7 @@ SOURCES = {
         for p in WORKFLOWS
         if p != COMMENT_WORKFLOW
     },
-    "README.md": lambda: nox_invocations(readme_code()),
-    "coverage/README.md": lambda: nox_invocations(readme_code("coverage/README.md")),
+    **{doc: (lambda doc=doc: nox_invocations(readme_code(doc))) for doc in markdown_files()},
     ".ci/run": lambda: nox_invocations((ROOT / ".ci" / "run").read_text()),
 }
 
@@ -205,17 +227,36 @@ SOURCES = {
 def test_sessions_named_exist(source: str, known: tuple[set[str], set[str]]) -> None:
     names, tags = known
     commands = SOURCES[source]()
-    assert commands, f"no nox command found in {source}"
+    assert commands or source.endswith(".md"), f"no nox command found in {source}"
     for sessions, wanted_tags in commands:
         assert set(sessions) <= names, f"{source}: unknown session(s) {set(sessions) - names}"
         assert set(wanted_tags) <= tags, f"{source}: unknown tag(s) {set(wanted_tags) - tags}"
 
 
-def test_readme_session_table_lists_real_sessions(known: tuple[set[str], set[str]]) -> None:
+def test_session_table_lists_real_sessions(known: tuple[set[str], set[str]]) -> None:
     names, _ = known
-    listed = readme_table_sessions()
-    assert listed, "README has no session table"
-    assert set(listed) <= names, f"README table: unknown {set(listed) - names}"
+    listed = session_table((ROOT / SESSIONS_DOC).read_text())
+    assert listed, f"{SESSIONS_DOC} has no session table"
+    assert set(listed) <= names, f"{SESSIONS_DOC} table: unknown {set(listed) - names}"
+
+
+def test_every_session_is_in_the_table(nox_sessions: list[dict[str, Any]]) -> None:
+    listed = session_table((ROOT / SESSIONS_DOC).read_text())
+    assert not undocumented(nox_sessions, listed), f"add to {SESSIONS_DOC}'s table"
+
+
+def test_a_session_missing_from_the_table_fails() -> None:
+    sessions = [
+        {"session": "lint"},
+        {"session": "integration-sqlite-3.11"},
+        {"session": "integration-sqlite"},
+        {"session": "soak"},
+    ]
+    table = "# Sessions\n\n| session | what |\n| --- | --- |\n"
+    table += "| `lint` | x |\n| `integration-sqlite` | x |\n"
+
+    assert undocumented(sessions, session_table(table)) == ["soak"]
+    assert not undocumented(sessions, session_table(table + "| `soak` | x |\n"))
 
 
 def test_workflows_run_every_ci_cell(nox_sessions: list[dict[str, Any]]) -> None:
@@ -351,12 +392,14 @@ def test_plain_nox_runs_the_local_matrix_then_coverage_last() -> None:
 
 
 def test_ci_run_runs_the_readme_full_matrix_command() -> None:
+    """CI runs what the README's first screen tells a newcomer to: its bootstrap line, then
+    plain `nox`, in one command."""
     readme = (ROOT / "README.md").read_text()
-    commands = re.findall(r"^\s*(python3 -m venv .*)$", readme, re.M)
-    assert len(commands) >= 2, "README quickstart commands not found"
-    full_matrix = commands[1].strip()
-    assert full_matrix.endswith("nox")
-    assert full_matrix in (ROOT / ".ci" / "run").read_text()
+    bootstrap = re.findall(r"^(python3 -m venv .*)$", readme, re.M)
+    main_job = re.findall(r"^(\.venv/bin/nox -s integration-sqlite)$", readme, re.M)
+    full_matrix = re.findall(r"^(\.venv/bin/nox)$", readme, re.M)
+    assert len(bootstrap) == len(main_job) == len(full_matrix) == 1, "README quickstart not found"
+    assert f"{bootstrap[0]} && {full_matrix[0]}\n" in (ROOT / ".ci" / "run").read_text()
 
 
 def test_coverage_targets_hold_every_file_of_the_app_at_90() -> None:
