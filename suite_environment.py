@@ -56,6 +56,7 @@ VARIABLES: dict[str, str] = {
     "PYTEST_XDIST_WORKER": "set by pytest-xdist: the worker's name, for per-worker files",
     # The sessions.
     "CI": "set: a missing required Python is an error instead of a skip",
+    SUITE_WORKERS: "xdist's -n for the cells of one nox run (auto or 0), set by noxfile.py",
     "BENCH_RUNS": "nox -s bench: runs per measurement (default 3; --runs wins)",
     "PATH": "passed on to the app processes some tests start with an otherwise empty environment",
 }
