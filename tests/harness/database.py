@@ -184,6 +184,7 @@ async def app_tables(run_database: Database) -> list[Table]:
 async def database(run_database: Database, app_tables: list[Table]) -> AsyncIterator[Database]:
     """The run's database for one test; every table is emptied after it (children first)."""
     yield run_database
-    async with run_database.session() as session:
+    # One Core transaction on the engine (the app's hooks apply): no ORM session to build.
+    async with run_database.engine.begin() as connection:
         for table in reversed(app_tables):
-            await session.execute(delete(table))
+            await connection.execute(delete(table))
