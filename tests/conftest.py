@@ -8,12 +8,12 @@ Per session (and per xdist worker), built on first use:
   - `lakebase_standin`, `lakebase_passwords`: with `--db lakebase` offline, a PostgreSQL cluster
     that, like Lakebase, takes only SSL and tokens minted for it, and `lakebase_branches`, a
     database there per branch the fake creates (harness/lakebase_fixtures.py);
-  - `settings_factory`, `app_pool`: app settings pointed at the fake, apps reused per settings.
-Per test: `fake` (the server, for tests that drive it), `database` (its tables emptied after
-the test), `clock` (a FakeClock), `client` / `client_factory` (each client starts its app's
-lifespan afresh: new services, caches and HTTP clients), `fresh_user`.
-The one autouse fixture, `reset_between_tests` (harness/workspace.py): the fake back to its
-seed and the Lakebase role's password back to the run's, around every test.
+  - `session_settings`, `app_pool`: app settings pointed at the fake, apps reused per settings.
+Per test: `workspace` / `fake` (the fake from its seed, the Lakebase role's password put back
+and the fake's own errors raised after the test), `settings_factory` (through `workspace`),
+`database` (its tables emptied after the test), `clock` (a FakeClock), `client` /
+`client_factory` (each client starts its app's lifespan afresh: new services, caches and HTTP
+clients), `fresh_user`. No fixture is autouse: a test starts only the servers it asks for.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ import os
 # registered before anything imports it).
 pytest_plugins = [
     "tests.harness.shapes",
+    "tests.harness.workspace",
     "tests.harness.lakebase_fixtures",
     "tests.harness.selection",
-    "tests.harness.workspace",
     "tests.harness.settings",
     "tests.harness.database",
     "tests.harness.apps",

@@ -8,15 +8,50 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
 
 from fake_workspace import FakeWorkspace
+from fake_workspace.routes import Route
 
-TALLY: dict[str, set[str]] = {"sdk": set(), "recordings": set(), "failed": set()}
-"""What passed, by judge (route x case), and every check that failed: a difference."""
+
+@dataclass(eq=False)  # a plugin: pluggy keeps it in a set, by identity
+class Tally:
+    """What passed, by judge (route x case), and every check that failed: a difference.
+
+    A plugin of its own, one per run (registered by `pytest_configure`), so the counts live on
+    pytest's config rather than in this module; tests reach it through the `tally` fixture."""
+
+    target: str | None
+    sdk: set[str] = field(default_factory=set)
+    recordings: set[str] = field(default_factory=set)
+    failed: set[str] = field(default_factory=set)
+
+    def recording(self, route: Route, case: str) -> None:
+        """An answer of `route` judged against its recording, in the case `case`."""
+        self.recordings.add(f"{route.name}:{case}")
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.failed:
+            self.failed.add(report.nodeid)
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.failed.add(report.nodeid)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if not self.target:
+            return
+        counts = {"sdk": self.sdk, "recordings": self.recordings, "failed": self.failed}
+        tally = {name: sorted(values) for name, values in counts.items()}
+        Path(self.target).parent.mkdir(parents=True, exist_ok=True)
+        Path(self.target).write_text(json.dumps({**tally, "exitstatus": int(session.exitstatus)}))
+
+
+_TALLY = pytest.StashKey[Tally]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -27,22 +62,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.failed:
-        TALLY["failed"].add(report.nodeid)
+def pytest_configure(config: pytest.Config) -> None:
+    tally = Tally(config.getoption("--fidelity-tally"))
+    config.stash[_TALLY] = tally
+    config.pluginmanager.register(tally, "fidelity-tally")
 
 
-def pytest_collectreport(report: pytest.CollectReport) -> None:
-    if report.failed:
-        TALLY["failed"].add(report.nodeid)
-
-
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    target = session.config.getoption("--fidelity-tally")
-    if target:
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
-        tally = {k: sorted(v) for k, v in TALLY.items()}
-        Path(target).write_text(json.dumps({**tally, "exitstatus": int(session.exitstatus)}))
+@pytest.fixture
+def tally(pytestconfig: pytest.Config) -> Tally:
+    """The run's tally, for a test to say which route x case it judged."""
+    return pytestconfig.stash[_TALLY]
 
 
 @pytest.fixture

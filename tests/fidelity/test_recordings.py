@@ -17,7 +17,7 @@ import pytest
 from fake_workspace import FakeWorkspace, Route
 from fake_workspace.fidelity.shapes import shape_of
 from fake_workspace.reference import ALICE, WAREHOUSE_ID
-from tests.fidelity.conftest import TALLY
+from tests.fidelity.conftest import Tally
 from tests.fidelity.judge import sdk_error
 from tests.fidelity.recorded import ERROR_DETAIL_TYPES, STATEMENT_EXECUTION
 from tests.harness.http import bearer
@@ -55,43 +55,41 @@ def assert_same_shape(recorded: str, answer: Any) -> None:
     assert (lacking, invented, differing) == ([], [], []), f"{recorded}: {answer}"
 
 
-def tally(route: Route, case: str) -> None:
-    TALLY["recordings"].add(f"{route.name}:{case}")
-
-
-def test_a_statement_with_rows(fake: FakeWorkspace, http: httpx.Client) -> None:
+def test_a_statement_with_rows(fake: FakeWorkspace, http: httpx.Client, tally: Tally) -> None:
     assert_same_shape("rows inline", execute(http, "SELECT 1 AS id, 'x' AS name"))
-    tally(Route.SQL_EXECUTE, "rows inline")
+    tally.recording(Route.SQL_EXECUTE, "rows inline")
 
 
-def test_a_statement_without_rows(fake: FakeWorkspace, http: httpx.Client) -> None:
+def test_a_statement_without_rows(fake: FakeWorkspace, http: httpx.Client, tally: Tally) -> None:
     answer = execute(http, "SELECT * FROM main.sales.orders WHERE 1 = 0")
     assert_same_shape("no rows", answer)
     assert answer["result"] == {}
-    tally(Route.SQL_EXECUTE, "no rows")
+    tally.recording(Route.SQL_EXECUTE, "no rows")
 
 
-def test_a_failed_statement(fake: FakeWorkspace, http: httpx.Client) -> None:
+def test_a_failed_statement(fake: FakeWorkspace, http: httpx.Client, tally: Tally) -> None:
     answer = execute(http, "SELEC 1")
     assert answer["status"]["state"] == "FAILED"
     assert_same_shape("failed", answer)
-    tally(Route.SQL_EXECUTE, "failed")
+    tally.recording(Route.SQL_EXECUTE, "failed")
 
 
 def test_a_statement_still_running_when_the_wait_ends(
-    fake: FakeWorkspace, http: httpx.Client
+    fake: FakeWorkspace, http: httpx.Client, tally: Tally
 ) -> None:
     fake.sql.stay_running_for(2)
     answer = execute(http, "SELECT 1", wait_timeout="0s")
     assert_same_shape("running", answer)
     assert answer["status"]["state"] in SHAPES["running"]["enums"]["status.state"]
-    tally(Route.SQL_EXECUTE, "running")
+    tally.recording(Route.SQL_EXECUTE, "running")
     polled = http.get(f"/api/2.0/sql/statements/{answer['statement_id']}", headers=AUTH).json()
     assert_same_shape("running", polled)
-    tally(Route.SQL_GET, "running")
+    tally.recording(Route.SQL_GET, "running")
 
 
-def test_an_error_carries_the_details_as_recorded(fake: FakeWorkspace, http: httpx.Client) -> None:
+def test_an_error_carries_the_details_as_recorded(
+    fake: FakeWorkspace, http: httpx.Client, tally: Tally
+) -> None:
     response = http.get("/api/2.0/sql/statements/01f0-gone", headers=AUTH)
     answer = response.json()
     # Every key path and type of the recorded 404, the ErrorInfo detail's reason, domain and
@@ -102,13 +100,13 @@ def test_an_error_carries_the_details_as_recorded(fake: FakeWorkspace, http: htt
     error = sdk_error(response.status_code, response.content, dict(response.headers))
     [info] = error.get_error_info()
     assert (info.reason, info.domain, info.metadata) != ("", "", {})
-    tally(Route.SQL_GET, "error 404")
+    tally.recording(Route.SQL_GET, "error 404")
 
 
-def test_the_oidc_discovery_document(fake: FakeWorkspace, http: httpx.Client) -> None:
+def test_the_oidc_discovery_document(fake: FakeWorkspace, http: httpx.Client, tally: Tally) -> None:
     answer = http.get("/oidc/.well-known/oauth-authorization-server").json()
     assert_same_shape("oidc discovery", answer)
-    tally(Route.OIDC_DISCOVERY, "document")
+    tally.recording(Route.OIDC_DISCOVERY, "document")
 
 
 # A column of each type the fake's SQL engine can produce, as a statement selects it.
@@ -127,7 +125,7 @@ COLUMNS = {
 
 @pytest.mark.parametrize("type_name", sorted(COLUMNS))
 def test_a_result_column_carries_the_recorded_keys_and_type_text(
-    type_name: str, fake: FakeWorkspace, http: httpx.Client
+    type_name: str, fake: FakeWorkspace, http: httpx.Client, tally: Tally
 ) -> None:
     recorded = RECORDED["columns"][type_name]
     answer = execute(http, f"SELECT {COLUMNS[type_name]} AS c")
@@ -135,7 +133,7 @@ def test_a_result_column_carries_the_recorded_keys_and_type_text(
     assert column["type_name"] == type_name
     assert sorted(column) in recorded["keys"]
     assert column["type_text"].split("(")[0] in recorded["type_text"]
-    tally(Route.SQL_EXECUTE, f"column {type_name}")
+    tally.recording(Route.SQL_EXECUTE, f"column {type_name}")
 
 
 def test_seeded_columns_read_as_a_workspace_reports_them(

@@ -11,7 +11,7 @@ from databricks.sdk.errors.details import parse_error_details
 
 from fake_workspace import FakeWorkspace
 from tests.fidelity.catalogue import Case, EmptyAnswer, all_cases
-from tests.fidelity.conftest import TALLY
+from tests.fidelity.conftest import Tally
 from tests.fidelity.judge import lost_in_round_trip, sdk_error
 from tests.fidelity.recorded import ERROR_DETAIL_TYPES
 
@@ -20,7 +20,7 @@ CASES = all_cases()
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_the_sdk_model_keeps_every_key_and_value(
-    case: Case, fake: FakeWorkspace, http: httpx.Client
+    case: Case, fake: FakeWorkspace, http: httpx.Client, tally: Tally
 ) -> None:
     response = case.call(fake, http)
     body = response.json()
@@ -35,7 +35,7 @@ def test_the_sdk_model_keeps_every_key_and_value(
         back = {k: v for k, v in case.model.from_dict(body).as_dict().items() if v is not None}
         assert case.route is not None
         assert lost_in_round_trip(body, back, case.route.template) == []
-    TALLY["sdk"].add(case.id)
+    tally.sdk.add(case.id)
 
 
 def judge_error(case: Case, response: httpx.Response, body: dict[str, object]) -> None:

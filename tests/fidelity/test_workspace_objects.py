@@ -30,7 +30,7 @@ from fake_workspace.reference import (
     SCHEMAS,
     TABLES,
 )
-from tests.fidelity.conftest import TALLY
+from tests.fidelity.conftest import Tally
 from tests.harness.http import bearer
 
 RECORDINGS = Path(__file__).parent / "recordings"
@@ -91,9 +91,14 @@ def test_every_recording_is_judged() -> None:
 
 @pytest.mark.parametrize(("recorded", "route", "path"), CASES, ids=[c[2] for c in CASES])
 def test_the_answer_carries_every_recorded_key(
-    fake: FakeWorkspace, http: httpx.Client, recorded: str, route: Route, path: str
+    fake: FakeWorkspace,
+    http: httpx.Client,
+    tally: Tally,
+    recorded: str,
+    route: Route,
+    path: str,
 ) -> None:
     response = http.get(path, headers=bearer(CAROL))  # the metastore admin reads them all
     assert response.status_code == 200, response.text
     assert missing_or_retyped(RECORDED[recorded]["paths"], response.json()) == []
-    TALLY["recordings"].add(f"{route.name}:{recorded} {path}")
+    tally.recording(route, f"{recorded} {path}")

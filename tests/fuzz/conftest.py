@@ -41,7 +41,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 def app_url(
     backend: BackendChoice,
     provisioned_database_url: str | None,
-    settings_factory: Callable[..., Settings],
+    session_settings: Callable[..., Settings],
     tmp_path_factory: pytest.TempPathFactory,
     fake_server: FakeWorkspace | None,
 ) -> Iterator[str]:
@@ -51,7 +51,7 @@ def app_url(
         database_url = provisioned_database_url or backend.url
     else:
         pytest.exit("fuzzing runs on --db=sqlite or --db=postgres", returncode=4)
-    settings = settings_factory(database_url=database_url, run_migrations_on_startup=True)
+    settings = session_settings(database_url=database_url, run_migrations_on_startup=True)
     with serve_app(settings) as url:
         yield url
 

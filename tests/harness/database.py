@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import MetaData, Table, delete
 from sqlalchemy.engine import make_url
 
+from fake_workspace.postgres_backing import PasswordKeeper
 from fake_workspace.reference import APP_SP
 from server.config import Settings
 from server.db.database import Database
@@ -64,7 +65,7 @@ async def provisioned_database_url(
 async def live_own_database(
     chosen_backend: BackendChoice,
     lakebase_target: LakebaseTarget | None,
-    settings_factory: Callable[..., Settings],
+    session_settings: Callable[..., Settings],
     pytestconfig: pytest.Config,
 ) -> AsyncIterator[OwnDatabase | None]:
     """Live Lakebase: the branch (Autoscaling) or schema (Provisioned) this run writes to,
@@ -85,7 +86,7 @@ async def live_own_database(
                 runner_workspace(os.environ), lakebase_target.name, configured["pgdatabase"]
             )
         else:
-            own = await schema_of_its_own(settings_factory(**configured))
+            own = await schema_of_its_own(session_settings(**configured))
     except RefusedToStart as exc:
         pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
     say = _say(pytestconfig)
@@ -120,10 +121,12 @@ def lakebase_run_values(
     provisioned_database_url: str | None,
     lakebase_target: LakebaseTarget | None,
     live_own_database: OwnDatabase | None,
+    lakebase_passwords: PasswordKeeper | None,
 ) -> dict[str, Any] | None:
     """The Lakebase settings that reach this run's own database (merge them into
     `settings_factory`); None off Lakebase. Live: the configured variables with the run's
-    branch or schema in place of the configured database."""
+    branch or schema in place of the configured database. Offline, the stand-in's passwords
+    follow the fake (`lakebase_passwords`) before anything mints the run's credential."""
     if backend.name != "lakebase":
         return None
     assert lakebase_target is not None
@@ -141,13 +144,13 @@ def lakebase_run_values(
 async def run_database(
     backend: BackendChoice,
     provisioned_database_url: str | None,
-    settings_factory: Callable[..., Settings],
+    session_settings: Callable[..., Settings],
     lakebase_run_values: dict[str, Any] | None,
 ) -> AsyncIterator[Database]:
     """The run's database, migrated once with Alembic and shared by every app."""
-    settings = settings_factory()
+    settings = session_settings()
     if lakebase_run_values is not None:
-        db = _lakebase_database(settings_factory(**lakebase_run_values))
+        db = _lakebase_database(session_settings(**lakebase_run_values))
     else:
         url = provisioned_database_url or backend.url
         db = Database(create_engine_from_url(normalise_url(url), settings))
@@ -181,6 +184,7 @@ async def app_tables(run_database: Database) -> list[Table]:
 async def database(run_database: Database, app_tables: list[Table]) -> AsyncIterator[Database]:
     """The run's database for one test; every table is emptied after it (children first)."""
     yield run_database
-    async with run_database.session() as session:
+    # One Core transaction on the engine (the app's hooks apply): no ORM session to build.
+    async with run_database.engine.begin() as connection:
         for table in reversed(app_tables):
-            await session.execute(delete(table))
+            await connection.execute(delete(table))

@@ -9,7 +9,8 @@ source's, that only credentials minted for the branch's endpoint open.
 One cluster per session and xdist worker, not one shared by all workers: each worker has its
 own fake workspace minting its own credentials, and a role has a single password, so workers
 sharing a cluster would log each other's service principal out. A start costs about 1.5 s.
-The fixtures are None in runs that use no stand-in, so everything may depend on them.
+The fixtures are None in runs that use no stand-in. The password a test's requests made the
+fake mint is put back after the test by the `workspace` fixture (`PerTestUndo`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from tests.harness.backends import BackendChoice
 from tests.harness.lakebase_standin import LakebaseStandIn
 from tests.harness.lakebase_targets import LakebaseTarget
 from tests.harness.live import is_live
+from tests.harness.workspace import PerTestUndo
 
 
 def uses_standin(choice: BackendChoice) -> bool:
@@ -46,9 +48,11 @@ def lakebase_passwords(
     lakebase_standin: LakebaseStandIn | None,
     fake_server: FakeWorkspace | None,
     lakebase_target: LakebaseTarget | None,
+    per_test_undo: PerTestUndo,
 ) -> Iterator[PasswordKeeper | None]:
     """The stand-in's roles' passwords following what the fake mints for the run's endpoint or
-    instance, and for the endpoints of branches made from it (None without a stand-in)."""
+    instance, and for the endpoints of branches made from it (None without a stand-in); what a
+    test changed is put back after it (`workspace`)."""
     if lakebase_standin is None or fake_server is None or lakebase_target is None:
         yield None
         return
@@ -65,6 +69,7 @@ def lakebase_passwords(
         lock=fake_server.lock,
     )
     stops.append(fake_server.lakebase.on_credential(keeper.follow))
+    stops.append(per_test_undo.register(keeper))
     try:
         yield keeper
     finally:

@@ -1,7 +1,8 @@
 """pytest plugin and helpers: the app's settings in tests.
 
 Every app a test builds gets `IsolatedSettings` (never the developer's shell variables), pointed
-at the run's workspace (`workspace_target`: the fake, or a live one) by `settings_factory`.
+at the run's workspace (`workspace_target`: the fake, or a live one) by `session_settings` (for
+session fixtures) and `settings_factory` (per test: it hands out the `workspace`, reset).
 `lakebase_values` is the one place that spells out Lakebase storage settings, for the
 `LakebaseTarget` (Autoscaling endpoint or Provisioned instance) the credentials are minted for.
 """
@@ -127,8 +128,9 @@ def workspace_target(
 
 
 @pytest.fixture(scope="session")
-def settings_factory(workspace_target: WorkspaceTarget) -> Callable[..., Settings]:
-    """Settings pointing at the fake (or live) workspace; keyword arguments override."""
+def session_settings(workspace_target: WorkspaceTarget) -> Callable[..., Settings]:
+    """Settings pointing at the fake (or live) workspace, for session fixtures; keyword
+    arguments override. Tests use `settings_factory`."""
     base: dict[str, Any] = {
         "databricks_host": workspace_target.host,
         "databricks_warehouse_id": workspace_target.warehouse_id,
@@ -145,3 +147,12 @@ def settings_factory(workspace_target: WorkspaceTarget) -> Callable[..., Setting
         return isolated_settings(**{**base, **overrides})
 
     return make
+
+
+@pytest.fixture
+def settings_factory(
+    session_settings: Callable[..., Settings], workspace: FakeWorkspace | None
+) -> Callable[..., Settings]:
+    """`session_settings` for one test: the app it makes talks to the `workspace`, which is reset
+    before the test and checked after it."""
+    return session_settings

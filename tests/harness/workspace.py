@@ -1,22 +1,25 @@
-"""pytest plugin: the fake workspace, and the one reset every test gets.
+"""pytest plugin: the fake workspace, reset and checked by the fixture that hands it out.
 
 `fake_server` (session, per xdist worker) is the running fake, or None against a live workspace;
-`fake` (per test) is the same server for tests that drive it, skipped in live mode. Before every
-test `reset_between_tests` puts the fake back to its seed (and the Lakebase stand-in's passwords
-back to the run's), and after it re-raises anything that went wrong inside the fake: it is the
-suite's only autouse fixture, and it depends on nothing a previous test did.
+session fixtures build on it. A test gets it through `workspace` (per test; None when live),
+which is pytest-httpserver's way: the fake goes back to its seed before the test, whatever the
+fake put in other servers is put back after it (`PerTestUndo`: the Lakebase stand-in's
+passwords), and anything that went wrong inside the fake fails the test. `fake` is the same for
+a test that drives the fake (skipped when live), and every fixture that builds an app pointed
+at the workspace (`settings_factory`, hence `client`) depends on `workspace`. There is no
+autouse fixture: a test that asks for none of these starts no server.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from typing import Protocol
 
 import pytest
 
 from fake_workspace import FakeUser, FakeWorkspace
 from suite_environment import is_live
-from tests.harness.lakebase_fixtures import PasswordKeeper
 from tests.harness.shapes import record_fake
 
 _PROXY_VARIABLES = (
@@ -30,9 +33,45 @@ _PROXY_VARIABLES = (
 _LOOPBACK = "127.0.0.1,localhost"
 
 
+class Undoable(Protocol):
+    """Something that follows the fake into another server and puts back, at the end of a
+    test, what the test's requests changed there."""
+
+    def start_test(self) -> None: ...
+
+    def end_test(self) -> None: ...
+
+
+class PerTestUndo:
+    """The `Undoable`s of this session (registered by the session fixtures that make them),
+    started and ended around every test that uses the workspace."""
+
+    def __init__(self) -> None:
+        self._undos: list[Undoable] = []
+        self._in_test = False
+
+    def register(self, undo: Undoable) -> Callable[[], None]:
+        """Follow `undo` from now on (at once if a test is running); returns the unregister."""
+        self._undos.append(undo)
+        if self._in_test:
+            undo.start_test()
+        return lambda: self._undos.remove(undo)
+
+    def start_test(self) -> None:
+        self._in_test = True
+        for undo in self._undos:
+            undo.start_test()
+
+    def end_test(self) -> None:
+        self._in_test = False
+        for undo in self._undos:
+            undo.end_test()
+
+
 @pytest.fixture(scope="session")
 def fake_server(pytestconfig: pytest.Config) -> Iterator[FakeWorkspace | None]:
     """The running fake (base URL in ``.base_url``) for the whole session; None in live mode.
+    Tests use `workspace` or `fake`, which reset it.
 
     With ``--record-shapes`` it records the shape of every answer (harness/shapes.py)."""
     if is_live():
@@ -48,31 +87,35 @@ def fake_server(pytestconfig: pytest.Config) -> Iterator[FakeWorkspace | None]:
             yield workspace
 
 
+@pytest.fixture(scope="session")
+def per_test_undo() -> PerTestUndo:
+    """What the workspace's followers put back after each test (see `PerTestUndo`)."""
+    return PerTestUndo()
+
+
 @pytest.fixture
-def fake(fake_server: FakeWorkspace | None) -> FakeWorkspace:
-    """The fake, for a test that seeds, faults or inspects it (skipped against a live one)."""
-    if fake_server is None:
-        pytest.skip("TEST_MODE=live: the fake workspace is not used")
-    return fake_server
-
-
-@pytest.fixture(autouse=True)
-def reset_between_tests(
-    fake_server: FakeWorkspace | None, lakebase_passwords: PasswordKeeper | None
-) -> Iterator[None]:
-    """Every test starts from the fake's seed and the run's Lakebase password, and fails if
-    anything inside the fake failed while it ran."""
+def workspace(
+    fake_server: FakeWorkspace | None, per_test_undo: PerTestUndo
+) -> Iterator[FakeWorkspace | None]:
+    """The run's workspace for one test: the fake from its seed, its followers put back and
+    its own errors raised after the test; None against a live workspace."""
     if fake_server is not None:
         fake_server.reset()
-    if lakebase_passwords is not None:
-        lakebase_passwords.start_test()
+    per_test_undo.start_test()
     try:
-        yield
+        yield fake_server
     finally:
-        if lakebase_passwords is not None:
-            lakebase_passwords.end_test()
+        per_test_undo.end_test()
     if fake_server is not None:
         fake_server.check_errors()
+
+
+@pytest.fixture
+def fake(workspace: FakeWorkspace | None) -> FakeWorkspace:
+    """The fake, for a test that seeds, faults or inspects it (skipped against a live one)."""
+    if workspace is None:
+        pytest.skip("TEST_MODE=live: the fake workspace is not used")
+    return workspace
 
 
 @pytest.fixture

@@ -18,34 +18,15 @@ from server.workspace import WorkspaceGateway
 from tests.harness import auth
 from tests.harness.clock import FakeClock
 from tests.harness.settings import isolated_settings
-from tests.integration.api import PREFS, fraud_inputs
+from tests.integration.api import PREFS
 from tests.integration.expectations import assert_error
+from tests.integration.routes import ROUTES
 
 pytestmark = pytest.mark.fake_only
 
-QUERY_BODY = {"catalog": "main", "schema": "sales", "table": "orders", "limit": 1}
-INVOKE_BODY = {"endpoint_name": "fraud-detector", "inputs": fraud_inputs([[1.0, 0.5, 3]])}
-
-
-# Every route that needs the user's token (all of /api/ except auth/status).
+# Every route that needs the user's token, by its valid call (tests/integration/routes.py).
 AUTHENTICATED_CALLS: list[tuple[str, str, Any]] = [
-    ("GET", "/api/user/me", None),
-    ("GET", "/api/user/me/workspace", None),
-    ("GET", "/api/lakebase/preferences", None),
-    ("POST", "/api/lakebase/preferences", {"key": "theme", "value": "dark"}),
-    ("GET", "/api/lakebase/preferences/theme", None),
-    ("DELETE", "/api/lakebase/preferences/theme", None),
-    ("GET", "/api/unity-catalog/catalogs", None),
-    ("GET", "/api/unity-catalog/schemas?catalog=main", None),
-    ("GET", "/api/unity-catalog/table-names?catalog=main&schema=sales", None),
-    ("GET", "/api/unity-catalog/tables?catalog=main&schema=sales", None),
-    ("GET", "/api/unity-catalog/query?catalog=main&schema=sales&table=orders&limit=1", None),
-    ("POST", "/api/unity-catalog/query", QUERY_BODY),
-    ("GET", "/api/model-serving/endpoints", None),
-    ("GET", "/api/model-serving/endpoints/fraud-detector", None),
-    ("GET", "/api/model-serving/endpoints/fraud-detector/schema", None),
-    ("POST", "/api/model-serving/invoke", INVOKE_BODY),
-    ("GET", "/api/model-serving/logs", None),
+    (r.example.method, r.example.path, r.example.body) for r in ROUTES if not r.public
 ]
 
 

@@ -15,11 +15,10 @@ from tests.harness import auth
 from tests.harness.settings import app_document
 from tests.integration.api import PREFS, REJECTED_TOKEN
 from tests.integration.expectations import assert_error
+from tests.integration.routes import PUBLIC_PATHS
 
 # Acts as the fake workspace's seeded users; integration/live/ covers live mode.
 pytestmark = pytest.mark.fake_only
-
-PUBLIC_PATHS = {"/health", "/ready", "/api/user/auth/status"}
 
 
 def protected_routes() -> list[tuple[str, str]]:

@@ -35,7 +35,7 @@ REJECTED = "dose" + "0" * 32
 async def test_a_connection_after_a_renewal_logs_in_with_the_new_credential(
     client_factory: ClientFactory,
     lakebase_run_values: dict[str, Any],
-    fake_server: FakeWorkspace | None,
+    workspace: FakeWorkspace | None,
     targets: LiveTargets,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -64,14 +64,14 @@ async def test_a_connection_after_a_renewal_logs_in_with_the_new_credential(
     )
     second_password = await connection_password(app_database)
     assert second_password != first_password
-    if fake_server is not None:  # offline: the very credential the fake minted last
-        assert second_password == fake_server.lakebase.minted[-1].token
+    if workspace is not None:  # offline: the very credential the fake minted last
+        assert second_password == workspace.lakebase.minted[-1].token
 
 
 async def test_a_service_principal_the_workspace_rejects_is_503_in_the_envelope(
     client_factory: ClientFactory,
     lakebase_target: LakebaseTarget | None,
-    fake_server: FakeWorkspace | None,
+    workspace: FakeWorkspace | None,
     targets: LiveTargets,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -87,6 +87,6 @@ async def test_a_service_principal_the_workspace_rejects_is_503_in_the_envelope(
     assert_error(response, 503, "DATABASE_UNAVAILABLE")
     assert REJECTED not in response.text
     assert any(r.getMessage().startswith("database unavailable") for r in caplog.records)
-    if fake_server is not None:  # offline: refused at the token, and nothing minted
-        assert [r.status for r in fake_server.requests.for_route(Route.OIDC_TOKEN)] == [401]
-        assert fake_server.lakebase.minted == []
+    if workspace is not None:  # offline: refused at the token, and nothing minted
+        assert [r.status for r in workspace.requests.for_route(Route.OIDC_TOKEN)] == [401]
+        assert workspace.lakebase.minted == []

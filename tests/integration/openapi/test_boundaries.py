@@ -8,8 +8,9 @@ changed by one character is caught on both sides). The model `inputs` object is 
 test_document.py, which checks its schema against the service's own check, value by value.
 
 Because the document and the server's validation come from the same declaration, a constraint
-changed in the code (`min_length=1` to 2) would move both: `PROMISED` is therefore the
-reviewed list of every constraint the document may declare, and a document that declares
+changed in the code (`min_length=1` to 2) would move both: `CONSTRAINTS` in
+tests/integration/routes.py is therefore the reviewed list of every constraint the document may
+declare, and a document that declares
 anything else fails here before a single request is sent. The two patterns that spell out
 every Unicode letter and digit are named by their constants; tests/unit/test_document_patterns.py
 holds their meaning, code point by code point, to the rule of the service that applies them.
@@ -20,17 +21,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import httpx
 import pytest
 
-from fake_workspace.reference import ALICE, FRAUD_DETECTOR
-from server.models.text_patterns import ENDPOINT_NAME_PATTERN, PREFERENCE_KEY_PATTERN
+from fake_workspace.reference import ALICE
 from tests.harness import auth
 from tests.harness.settings import app_document
-from tests.integration.api import fraud_inputs
 from tests.integration.expectations import assert_error
+from tests.integration.routes import BY_KEY, CONSTRAINTS, ITEMS
 
 pytestmark = pytest.mark.fake_only
 
@@ -45,63 +45,6 @@ KEYWORDS = (
     "minItems",
     "maxItems",
 )
-NAME = {"minLength": 1, "maxLength": 255, "pattern": r"^[^./\x00-\x1f\x7f]+$"}
-COLUMN = {"minLength": 1, "maxLength": 255}
-LIMIT = {"minimum": 1, "maximum": 1000}
-# (where, name) -> the constraint the document declares there, wherever it appears.
-PROMISED: dict[tuple[str, str], dict[str, Any]] = {
-    ("query", "limit"): LIMIT,
-    ("query", "offset"): {"minimum": 0, "maximum": 2147483647},
-    ("query", "catalog"): NAME,
-    ("query", "schema"): NAME,
-    ("query", "table"): NAME,
-    ("query", "endpoint_name"): {
-        "minLength": 1,
-        "maxLength": 255,
-        "pattern": ENDPOINT_NAME_PATTERN,
-    },
-    ("path", "key"): {"minLength": 1, "maxLength": 128, "pattern": PREFERENCE_KEY_PATTERN},
-    ("body", "PreferenceIn.key"): {
-        "minLength": 1,
-        "maxLength": 128,
-        "pattern": PREFERENCE_KEY_PATTERN,
-    },
-    ("body", "QueryRequest.catalog"): NAME,
-    ("body", "QueryRequest.schema"): NAME,
-    ("body", "QueryRequest.table"): NAME,
-    ("body", "QueryRequest.limit"): LIMIT,
-    ("body", "QueryRequest.offset"): {"minimum": 0, "maximum": 2147483647},
-    ("body", "QueryRequest.filters"): {"maxItems": 50},
-    ("body", "QueryRequest.order_by"): {"maxItems": 20},
-    ("body", "ComparisonFilter.column"): COLUMN,
-    ("body", "ComparisonFilter.op"): {"enum": ["=", "!=", "<", "<=", ">", ">="]},
-    ("body", "LikeFilter.column"): COLUMN,
-    ("body", "InFilter.column"): COLUMN,
-    ("body", "InFilter.value"): {"minItems": 1, "maxItems": 100},
-    ("body", "NullFilter.column"): COLUMN,
-    ("body", "NullFilter.op"): {"enum": ["is_null", "not_null"]},
-    ("body", "QueryOrder.column"): COLUMN,
-    ("body", "QueryOrder.direction"): {"enum": ["asc", "desc"]},
-    ("body", "InvokeRequest.endpoint_name"): {"minLength": 1, "maxLength": 255},
-    ("body", "InvokeRequest.timeout_seconds"): {"minimum": 1, "maximum": 300},
-}
-
-# A request each operation accepts, into which one value at a time is put.
-VALID_PARAMETERS = {"catalog": "main", "schema": "sales", "table": "orders", "key": "theme"}
-VALID_PATHS = {"name": FRAUD_DETECTOR.name}
-VALID_BODIES: dict[str, dict[str, Any]] = {
-    "PreferenceIn": {"key": "theme", "value": "dark"},
-    "QueryRequest": {"catalog": "main", "schema": "sales", "table": "orders"},
-    "InvokeRequest": {"endpoint_name": FRAUD_DETECTOR.name, "inputs": fraud_inputs()},
-}
-# A list item of each shape (the filters and sort keys of a query), on a real column.
-VALID_ITEMS: dict[str, dict[str, Any]] = {
-    "ComparisonFilter": {"column": "quantity", "op": "=", "value": 1},
-    "LikeFilter": {"column": "status", "op": "like", "value": "s%"},
-    "InFilter": {"column": "quantity", "op": "in", "value": [1]},
-    "NullFilter": {"column": "quantity", "op": "is_null"},
-    "QueryOrder": {"column": "quantity", "direction": "asc"},
-}
 # The refusals of a value the document rules out: pydantic's, and the services' own checks.
 REFUSALS = {"INVALID_REQUEST", "INVALID_PREFERENCE"}
 
@@ -240,20 +183,16 @@ def _item_sample(field: Field) -> Any:
     if "items" not in schema:
         return None  # not a list
     refs = [b["$ref"] for b in schema["items"].get("oneOf", [schema["items"]]) if "$ref" in b]
-    return VALID_ITEMS[_component(refs[-1])]
+    return ITEMS[_component(refs[-1])]
 
 
 def request_for(client: httpx.AsyncClient, field: Field, value: Any) -> httpx.Request:
-    """The operation's valid request with `value` in this field."""
-    params = {
-        name: VALID_PARAMETERS[name]
-        for name in ("catalog", "schema", "table")
-        if any(
-            p["name"] == name and p.get("required")
-            for p in DOCUMENT["paths"][field.path][field.method].get("parameters", [])
-        )
-    }
-    path_values = {**VALID_PATHS, "key": VALID_PARAMETERS["key"]}
+    """The operation's valid request (its route's example, tests/integration/routes.py) with
+    `value` in this field."""
+    example = BY_KEY[(field.method, field.path)].example
+    url = urlsplit(example.path)
+    params: dict[str, Any] = dict(parse_qsl(url.query))
+    path_values = _path_values(field.path, url.path)
     body = None
     if field.where == "query":
         params[field.name] = value
@@ -261,24 +200,32 @@ def request_for(client: httpx.AsyncClient, field: Field, value: Any) -> httpx.Re
         path_values[field.name] = value
     else:
         assert field.body is not None
-        body = dict(VALID_BODIES[field.body])
+        body = dict(example.body)
         attribute = field.name.split(".")[1]
         if field.item is None:
             body[attribute] = value
         else:
             assert field.list_field is not None
-            body[field.list_field] = [{**VALID_ITEMS[field.item], attribute: value}]
+            body[field.list_field] = [{**ITEMS[field.item], attribute: value}]
     # quote leaves "." alone, and a path segment "." or ".." would be resolved away.
-    url = field.path.format(
+    path = field.path.format(
         **{k: quote(v, safe="").replace(".", "%2E") for k, v in path_values.items()}
     )
     return client.build_request(
         field.method.upper(),
-        url,
+        path,
         params=params,
         json=body,
         headers=auth(ALICE.token),
     )
+
+
+def _path_values(template: str, path: str) -> dict[str, str]:
+    """The values of `template`'s parameters in `path`, an instance of it."""
+    pattern = re.sub(r"\\\{([^}]+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
+    match = re.fullmatch(pattern, path)
+    assert match is not None, (template, path)
+    return {name: unquote(value) for name, value in match.groupdict().items()}
 
 
 def _cases() -> list[Any]:
@@ -293,9 +240,9 @@ def _cases() -> list[Any]:
 
 def test_the_document_declares_exactly_the_promised_constraints() -> None:
     declared = {(f.where, f.name): f.rule for f in FIELDS}
-    assert declared == PROMISED
+    assert declared == CONSTRAINTS
     for field in FIELDS:  # the same rule wherever a name recurs
-        assert field.rule == PROMISED[(field.where, field.name)], field
+        assert field.rule == CONSTRAINTS[(field.where, field.name)], field
 
 
 @pytest.mark.parametrize(("field", "value", "inside"), _cases())
