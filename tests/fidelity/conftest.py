@@ -14,8 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from fake_workspace import FakeWorkspace
-from fake_workspace.routes import Route
+from fake_workspace import FakeWorkspace, Route
 
 
 @dataclass(eq=False)  # a plugin: pluggy keeps it in a set, by identity
