@@ -15,7 +15,7 @@ import jsonschema_rs
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from server.models.data_source import Name
+from server.models.unity_catalog import Name
 from server.services.model_inputs import endpoint_name_problem
 from server.services.preference_service import key_problem
 from tests.harness.settings import app_document

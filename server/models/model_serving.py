@@ -1,4 +1,4 @@
-"""API shapes of Model Serving: endpoints as we describe them, and the invoke request/answer."""
+"""Model Serving API models: endpoints as we describe them, and the invoke request/answer."""
 
 from __future__ import annotations
 
