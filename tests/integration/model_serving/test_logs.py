@@ -174,7 +174,7 @@ async def test_without_database_logs_are_503_but_invoke_works(client_factory: An
     logs = await client.get(LOGS, headers=auth(ALICE.token))
     response = await invoke(client, fraud_inputs())
 
-    assert_error(logs, 503, "LAKEBASE_NOT_CONFIGURED")
+    assert_error(logs, 503, "DATABASE_NOT_CONFIGURED")
     assert response.status_code == 200, response.text
 
 
