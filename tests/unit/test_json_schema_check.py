@@ -19,6 +19,7 @@ TABLE: dict[str, Any] = {
         "rows": {"type": "array", "minItems": 1, "items": ROW, "description": "a list of rows"},
         "size": {"type": ["integer", "null"], "minimum": 1, "description": "a positive integer"},
         "mode": {"enum": [False, None], "description": "false or null"},
+        "level": {"enum": [1], "description": "1"},
         "text": {
             "anyOf": [{"type": "string"}, {"type": "array", "minItems": 1}],
             "description": "text or a non-empty list",
@@ -36,6 +37,10 @@ TABLE: dict[str, Any] = {
         pytest.param({"rows": [{"a": 1}], "size": 2.0}, None, id="2.0-is-an-integer"),
         pytest.param({"rows": [{"a": 1}], "size": None, "mode": None}, None, id="nulls"),
         pytest.param({"rows": [{"a": 1}], "size": 10**400}, None, id="huge-integer"),
+        pytest.param({"rows": [{"a": 1}], "level": 1.0}, None, id="1.0-is-1"),
+        pytest.param(
+            {"rows": [{"a": 1}], "level": True}, "table.level must be 1.", id="true-is-not-1"
+        ),
         pytest.param({"rows": [{"a": 1}], "mode": False, "text": ["x"]}, None, id="false"),
         pytest.param([], "table must be a table.", id="not-an-object"),
         pytest.param({}, "table must be a table.", id="required"),
