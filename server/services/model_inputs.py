@@ -48,8 +48,10 @@ def endpoint_name_problem(name: str) -> str | None:
 def _row_length_problem(split: dict[str, Any]) -> str | None:
     """The one rule JSON Schema cannot state: with columns, each row has one value per column."""
     columns = split.get("columns")
+    if columns is None:
+        return None
     for position, row in enumerate(split["data"]):
-        if columns is not None and len(row) != len(columns):
+        if len(row) != len(columns):
             return (
                 f"dataframe_split.data[{position}] has {len(row)} values for "
                 f"{len(columns)} columns."
@@ -85,9 +87,9 @@ def input_problem(inputs: Any) -> str | None:
 
 def encode_inputs(inputs: Any, max_bytes: int) -> bytes:
     """The request body for `inputs` (UTF-8 JSON); INVALID_INPUT if badly shaped or too big."""
-    problem = input_problem(inputs)
-    if problem is not None:
-        raise AppError(ErrorCode.INVALID_INPUT, problem, details=[{"field": "inputs"}])
+    reason = input_problem(inputs)
+    if reason is not None:
+        raise AppError(ErrorCode.INVALID_INPUT, reason, details=[{"field": "inputs"}])
     if isinstance(inputs.get("max_tokens"), float):  # 64.0 is 64 to JSON Schema; send 64
         inputs = {**inputs, "max_tokens": int(inputs["max_tokens"])}
     try:
