@@ -92,6 +92,7 @@ UNCHECKED = "JSON Schema keywords not checked here: "
         pytest.param({"pattern": "^a", "format": "x"}, UNCHECKED + "format, pattern", id="kw"),
         pytest.param({"items": {"oneOf": []}}, UNCHECKED + "oneOf", id="in-items"),
         pytest.param({"anyOf": [{"const": 1}], "description": "1"}, UNCHECKED + "const", id="opt"),
+        pytest.param({"not": {"const": 1}, "description": "1"}, UNCHECKED + "const", id="not"),
         pytest.param(
             {"properties": {"x": {"type": "string"}}},
             "no description to word a refusal by: {'type': 'string'}",
@@ -112,6 +113,10 @@ def test_a_schema_with_rules_it_cannot_check_or_word_is_refused(
 
 
 def test_options_of_any_of_and_not_need_no_words() -> None:
-    schema = {"anyOf": [{"type": "string"}], "not": {"type": "null"}, "description": "text"}
+    schema = {
+        "anyOf": [{"type": "string"}, {"properties": {"a": {"type": "string"}}}],
+        "not": {"type": "null"},
+        "description": "text",
+    }
 
     assert readable(schema) is schema

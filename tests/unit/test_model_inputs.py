@@ -28,8 +28,10 @@ WELL_FORMED = [
 MALFORMED = [
     pytest.param([1, 2], "JSON object", id="not-an-object"),
     pytest.param({}, "got keys: none", id="empty"),
-    pytest.param({"data": [1]}, "got keys: data", id="unknown-format"),
-    pytest.param({"instances": [1], "inputs": [1]}, "exactly one", id="two-formats"),
+    pytest.param({"data": [1], "rows": [1]}, "got keys: data, rows.", id="unknown-format"),
+    pytest.param(
+        {"instances": [1], "inputs": [1]}, "holds instances and inputs; send exactly one", id="two"
+    ),
     pytest.param({"instances": [1], "messages": []}, "exactly one", id="tabular-and-chat"),
     pytest.param({"instances": [1], "extra": 1}, "next to instances: extra", id="extra-key"),
     pytest.param({"instances": [1], "params": [1]}, "params must be", id="params-list"),
