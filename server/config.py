@@ -9,10 +9,11 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from server.lakebase_flavours import LakebaseFlavour
+
 MiB = 1024 * 1024
 
 DatabaseMode = Literal["url", "lakebase", "none"]
-LakebaseFlavour = Literal["autoscaling", "provisioned"]
 
 # A Lakebase Autoscaling endpoint's resource name. Each id is 1-63 characters, a lowercase
 # letter first, then lowercase letters, digits and hyphens (the Postgres API's rule).

@@ -42,10 +42,10 @@ async def get_optional_database(request: Request) -> Database | None:
 
 
 def require_database(database: Database | None) -> Database:
-    """The database, or 503 LAKEBASE_NOT_CONFIGURED when the app has none."""
+    """The database, or 503 DATABASE_NOT_CONFIGURED when the app has none."""
     if database is None:
         raise AppError(
-            ErrorCode.LAKEBASE_NOT_CONFIGURED,
+            ErrorCode.DATABASE_NOT_CONFIGURED,
             "No database is configured: set DATABASE_URL or add a Lakebase resource to the app.",
         )
     return database

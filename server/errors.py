@@ -41,7 +41,7 @@ class ErrorCode(StrEnum):
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
     ENDPOINT_NOT_READY = "ENDPOINT_NOT_READY"
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
-    LAKEBASE_NOT_CONFIGURED = "LAKEBASE_NOT_CONFIGURED"
+    DATABASE_NOT_CONFIGURED = "DATABASE_NOT_CONFIGURED"
     DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
     MODEL_TIMEOUT = "MODEL_TIMEOUT"
     MODEL_UNAVAILABLE = "MODEL_UNAVAILABLE"
@@ -71,7 +71,7 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.ENDPOINT_NOT_READY: 409,
     ErrorCode.PAYLOAD_TOO_LARGE: 413,
-    ErrorCode.LAKEBASE_NOT_CONFIGURED: 503,
+    ErrorCode.DATABASE_NOT_CONFIGURED: 503,
     ErrorCode.DATABASE_UNAVAILABLE: 503,
     ErrorCode.MODEL_TIMEOUT: 503,
     ErrorCode.MODEL_UNAVAILABLE: 503,
@@ -106,7 +106,12 @@ class AppError(Exception):
 class ErrorBody(BaseModel):
     """The inside of the envelope."""
 
-    code: str
+    code: str = Field(
+        description=(
+            "Stable: clients switch on it, never on the message. Renamed 2026-12-07: "
+            "LAKEBASE_NOT_CONFIGURED is now DATABASE_NOT_CONFIGURED (503, any database)"
+        )
+    )
     message: str
     details: list[dict[str, Any]] | dict[str, Any] | None = None
     correlation_id: str | None = None

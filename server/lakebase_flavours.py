@@ -1,7 +1,6 @@
-"""The Lakebase flavours: which API the app mints its database credentials from.
-
-Standard library only: noxfile.py imports it (before any environment exists) to name its cells.
-"""
+"""The two kinds of Lakebase the app reaches, named once: an Autoscaling endpoint or a Provisioned
+instance. Standard library only, so `noxfile.py` and the test harness import it without the app's
+dependencies."""
 
 from __future__ import annotations
 

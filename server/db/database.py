@@ -12,10 +12,10 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from server.config import LakebaseFlavour
 from server.db.engine import is_sqlite_memory, statement_timeout_ms
 from server.db.lakebase import LakebaseCredentialProvider
 from server.errors import AppError, ErrorCode
+from server.lakebase_flavours import LakebaseFlavour
 
 logger = logging.getLogger(__name__)
 

@@ -39,7 +39,7 @@ async def read_readiness(database: OptionalDatabaseDep) -> Readiness:
     """Ready to serve: 503 names the failing dependency."""
     if database is None:
         raise AppError(
-            ErrorCode.LAKEBASE_NOT_CONFIGURED,
+            ErrorCode.DATABASE_NOT_CONFIGURED,
             "Not ready: no database is configured (set DATABASE_URL or the Lakebase variables).",
             details={"dependency": "database"},
         )

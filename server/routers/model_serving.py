@@ -10,16 +10,17 @@ from pydantic import AfterValidator
 from server.deps import CurrentUserDep, ModelServingServiceDep, OptionalDatabaseDep, SessionDep
 from server.models.common import DEFAULT_PAGE_LIMIT, LimitParam, OffsetParam, Page
 from server.models.model_inference import InferenceLogOut
-from server.models.schema_detection_result import SchemaDetectionResult
-from server.models.serving import (
+from server.models.model_serving import (
+    ENDPOINT_NAME_MAX_LENGTH,
     InvokeRequest,
     InvokeResponse,
     ServingEndpointDetailOut,
     ServingEndpointOut,
 )
+from server.models.schema_detection_result import SchemaDetectionResult
 from server.models.text_patterns import ENDPOINT_NAME_PATTERN
 from server.routers.responses import AUTHENTICATED, errors
-from server.services.model_inputs import ENDPOINT_NAME_MAX_LENGTH, endpoint_name_problem
+from server.services.model_inputs import endpoint_name_problem
 
 router = APIRouter(prefix="/api/model-serving", tags=["model-serving"], responses=AUTHENTICATED)
 

@@ -20,7 +20,10 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
         409: "Conflict",
         413: "Payload too large",
         502: "Upstream error",
-        503: "A dependency is unavailable; see Retry-After",
+        503: (
+            "A dependency is unavailable or not configured; see Retry-After. No database "
+            "configured is DATABASE_NOT_CONFIGURED (LAKEBASE_NOT_CONFIGURED before 2026-12-07)"
+        ),
     }
     return {
         status: {"model": ErrorEnvelope, "description": descriptions.get(status, "Error")}

@@ -14,7 +14,7 @@ from server.models.common import (
     OptionalLimitParam,
     Page,
 )
-from server.models.data_source import (
+from server.models.unity_catalog import (
     NAME_MAX_LENGTH,
     NAME_PATTERN,
     CatalogOut,

@@ -25,17 +25,17 @@ from server.errors import AppError, ErrorCode
 from server.models.base import utc_now
 from server.models.common import Page, page_of
 from server.models.model_inference import InferenceLogOut, InferenceStatus, ModelInference
-from server.models.schema_detection_result import SchemaDetectionResult
-from server.models.serving import (
+from server.models.model_serving import (
     InvokeRequest,
     InvokeResponse,
     ServingEndpointDetailOut,
     ServingEndpointOut,
 )
+from server.models.schema_detection_result import SchemaDetectionResult
 from server.services.model_inputs import check_endpoint_name, encode_inputs
 from server.services.model_invoker import ModelInvoker
 from server.services.schema_detection_service import SchemaDetectionService
-from server.services.serving_shapes import endpoint_detail_out, endpoint_out, invoke_response
+from server.services.serving_mapping import endpoint_detail_out, endpoint_out, invoke_response
 from server.services.user_service import CurrentUser
 from server.workspace import WorkspaceGateway
 

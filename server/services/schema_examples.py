@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from server.models.model_input_schema import TABULAR_FORMATS
+
 _MAX_DEPTH = 24
-_DATAFRAME_FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs")
 
 
 # --- OpenAPI -------------------------------------------------------------------------------
@@ -271,7 +272,7 @@ def example_from_schema(schema: Any) -> dict[str, Any] | None:
     branches = _branches(_merge_all_of(schema))
     formats: dict[str, Mapping[str, Any]] = {}
     for branch in branches:
-        for name in _DATAFRAME_FORMATS:
+        for name in TABULAR_FORMATS:
             prop = _format_property(branch, name)
             if prop is not None:
                 formats.setdefault(name, prop)

@@ -18,7 +18,7 @@ from typing import Any
 from databricks.sdk.service.sql import StatementParameterListItem
 
 from server.errors import AppError, ErrorCode
-from server.models.data_source import InFilter, LikeFilter, NullFilter, QueryFilter, QueryOrder
+from server.models.unity_catalog import InFilter, LikeFilter, NullFilter, QueryFilter, QueryOrder
 from server.services.sql_types import (
     FILTERABLE_TYPES,
     FLOAT_TYPES,

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from server.models.data_source import QueryColumn
+from server.models.unity_catalog import QueryColumn
 from server.services.sql_types import FLOAT_TYPES, INTEGER_TYPES, JSON_TYPES
 
 logger = logging.getLogger(__name__)

@@ -24,8 +24,8 @@ from databricks.sdk.service.sql import (
 from server.clock import Clock
 from server.config import Settings
 from server.errors import AppError, ErrorCode
-from server.models.data_source import QueryColumn
-from server.services.catalog_shapes import wire_name
+from server.models.unity_catalog import QueryColumn
+from server.services.catalog_mapping import wire_name
 from server.workspace import WorkspaceGateway
 
 logger = logging.getLogger(__name__)

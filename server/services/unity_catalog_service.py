@@ -19,7 +19,7 @@ from server.clock import Clock
 from server.config import Settings
 from server.errors import AppError, ErrorCode
 from server.models.common import DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page, page_of
-from server.models.data_source import (
+from server.models.unity_catalog import (
     CatalogOut,
     QueryFilter,
     QueryOrder,
@@ -27,7 +27,7 @@ from server.models.data_source import (
     SchemaOut,
     TableOut,
 )
-from server.services.catalog_shapes import (
+from server.services.catalog_mapping import (
     catalog_out,
     columns_of,
     schema_out,

@@ -8,7 +8,7 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from server.errors import AppError, ErrorCode
-from server.models.data_source import QueryFilter, QueryOrder
+from server.models.unity_catalog import QueryFilter, QueryOrder
 from server.services.sql_builder import (
     Column,
     ParameterSet,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from server.models.data_source import QueryColumn
+from server.models.unity_catalog import QueryColumn
 from server.services.sql_values import convert_rows, convert_value
 
 

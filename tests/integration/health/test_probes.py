@@ -34,7 +34,7 @@ async def test_ready_without_a_database_names_it(client_factory) -> None:
 
     response = await client.get("/ready")
 
-    error = assert_error(response, 503, "LAKEBASE_NOT_CONFIGURED")
+    error = assert_error(response, 503, "DATABASE_NOT_CONFIGURED")
     assert error["details"] == {"dependency": "database"}
 
 

@@ -72,7 +72,7 @@ async def test_half_configured_lakebase_is_reported(
 
     response = await client.get("/api/lakebase/preferences", headers=auth(ALICE.token))
 
-    assert_error(response, 503, "LAKEBASE_NOT_CONFIGURED")
+    assert_error(response, 503, "DATABASE_NOT_CONFIGURED")
     [warning] = [r for r in caplog.records if r.name == "server.db.runtime"]
     assert (warning.levelno, warning.getMessage()) == (
         logging.WARNING,
@@ -89,7 +89,7 @@ async def test_an_app_without_any_database_says_nothing_about_lakebase(
 
     response = await client.get("/api/lakebase/preferences", headers=auth(ALICE.token))
 
-    error = assert_error(response, 503, "LAKEBASE_NOT_CONFIGURED")
+    error = assert_error(response, 503, "DATABASE_NOT_CONFIGURED")
     assert error["message"] == (
         "No database is configured: set DATABASE_URL or add a Lakebase resource to the app."
     )

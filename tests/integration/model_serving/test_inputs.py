@@ -77,7 +77,7 @@ async def test_max_tokens_written_with_a_zero_fraction_reaches_the_model_as_an_i
         *(
             pytest.param(
                 {"messages": HELLO, "stream": value},
-                "Streaming is not supported; leave stream out (or send false or null).",
+                "stream must be false or null (or left out): streaming is not supported.",
                 id=f"stream-{value!r}",
             )
             # The schema allows false or null only: none of these, falsy or not, is either.

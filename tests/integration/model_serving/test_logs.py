@@ -154,6 +154,9 @@ async def test_logs_can_be_filtered_by_endpoint(client: httpx.AsyncClient) -> No
         ("..", "The endpoint name must have 1 to 255 characters."),
         ("", "The endpoint name must have 1 to 255 characters."),
     ],
+    # Plain ids: pytest escapes a NUL in an id, and mutmut, which selects tests by id, would then
+    # find no such test.
+    ids=["nul", "space", "slash", "dot-dot", "empty"],
 )
 async def test_log_filter_must_look_like_an_endpoint_name(
     client: httpx.AsyncClient, name: str, reason: str
@@ -173,7 +176,7 @@ async def test_without_database_logs_are_503_but_invoke_works(client_factory: An
     logs = await client.get(LOGS, headers=auth(ALICE.token))
     response = await invoke(client, fraud_inputs())
 
-    assert_error(logs, 503, "LAKEBASE_NOT_CONFIGURED")
+    assert_error(logs, 503, "DATABASE_NOT_CONFIGURED")
     assert response.status_code == 200, response.text
 
 

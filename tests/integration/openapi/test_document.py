@@ -126,6 +126,24 @@ def test_authenticated_operations_list_the_upstream_failures(spec: dict[str, Any
             assert {"502", "503"} <= set(operation["responses"]), (method, path)
 
 
+def test_the_renamed_database_error_code_is_announced_where_clients_read_codes(
+    spec: dict[str, Any],
+) -> None:
+    # docs/api-changes.md, 2026-12-07: a client still comparing with the old code learns the new
+    # one from the document it generates from.
+    code = spec["components"]["schemas"]["ErrorBody"]["properties"]["code"]["description"]
+    unavailable = {
+        answer["description"]
+        for _, _, operation in operations(spec)
+        for status, answer in operation["responses"].items()
+        if status == "503"
+    }
+    assert unavailable
+    for words in (code, *unavailable):
+        assert "LAKEBASE_NOT_CONFIGURED" in words
+        assert "DATABASE_NOT_CONFIGURED" in words
+
+
 @pytest.mark.parametrize("key", KEYS)
 def test_the_key_schema_agrees_with_the_service(spec: dict[str, Any], key: str) -> None:
     body = spec["components"]["schemas"]["PreferenceIn"]["properties"]["key"]

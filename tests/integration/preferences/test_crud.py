@@ -128,5 +128,5 @@ async def test_without_a_database_preferences_answer_503_not_configured(
 
     response = await client.request(method, path, json=body, headers=auth(ALICE.token))
 
-    error = assert_error(response, 503, "LAKEBASE_NOT_CONFIGURED")
+    error = assert_error(response, 503, "DATABASE_NOT_CONFIGURED")
     assert "DATABASE_URL" in error["message"]

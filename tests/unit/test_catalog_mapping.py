@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from databricks.sdk.service.catalog import ColumnInfo, ColumnTypeName, TableInfo
 
-from server.services.catalog_shapes import columns_of, epoch_ms_to_datetime, wire_name
+from server.services.catalog_mapping import columns_of, epoch_ms_to_datetime, wire_name
 from server.services.sql_builder import Column
 
 

@@ -1,4 +1,4 @@
-"""API shapes of Model Serving: endpoints as we describe them, and the invoke request/answer."""
+"""Model Serving API models: endpoints as we describe them, and the invoke request/answer."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from server.models.model_input_schema import INPUTS_SCHEMA
-from server.services.model_inputs import ENDPOINT_NAME_MAX_LENGTH
 
+ENDPOINT_NAME_MAX_LENGTH = 255
 INVOKE_TIMEOUT_DEFAULT_SECONDS = 30
 INVOKE_TIMEOUT_MAX_SECONDS = 300
 
@@ -66,8 +66,8 @@ class InvokeRequest(BaseModel):
     """What to send to which endpoint; `inputs` is the model's request body."""
 
     endpoint_name: str = Field(min_length=1, max_length=ENDPOINT_NAME_MAX_LENGTH)
-    # Checked by `model_inputs.input_problem` (INVALID_INPUT, with its reason), not by pydantic;
-    # the schema only states that check.
+    # Checked against this schema by `services.model_inputs.input_problem` (INVALID_INPUT, with
+    # its reason), not by pydantic.
     inputs: Any = Field(
         json_schema_extra=INPUTS_SCHEMA,
         description=(

@@ -7,7 +7,7 @@ from typing import Any
 
 from databricks.sdk.service.catalog import CatalogInfo, SchemaInfo, TableInfo
 
-from server.models.data_source import CatalogOut, ColumnOut, SchemaOut, TableOut
+from server.models.unity_catalog import CatalogOut, ColumnOut, SchemaOut, TableOut
 from server.services.sql_builder import Column
 
 

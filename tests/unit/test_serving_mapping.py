@@ -16,7 +16,7 @@ from databricks.sdk.service.serving import (
 )
 
 from server.errors import AppError, ErrorCode
-from server.services.serving_shapes import endpoint_detail_out, endpoint_out, invoke_response
+from server.services.serving_mapping import endpoint_detail_out, endpoint_out, invoke_response
 
 
 def test_model_answer_that_is_not_json_is_a_model_error() -> None:

@@ -16,7 +16,7 @@ from databricks.sdk.service.serving import (
 )
 
 from server.errors import AppError, ErrorCode
-from server.models.serving import (
+from server.models.model_serving import (
     ChatMessageOut,
     EndpointStateOut,
     EndpointTagOut,
