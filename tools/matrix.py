@@ -19,6 +19,10 @@ PYTHONS = ["3.11", "3.12", "3.13", "3.14"]
 OPTIONAL_PYTHONS = {"3.14"}
 # What must run everywhere, e.g. the release's live Lakebase cells (one workspace, in turn).
 REQUIRED_PYTHONS = [python for python in PYTHONS if python not in OPTIONAL_PYTHONS]
+# Coverage is measured in this Python's cells only (the one Databricks Apps runs): the code is
+# the same on every Python (server/ has no version-dependent branch), so the other cells would
+# record the same lines at 2-3x the CPU of a bare run; they check that the suite passes there.
+COVERAGE_PYTHON = PYTHONS[0]
 # A cell's backend -> the Lakebase flavour it runs (`lakebase-autoscaling`: an endpoint, every
 # database created since March 2026; `lakebase-provisioned`: a database instance).
 LAKEBASE_CELLS = {f"lakebase-{flavour}": flavour for flavour in LAKEBASE_FLAVOURS}
@@ -58,8 +62,12 @@ def suite_args(backend: str) -> tuple[str, ...]:
 
 
 def github_outputs() -> str:
-    """The Python axes as `name=JSON` lines for $GITHUB_OUTPUT: `all` and `required`."""
-    return f"all={json.dumps(PYTHONS)}\nrequired={json.dumps(REQUIRED_PYTHONS)}\n"
+    """The Python axes as `name=JSON` lines for $GITHUB_OUTPUT: `all`, `required`, and
+    `coverage`, the Python whose cells measure coverage."""
+    return (
+        f"all={json.dumps(PYTHONS)}\nrequired={json.dumps(REQUIRED_PYTHONS)}\n"
+        f"coverage={COVERAGE_PYTHON}\n"
+    )
 
 
 def optional_python_missing(python: str) -> bool:

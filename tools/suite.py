@@ -12,7 +12,13 @@ import nox
 import nox.command
 
 from suite_environment import DEFAULT_POSTGRES_URL, SUITE_WORKERS
-from tools.matrix import ANY_BACKEND, BACKEND_INDEPENDENT, INDEPENDENT_TESTS_BACKEND, suite_args
+from tools.matrix import (
+    ANY_BACKEND,
+    BACKEND_INDEPENDENT,
+    COVERAGE_PYTHON,
+    INDEPENDENT_TESTS_BACKEND,
+    suite_args,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 # The one reports folder: coverage's data and reports, and what the flake hunter, mutation
@@ -133,13 +139,45 @@ def suite_parts(db: str) -> list[tuple[str, tuple[str, ...]]]:
 def run_suite(
     session: nox.Session, db: str, env: dict[str, str], posargs: Sequence[str] = ()
 ) -> None:
-    """Run the cell's part(s) of the suite with branch coverage into
-    coverage/.coverage.<session>: every part runs, and the session fails if one failed."""
+    """Run the cell's part(s) of the suite; every part runs, and the session fails if one
+    failed. On COVERAGE_PYTHON with branch coverage into coverage/.coverage.<session>, on the
+    other Pythons bare (tools/matrix.py says why)."""
+    env = {**backend_env(db), **env}
+    workers = default_workers(env)
+    if session.python != COVERAGE_PYTHON:
+        session.log(f"coverage is measured in the {COVERAGE_PYTHON} cells; this one runs bare")
+        # An earlier run's data of this cell would otherwise be combined as if measured now.
+        (COVERAGE_DIR / f".coverage.{session.name}").unlink(missing_ok=True)
+        failed = [
+            context
+            for context, paths in suite_parts(db)
+            if not _passed(session, pytest_command(db, *posargs, paths=paths, workers=workers), env)
+        ]
+    else:
+        failed = _run_with_coverage(session, db, env, posargs, workers)
+    if failed:
+        session.error(f"tests failed (the {' and the '.join(failed)} part of the suite)")
+
+
+def _passed(session: nox.Session, command: Sequence[str], env: Mapping[str, str]) -> bool:
+    try:
+        session.run(*command, env=dict(env))
+    except nox.command.CommandFailed:
+        return False
+    return True
+
+
+def _run_with_coverage(
+    session: nox.Session,
+    db: str,
+    env: dict[str, str],
+    posargs: Sequence[str],
+    workers: str | None,
+) -> list[str]:
+    """The parts with branch coverage, folded into coverage/.coverage.<session>; the failed."""
     data_file = COVERAGE_DIR / f".coverage.{session.name}"
     scratch = Path(session.create_tmp()) / "coverage-data"
     shutil.rmtree(scratch, ignore_errors=True)
-    env = {**backend_env(db), **env}
-    workers = default_workers(env)
     failed = []
     try:
         for context, paths in suite_parts(db):
@@ -152,9 +190,7 @@ def run_suite(
             command = pytest_command(
                 db, "--cov", "--cov-report=", *posargs, paths=paths, workers=workers
             )
-            try:
-                session.run(*command, env={**env, **coverage})
-            except nox.command.CommandFailed:
+            if not _passed(session, command, {**env, **coverage}):
                 failed.append(context)
     finally:
         # Fold what pytest-cov left (one file, or one per process) into the session's single
@@ -165,5 +201,4 @@ def run_suite(
             data_file.unlink(missing_ok=True)
             session.run("coverage", "combine", "--quiet", f"--data-file={data_file}", *parts)
             session.log(f"coverage data: {data_file.relative_to(ROOT)}")
-    if failed:
-        session.error(f"tests failed (the {' and the '.join(failed)} part of the suite)")
+    return failed

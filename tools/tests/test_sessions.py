@@ -17,7 +17,15 @@ from typing import Any
 
 import pytest
 
-from tools.matrix import BACKENDS, LAKEBASE_CELLS, OPTIONAL_PYTHONS, PYTHONS, REQUIRED_PYTHONS
+from tools.matrix import (
+    BACKENDS,
+    COVERAGE_PYTHON,
+    LAKEBASE_CELLS,
+    OPTIONAL_PYTHONS,
+    PYTHONS,
+    REQUIRED_PYTHONS,
+    github_outputs,
+)
 
 from .sandbox import ROOT, clean_env, run
 
@@ -412,3 +420,21 @@ def test_coverage_targets_hold_every_file_of_the_app_at_90() -> None:
         if prefix != "server/":  # an exception says why, in the comment above its table
             header = f'[tool.coverage-threshold.modules."{prefix}"]'
             assert re.search(rf"^# .+\n{re.escape(header)}$", text, re.M), prefix
+
+
+def test_only_the_coverage_pythons_cells_upload_coverage_data() -> None:
+    """Every step that uploads a cell's coverage data runs only on COVERAGE_PYTHON's cells,
+    and the job it reads that Python from has it as an output of `python -m tools.matrix`."""
+    uploads = []
+    for path in WORKFLOWS:
+        workflow = yaml.safe_load(path.read_text())
+        for name, job in workflow["jobs"].items():
+            for step in job.get("steps", []):
+                if str((step.get("with") or {}).get("name", "")).startswith("coverage-data-"):
+                    uploads.append((path.name, name))
+                    condition = "matrix.python == needs.pythons.outputs.coverage"
+                    assert condition in str(step.get("if")), f"{path.name} {name}: {step}"
+                    pythons = workflow["jobs"]["pythons"]["outputs"]
+                    assert pythons["coverage"] == "${{ steps.matrix.outputs.coverage }}"
+    assert sorted(uploads) == [("release.yml", "lakebase"), ("test-matrix.yml", "test")]
+    assert f"coverage={COVERAGE_PYTHON}\n" in github_outputs()
