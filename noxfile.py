@@ -89,7 +89,7 @@ nox.options.sessions = [
 
 
 # Sessions that only pull in others (`requires`): selecting one runs several at once.
-UMBRELLAS: list[str] = ["integration-lakebase"]
+UMBRELLAS: list[str] = []
 
 
 def integration_cell(db: str, python: str) -> None:
@@ -124,35 +124,16 @@ def integration_cell(db: str, python: str) -> None:
     )(cell)
 
 
-def integration_backend(db: str) -> None:
-    """Register `integration-<db>`: every Python's cell for one backend."""
+def umbrella(name: str, cells: list[str], doc: str) -> None:
+    """Register `name`, a session that only runs `cells` (`requires`): selecting it runs
+    several at once, so a cell under it runs serially (tools/suite.py)."""
 
-    def every_python(session: nox.Session) -> None:
-        session.log(f"integration-{db} ran on: {', '.join(PYTHONS)}")
+    def run_all(session: nox.Session) -> None:
+        session.log(f"{name} ran: {', '.join(cells)}")
 
-    every_python.__doc__ = f"All integration-{db}-* cells ({', '.join(PYTHONS)})."
-    UMBRELLAS.append(f"integration-{db}")
-    nox.session(
-        name=f"integration-{db}",
-        python=False,
-        requires=[f"integration-{db}-{py}" for py in PYTHONS],
-    )(every_python)
-
-
-def integration_lakebase(python: str) -> None:
-    """Register `integration-lakebase-<python>`: both Lakebase flavours' cells on one Python
-    (the name Lakebase runs had before each flavour got a cell of its own)."""
-
-    def both_flavours(session: nox.Session) -> None:
-        session.log(f"integration-lakebase-{python} ran: {', '.join(LAKEBASE_CELLS)}")
-
-    both_flavours.__doc__ = f"Both Lakebase flavours' cells on Python {python}."
-    UMBRELLAS.append(f"integration-lakebase-{python}")
-    nox.session(
-        name=f"integration-lakebase-{python}",
-        python=False,
-        requires=[f"integration-{db}-{python}" for db in LAKEBASE_CELLS],
-    )(both_flavours)
+    run_all.__doc__ = doc
+    UMBRELLAS.append(name)
+    nox.session(name=name, python=False, requires=cells)(run_all)
 
 
 def lakebase_env(session: nox.Session, flavour: str) -> dict[str, str]:
@@ -167,17 +148,23 @@ def lakebase_env(session: nox.Session, flavour: str) -> dict[str, str]:
 for _db in BACKENDS:
     for _python in PYTHONS:
         integration_cell(_db, _python)
-    integration_backend(_db)
+    umbrella(
+        f"integration-{_db}",
+        [f"integration-{_db}-{py}" for py in PYTHONS],
+        f"All integration-{_db}-* cells ({', '.join(PYTHONS)}).",
+    )
+# The name Lakebase runs had before each flavour got cells of its own: both flavours.
 for _python in PYTHONS:
-    integration_lakebase(_python)
-
-
-@nox.session(
-    name="integration-lakebase", python=False, requires=[f"integration-lakebase-{PYTHONS[0]}"]
+    umbrella(
+        f"integration-lakebase-{_python}",
+        [f"integration-{db}-{_python}" for db in LAKEBASE_CELLS],
+        f"Both Lakebase flavours' cells on Python {_python}.",
+    )
+umbrella(
+    "integration-lakebase",
+    [f"integration-lakebase-{PYTHONS[0]}"],
+    f"Both Lakebase flavours' cells on the Python Databricks Apps run ({PYTHONS[0]}).",
 )
-def integration_lakebase_default(session: nox.Session) -> None:
-    """Both Lakebase flavours' cells on the Python Databricks Apps run (3.11)."""
-    session.log(f"integration-lakebase ran both flavours on {PYTHONS[0]}")
 
 
 # The suite cells' parallelism, by a fixed rule from this run's command line (tools/suite.py):
