@@ -144,53 +144,30 @@ def run_suite(
     other Pythons bare (tools/matrix.py says why)."""
     env = {**backend_env(db), **env}
     workers = default_workers(env)
-    if session.python != COVERAGE_PYTHON:
+    data_file = COVERAGE_DIR / f".coverage.{session.name}"
+    measure = session.python == COVERAGE_PYTHON
+    if not measure:
         session.log(f"coverage is measured in the {COVERAGE_PYTHON} cells; this one runs bare")
         # An earlier run's data of this cell would otherwise be combined as if measured now.
-        (COVERAGE_DIR / f".coverage.{session.name}").unlink(missing_ok=True)
-        failed = [
-            context
-            for context, paths in suite_parts(db)
-            if not _passed(session, pytest_command(db, *posargs, paths=paths, workers=workers), env)
-        ]
-    else:
-        failed = _run_with_coverage(session, db, env, posargs, workers)
-    if failed:
-        session.error(f"tests failed (the {' and the '.join(failed)} part of the suite)")
-
-
-def _passed(session: nox.Session, command: Sequence[str], env: Mapping[str, str]) -> bool:
-    try:
-        session.run(*command, env=dict(env))
-    except nox.command.CommandFailed:
-        return False
-    return True
-
-
-def _run_with_coverage(
-    session: nox.Session,
-    db: str,
-    env: dict[str, str],
-    posargs: Sequence[str],
-    workers: str | None,
-) -> list[str]:
-    """The parts with branch coverage, folded into coverage/.coverage.<session>; the failed."""
-    data_file = COVERAGE_DIR / f".coverage.{session.name}"
+        data_file.unlink(missing_ok=True)
     scratch = Path(session.create_tmp()) / "coverage-data"
     shutil.rmtree(scratch, ignore_errors=True)
     failed = []
     try:
         for context, paths in suite_parts(db):
-            # A directory per part: pytest-cov erases the data files beside its COVERAGE_FILE.
-            (scratch / context).mkdir(parents=True)
-            coverage = {
-                "COVERAGE_FILE": str(scratch / context / ".coverage"),
-                "COVERAGE_CONTEXT": f"py{session.python}-{context}",
-            }
-            command = pytest_command(
-                db, "--cov", "--cov-report=", *posargs, paths=paths, workers=workers
-            )
-            if not _passed(session, command, {**env, **coverage}):
+            coverage: dict[str, str] = {}
+            if measure:
+                # A directory per part: pytest-cov erases the data files beside its COVERAGE_FILE.
+                (scratch / context).mkdir(parents=True)
+                coverage = {
+                    "COVERAGE_FILE": str(scratch / context / ".coverage"),
+                    "COVERAGE_CONTEXT": f"py{session.python}-{context}",
+                }
+            options = ("--cov", "--cov-report=") if measure else ()
+            command = pytest_command(db, *options, *posargs, paths=paths, workers=workers)
+            try:
+                session.run(*command, env={**env, **coverage})
+            except nox.command.CommandFailed:
                 failed.append(context)
     finally:
         # Fold what pytest-cov left (one file, or one per process) into the session's single
@@ -201,4 +178,5 @@ def _run_with_coverage(
             data_file.unlink(missing_ok=True)
             session.run("coverage", "combine", "--quiet", f"--data-file={data_file}", *parts)
             session.log(f"coverage data: {data_file.relative_to(ROOT)}")
-    return failed
+    if failed:
+        session.error(f"tests failed (the {' and the '.join(failed)} part of the suite)")

@@ -30,26 +30,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def requested_fixtures(item: pytest.Item) -> set[str]:
-    """The fixtures `item` asks for by name (arguments, usefixtures) and, transitively, what
-    those ask for. The suite's autouse fixtures are left out unless asked for by name: they
-    reset the fake between tests, and give no test its answer."""
-    info = getattr(item, "_fixtureinfo", None)
-    if info is None:
-        return set()
-    names = list(info.argnames)
-    for mark in item.iter_markers("usefixtures"):
-        names.extend(mark.args)
-    seen: set[str] = set()
-    while names:
-        name = names.pop()
-        if name not in seen:
-            seen.add(name)
-            for definition in info.name2fixturedefs.get(name, ())[-1:]:
-                names.extend(definition.argnames)
-    return seen
-
-
 def backend_independent(item: pytest.Item) -> bool:
     # Imported here, not when the plugin loads: tools.matrix imports the app's
     # server/lakebase_flavours.py, which coverage must see imported once it measures.
@@ -58,7 +38,8 @@ def backend_independent(item: pytest.Item) -> bool:
     path = item.path.relative_to(item.config.rootpath).as_posix()
     return (
         any(path == p or path.startswith(f"{p}/") for p in BACKEND_INDEPENDENT)
-        and not requested_fixtures(item) & BACKEND_FIXTURES
+        # pytest's own closure: what the test asks for, directly or through its fixtures.
+        and not set(getattr(item, "fixturenames", ())) & BACKEND_FIXTURES
         and not {mark.name for mark in item.iter_markers()} & BACKEND_MARKERS
     )
 

@@ -30,6 +30,7 @@ from tests.harness.backends import (
     drop_database,
     ensure_login_role,
     unique_database_name,
+    with_database,
 )
 from tests.harness.clock import FakeClock
 from tests.harness.lakebase_targets import LakebaseTarget
@@ -188,3 +189,13 @@ async def database(run_database: Database, app_tables: list[Table]) -> AsyncIter
     async with run_database.engine.begin() as connection:
         for table in reversed(app_tables):
             await connection.execute(delete(table))
+
+
+@pytest.fixture
+def harness_database_url(backend: BackendChoice, database: Database) -> str:
+    """The run's database as the harness's own user (the server URL's role), for what the
+    app's role may not do: on the Lakebase stand-in that role logs in only with a minted token,
+    which a URL cannot carry. PostgreSQL and Lakebase only."""
+    name = database.engine.url.database
+    assert name is not None, "a server database: mark the test postgres_only or lakebase_only"
+    return with_database(backend.url, name)

@@ -28,7 +28,7 @@ from server.db.database import Database
 from server.db.engine import is_sqlite_memory, normalise_url, statement_timeout_ms
 from server.db.runtime import build_database
 from tests.harness import auth
-from tests.harness.backends import BackendChoice, with_database
+from tests.harness.backends import BackendChoice
 from tests.harness.clock import FakeClock
 from tests.harness.lakebase_targets import APP_TARGETS
 from tests.integration.api import PREFS
@@ -280,13 +280,13 @@ async def test_a_file_that_is_no_database_stops_start_up_and_fails_requests_with
 
 @pytest.fixture
 def own_storage(
-    backend: BackendChoice, database: Database, lakebase_run_values: dict[str, Any] | None
+    request: pytest.FixtureRequest, lakebase_run_values: dict[str, Any] | None
 ) -> dict[str, Any]:
     """Settings that reach the run's own database: its Lakebase variables (live: the run's
     branch or schema), else its URL on the PostgreSQL server."""
     if lakebase_run_values is not None:
         return lakebase_run_values
-    return {"database_url": with_database(backend.url, database.engine.url.database or "")}
+    return {"database_url": request.getfixturevalue("harness_database_url")}
 
 
 @pytest.mark.postgres_only

@@ -14,7 +14,7 @@ import pytest
 from fake_workspace.reference import ALICE, BOB
 from server.db.database import Database
 from tests.harness import auth
-from tests.harness.backends import BackendChoice, with_database
+from tests.harness.backends import BackendChoice
 from tests.harness.pg_faults import lock_waiters, rows_locked
 from tests.harness.waiting import until
 from tests.integration.api import PREFS, pref_url, save_pref
@@ -27,14 +27,12 @@ STUCK_WRITES = 2 * POOL_SIZE  # enough waiting writes to hold every connection
 
 
 async def test_a_lock_on_one_users_rows_stalls_only_that_user(
-    client_factory, backend: BackendChoice, database: Database
+    client_factory, backend: BackendChoice, database: Database, harness_database_url: str
 ) -> None:
     url = database.engine.url
-    assert url.database is not None
-    # The harness's own user on the run's database (see test_outages.py).
     client = await client_factory(
         database=False,
-        database_url=with_database(backend.url, url.database),
+        database_url=harness_database_url,
         db_pool_size=POOL_SIZE,
         db_pool_timeout_seconds=8,
         db_lock_timeout_seconds=0.2,

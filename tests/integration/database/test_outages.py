@@ -12,7 +12,7 @@ import pytest
 from fake_workspace.reference import ALICE
 from server.db.database import Database
 from tests.harness import auth
-from tests.harness.backends import UNREACHABLE_POSTGRES, BackendChoice, with_database
+from tests.harness.backends import UNREACHABLE_POSTGRES, BackendChoice
 from tests.harness.pg_faults import set_allow_connections, table_locked, terminate_connections
 from tests.integration.api import PREFS
 from tests.integration.expectations import assert_error
@@ -74,15 +74,12 @@ async def test_unreachable_database_server_gives_503_with_retry_after(
 
 @pytest.mark.postgres_only
 async def test_a_request_behind_a_table_lock_answers_503_then_heals(
-    client_factory, backend: BackendChoice, database: Database
+    client_factory, backend: BackendChoice, database: Database, harness_database_url: str
 ) -> None:
     url = database.engine.url
-    assert url.database is not None
-    # The harness's own user on the run's database: on the Lakebase stand-in the service
-    # principal's role logs in only with a minted token, which DATABASE_URL cannot carry.
     client = await client_factory(
         database=False,
-        database_url=with_database(backend.url, url.database),
+        database_url=harness_database_url,
         db_statement_timeout_seconds=0.5,
     )
     saved = await client.post(PREFS, json={"key": "k", "value": 1}, headers=auth(ALICE.token))

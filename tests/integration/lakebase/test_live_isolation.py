@@ -17,7 +17,7 @@ from sqlalchemy import text as sql_text
 from fake_workspace.reference import APP_SP
 from server.config import Settings
 from server.db.database import Database
-from tests.harness.backends import BackendChoice, libpq_url, with_database
+from tests.harness.backends import libpq_url
 from tests.harness.live_database import (
     RefusedToStart,
     is_stale,
@@ -51,14 +51,12 @@ def test_only_a_runs_leftover_older_than_the_ttl_is_stale(name: str, stale: bool
     assert is_stale(name, NOW, older_than=timedelta(hours=2)) is stale
 
 
-def _schemas(backend: BackendChoice, database: Database) -> set[str]:
-    url = with_database(backend.url, database.engine.url.database or "")
+def _schemas(url: str) -> set[str]:
     with psycopg.connect(libpq_url(url)) as conn:
         return {name for (name,) in conn.execute("SELECT nspname FROM pg_namespace")}
 
 
-def _admin(backend: BackendChoice, database: Database, statement: sql.Composable) -> None:
-    url = with_database(backend.url, database.engine.url.database or "")
+def _admin(url: str, statement: sql.Composable) -> None:
     with psycopg.connect(libpq_url(url), autocommit=True) as conn:
         conn.execute(statement)
 
@@ -74,41 +72,39 @@ def run_settings(
 @pytest.mark.lakebase_only
 @pytest.mark.fake_only
 async def test_the_runs_schema_is_made_by_the_service_principal_and_dropped_with_its_tables(
-    backend: BackendChoice, database: Database, run_settings: Settings
+    harness_database_url: str, run_settings: Settings
 ) -> None:
     leftover, foreign = "it_20200101_000000_abcdef", "it_20200101_000000_fedcba"
     owner = sql.Identifier(APP_SP.application_id)  # a killed run's: the service principal's
     _admin(
-        backend,
-        database,
+        harness_database_url,
         sql.SQL("CREATE SCHEMA {} AUTHORIZATION {}").format(sql.Identifier(leftover), owner),
     )
     # Someone else's schema of that name: not the run's to drop, and no reason to stop.
-    _admin(backend, database, sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(foreign)))
+    _admin(harness_database_url, sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(foreign)))
 
     own = await schema_of_its_own(run_settings)
     schema = own.values["db_schema"]
-    created = _schemas(backend, database)
+    created = _schemas(harness_database_url)
     _admin(
-        backend,
-        database,
+        harness_database_url,
         sql.SQL("CREATE TABLE {}.t (x int)").format(sql.Identifier(schema)),
     )
     await own.remove_once()
     await own.remove_once()  # removing twice (a finalizer after an interrupt) is harmless
-    _admin(backend, database, sql.SQL("DROP SCHEMA {}").format(sql.Identifier(foreign)))
+    _admin(harness_database_url, sql.SQL("DROP SCHEMA {}").format(sql.Identifier(foreign)))
 
     assert schema in created
     assert leftover not in created  # a killed run's schema, swept first
     assert foreign in created
-    assert schema not in _schemas(backend, database)
+    assert schema not in _schemas(harness_database_url)
     assert own.what.startswith(f"schema {schema} in ")
 
 
 @pytest.mark.lakebase_only
 @pytest.mark.fake_only
 async def test_without_create_a_database_holding_app_rows_is_refused(
-    backend: BackendChoice, database: Database, run_settings: Settings
+    database: Database, harness_database_url: str, run_settings: Settings
 ) -> None:
     name = database.engine.url.database or ""
     role = sql.Identifier(APP_SP.application_id)
@@ -120,8 +116,7 @@ async def test_without_create_a_database_holding_app_rows_is_refused(
             )
         )
     _admin(
-        backend,
-        database,
+        harness_database_url,
         sql.SQL("REVOKE CREATE ON DATABASE {} FROM {}").format(sql.Identifier(name), role),
     )
     try:
@@ -129,8 +124,7 @@ async def test_without_create_a_database_holding_app_rows_is_refused(
             await schema_of_its_own(run_settings)
     finally:
         _admin(
-            backend,
-            database,
+            harness_database_url,
             sql.SQL("GRANT CREATE ON DATABASE {} TO {}").format(sql.Identifier(name), role),
         )
 
